@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+
+namespace Seidr.Workflows.Datasets.Problems;
+
+/// <summary>How a program for a problem is called and judged.</summary>
+public enum ProblemShape
+{
+    /// <summary>A function completed from a prompt and judged by asserts or a <c>check(candidate)</c> program.</summary>
+    Function,
+
+    /// <summary>A whole program that reads standard input and writes standard output (PSB2, CodeContests).</summary>
+    StdinStdout,
+}
+
+/// <summary>
+/// One programming problem. <see cref="Visible"/> tests may be shown to stages;
+/// <see cref="Hidden"/> tests are used only for final metrics and never rendered into a prompt.
+/// </summary>
+public sealed record Problem
+{
+    public required string Id { get; init; }
+    public required string Dataset { get; init; }
+
+    /// <summary>The text a code model completes or reads (for HumanEval, the function signature and docstring).</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>A natural-language statement of the task, where the dataset has one apart from the prompt.</summary>
+    public string? Description { get; init; }
+
+    public ProblemShape Shape { get; init; } = ProblemShape.Function;
+    public string Language { get; init; } = "python";
+
+    /// <summary>Name of the function under test (function problems).</summary>
+    public string? EntryPoint { get; init; }
+
+    public ImmutableArray<TestSpec> Visible { get; init; } = [];
+    public ImmutableArray<TestSpec> Hidden { get; init; } = [];
+
+    public string? CanonicalSolution { get; init; }
+
+    /// <summary>A known final answer (GSM8K's number after <c>####</c>), compared with a program's output.</summary>
+    public string? Answer { get; init; }
+
+    /// <summary>Dataset-specific values (for example CodeT's test-generation prompt) made available to prompts.</summary>
+    public ImmutableDictionary<string, string> Extra { get; init; } = ImmutableDictionary<string, string>.Empty;
+}

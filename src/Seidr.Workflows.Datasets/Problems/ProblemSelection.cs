@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Seidr.Workflows.Datasets.Problems;
+
+/// <summary>
+/// Which problems of a dataset a run takes: <c>all</c>, index ranges (<c>0-19</c>, <c>3,5,10-12</c>),
+/// ids (<c>HumanEval/0, HumanEval/7</c>), or a seeded random sample (<c>random:20:seed=7</c>).
+/// </summary>
+public sealed record ProblemSelection(string Text)
+{
+    public static ProblemSelection All { get; } = new("all");
+
+    public IReadOnlyList<Problem> Apply(IReadOnlyList<Problem> problems)
+    {
+        var text = Text.Trim();
+        if (text.Length == 0 || text.Equals("all", StringComparison.OrdinalIgnoreCase)) return problems;
+        if (text.StartsWith("random:", StringComparison.OrdinalIgnoreCase)) return Random(problems, text);
+
+        var picked = new List<Problem>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var byId = problems.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (byId.TryGetValue(raw, out var exact)) { Add(exact); continue; }
+            var dash = raw.IndexOf('-', 1);
+            if (dash > 0 && int.TryParse(raw[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                         && int.TryParse(raw[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var to))
+            {
+                if (to < from) throw new ProblemSelectionException($"range '{raw}' ends before it starts");
+                for (int i = from; i <= to; i++) Add(At(i, raw));
+                continue;
+            }
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var index)) { Add(At(index, raw)); continue; }
+            throw new ProblemSelectionException($"'{raw}' is neither a problem id, an index nor a range");
+        }
+        return picked;
+
+        void Add(Problem p) { if (seen.Add(p.Id)) picked.Add(p); }
+        Problem At(int i, string raw) => i >= 0 && i < problems.Count
+            ? problems[i]
+            : throw new ProblemSelectionException($"'{raw}' is out of range: the dataset has {problems.Count} problems (0-{problems.Count - 1})");
+    }
+
+    private static IReadOnlyList<Problem> Random(IReadOnlyList<Problem> problems, string text)
+    {
+        // random:COUNT[:seed=N]
+        var parts = text.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length < 2 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
+            throw new ProblemSelectionException($"'{text}': expected random:COUNT or random:COUNT:seed=N");
+        int seed = 0;
+        if (parts.Length > 2)
+        {
+            var s = parts[2];
+            if (s.StartsWith("seed=", StringComparison.OrdinalIgnoreCase)) s = s[5..];
+            if (!int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out seed))
+                throw new ProblemSelectionException($"'{text}': seed must be a whole number");
+        }
+        var indices = Enumerable.Range(0, problems.Count).ToArray();
+        new Random(seed).Shuffle(indices);
+        return indices.Take(Math.Min(count, problems.Count)).Order().Select(i => problems[i]).ToArray();
+    }
+}
+
+public sealed class ProblemSelectionException(string message) : Exception(message);
