@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+
+namespace Seidr.Workflows.Definitions;
+
+/// <summary>
+/// What the experiment runs on and how: dataset and problem selection, named models, the matrix of variant axes,
+/// per-problem budgets, seed and concurrency. Stored in Elsa JSON under <c>customProperties.seidr</c>.
+/// </summary>
+public sealed record ExperimentSettings
+{
+    /// <summary>Dataset name (<c>humaneval</c>, <c>mbpp</c>, <c>gsm8k</c>, ...) or a path to a problem file.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>Problem selection: <c>all</c>, <c>0-19</c>, ids, <c>random:20:seed=7</c>.</summary>
+    public string? Problems { get; init; }
+
+    public int Seed { get; init; }
+
+    /// <summary>Most problem-variant flows in flight at once; null means the engine's default.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>Named models: name -> provider settings as plain values (provider, model, temperature, ...).</summary>
+    public ImmutableSortedDictionary<string, JsonObject> Models { get; init; } = ImmutableSortedDictionary<string, JsonObject>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public Matrix Matrix { get; init; } = Matrix.Empty;
+    public Budget Budget { get; init; } = Budget.None;
+
+    /// <summary>The k values reported as pass@k.</summary>
+    public ImmutableArray<int> K { get; init; } = [1];
+
+    /// <summary>Settings we do not interpret, kept verbatim in a round trip.</summary>
+    public JsonObject? Extras { get; init; }
+
+    public bool Equals(ExperimentSettings? other) =>
+        other is not null && Dataset == other.Dataset && Problems == other.Problems && Seed == other.Seed && Concurrency == other.Concurrency &&
+        Models.Count == other.Models.Count && Models.All(kv => other.Models.TryGetValue(kv.Key, out var o) && JsonNode.DeepEquals(kv.Value, o)) &&
+        Matrix.Equals(other.Matrix) && Budget == other.Budget && K.SequenceEqual(other.K) && JsonNode.DeepEquals(Extras, other.Extras);
+
+    public override int GetHashCode() => HashCode.Combine(Dataset, Problems, Seed);
+}
+
+/// <summary>Per problem-variant limits. A loop must be bounded by at least one of them or by an exit.</summary>
+public sealed record Budget(int? MaxPrograms = null, int? Calls = null, long? Tokens = null, TimeSpan? Time = null)
+{
+    public static Budget None { get; } = new();
+    public bool IsBounded => MaxPrograms is not null || Calls is not null || Tokens is not null || Time is not null;
+}
+
+/// <summary>
+/// Variant axes, expanded as a cartesian product (minus <see cref="Exclude"/>, plus <see cref="Include"/>).
+/// Axis values are strings; activities read them through <c>${axis}</c> in their inputs.
+/// </summary>
+public sealed record Matrix
+{
+    public static Matrix Empty { get; } = new();
+
+    /// <summary>Axis name -> values, in file order.</summary>
+    public ImmutableArray<MatrixAxis> Axes { get; init; } = [];
+    public ImmutableArray<ImmutableSortedDictionary<string, string>> Exclude { get; init; } = [];
+    public ImmutableArray<ImmutableSortedDictionary<string, string>> Include { get; init; } = [];
+
+    public bool IsEmpty => Axes.IsEmpty && Include.IsEmpty;
+
+    public bool Equals(Matrix? other) =>
+        other is not null && Axes.SequenceEqual(other.Axes) &&
+        Exclude.Length == other.Exclude.Length && Exclude.Zip(other.Exclude).All(p => p.First.SequenceEqual(p.Second)) &&
+        Include.Length == other.Include.Length && Include.Zip(other.Include).All(p => p.First.SequenceEqual(p.Second));
+
+    public override int GetHashCode() => Axes.Length;
+}
+
+public sealed record MatrixAxis(string Name, ImmutableArray<string> Values)
+{
+    public bool Equals(MatrixAxis? other) => other is not null && Name == other.Name && Values.SequenceEqual(other.Values);
+    public override int GetHashCode() => Name.GetHashCode();
+}

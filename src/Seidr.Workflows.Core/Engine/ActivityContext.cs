@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Definitions;
+
+namespace Seidr.Workflows.Engine;
+
+/// <summary>
+/// What an activity sees when it runs: the problem (without its hidden tests), the variant, the input population,
+/// services, the flow's budget and a deterministic random source; and how it reports what it made.
+/// </summary>
+public sealed class ActivityContext
+{
+    private readonly FlowState _flow;
+    private int _created;
+
+    internal ActivityContext(FlowState flow, ActivityNode node, int iteration, Population input)
+    {
+        _flow = flow;
+        Node = node;
+        Iteration = iteration;
+        Input = input;
+        Random = new Random(DeterministicSeed.Of(flow.Run.Seed, flow.Key.VariantId, flow.Key.ProblemId, node.Id, iteration.ToString()));
+    }
+
+    public string RunId => _flow.Run.RunId;
+    public FlowKey Flow => _flow.Key;
+    public ActivityNode Node { get; }
+    public string ActivityId => Node.Id;
+
+    /// <summary>How many times this activity ran before in this flow (0 the first time): a loop's generation.</summary>
+    public int Iteration { get; }
+
+    /// <summary>The problem as stages may see it: its hidden tests are removed.</summary>
+    public Problem Problem => _flow.VisibleProblem;
+    public Variant Variant => _flow.Variant;
+    public WorkflowDefinition Workflow => _flow.Run.Workflow;
+    public Population Input { get; }
+    public Random Random { get; }
+    public FlowBudget Budget => _flow.Budget;
+    public IServiceProvider Services => _flow.Run.Services;
+    public CancellationToken CancellationToken => _flow.CancellationToken;
+
+    /// <summary>State kept per activity across its iterations in this flow (a rank's previous beam, ...).</summary>
+    public ConcurrentDictionary<string, object> State => _flow.StateOf(Node.Id);
+
+    /// <summary>Flags that end up in the flow result and are summed into metrics (e.g. <c>aligned</c>).</summary>
+    public void SetFlag(string name, bool value) => _flow.Flags[name] = value;
+
+    public T GetRequiredService<T>() where T : notnull =>
+        (T?)Services.GetService(typeof(T)) ?? throw new InvalidOperationException($"service {typeof(T).Name} is not registered for this run");
+
+    /// <summary>Creates a candidate with a deterministic id (<c>{activity}#{iteration}.{n}</c>) and counts programs against the budget.</summary>
+    public Candidate Create(string kind, string content, Candidate? parent = null, string? model = null, string? prompt = null)
+    {
+        var n = Interlocked.Increment(ref _created) - 1;
+        var candidate = new Candidate
+        {
+            Id = $"{Node.Id}#{Iteration}.{n}",
+            Kind = kind,
+            Content = content,
+            ParentId = parent?.Id,
+            Stage = Node.Id,
+            Model = model,
+            Prompt = prompt,
+            Generation = parent is null ? 0 : kind == CandidateKinds.Program ? parent.Generation + 1 : parent.Generation,
+        };
+        if (kind == CandidateKinds.Program) Budget.CountPrograms(1);
+        _flow.Run.Publish(new CandidateCreated(Flow, candidate));
+        return candidate;
+    }
+
+    /// <summary>Hands the flow's answer to the engine (used by <see cref="Submit"/>); the first submission counts.</summary>
+    public void SubmitPrograms(IReadOnlyList<Candidate> programs, bool stopFlow) => _flow.Submit(programs, stopFlow);
+
+    /// <summary>Reports a candidate's new score (after execution or ranking).</summary>
+    public Candidate Scored(Candidate candidate)
+    {
+        _flow.Run.Publish(new CandidateScored(Flow, candidate));
+        return candidate;
+    }
+
+    /// <summary>Records a model call against the flow's budget and the run's totals.</summary>
+    public void RecordModelCall(ModelUsage usage)
+    {
+        Budget.Spend(usage);
+        _flow.Run.Publish(new ModelCallRecorded(Flow, Node.Id, usage));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each item concurrently under the run's work bound, returning results in item order
+    /// (so output does not depend on timing).
+    /// </summary>
+    public async Task<IReadOnlyList<TResult>> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, int, CancellationToken, Task<TResult>> work)
+    {
+        var results = new TResult[items.Count];
+        var tasks = new Task[items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            var index = i;
+            tasks[i] = Task.Run(async () => results[index] = await RunLimitedAsync(ct => work(items[index], index, ct)), CancellationToken);
+        }
+        await Task.WhenAll(tasks);
+        return results;
+    }
+
+    /// <summary>Runs one unit of work (a model call, an execution) under the run's concurrency bound.</summary>
+    public async Task<T> RunLimitedAsync<T>(Func<CancellationToken, Task<T>> work)
+    {
+        await _flow.Run.WorkLimiter.WaitAsync(CancellationToken);
+        try { return await work(CancellationToken); }
+        finally { _flow.Run.WorkLimiter.Release(); }
+    }
+}
+
+/// <summary>Stable seeds from strings (FNV-1a), independent of process and platform.</summary>
+public static class DeterministicSeed
+{
+    public static int Of(int seed, params string[] parts)
+    {
+        unchecked
+        {
+            uint h = 2166136261 ^ (uint)seed;
+            foreach (var part in parts)
+            {
+                foreach (var ch in part) { h ^= ch; h *= 16777619; }
+                h ^= 0xFF; h *= 16777619;
+            }
+            return (int)(h & 0x7FFFFFFF);
+        }
+    }
+}

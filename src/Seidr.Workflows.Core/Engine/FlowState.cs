@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Seidr.Workflows.Datasets.Problems;
+
+namespace Seidr.Workflows.Engine;
+
+/// <summary>Run-wide state shared by all flows.</summary>
+internal sealed class RunState
+{
+    public required string RunId { get; init; }
+    public required int Seed { get; init; }
+    public required Definitions.WorkflowDefinition Workflow { get; init; }
+    public required IServiceProvider Services { get; init; }
+    public required SemaphoreSlim WorkLimiter { get; init; }
+    public required ImmutableArray<IRunObserver> Observers { get; init; }
+
+    public void Publish(RunEvent e)
+    {
+        foreach (var o in Observers) o.OnEvent(e);
+    }
+}
+
+/// <summary>State of one problem-variant flow.</summary>
+internal sealed class FlowState(RunState run, FlowKey key, Problem problem, Variant variant, FlowBudget budget, CancellationToken runToken) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, object>> _state = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(runToken);
+
+    public RunState Run { get; } = run;
+    public FlowKey Key { get; } = key;
+    public Problem Problem { get; } = problem;
+    public Problem VisibleProblem { get; } = problem with { Hidden = [] };
+    public Variant Variant { get; } = variant;
+    public FlowBudget Budget { get; } = budget;
+    public ConcurrentDictionary<string, bool> Flags { get; } = new(StringComparer.Ordinal);
+    public CancellationToken CancellationToken => _stop.Token;
+    public CancellationToken RunToken { get; } = runToken;
+    public ImmutableArray<Candidate>? Submission { get; private set; }
+    public bool StopRequested { get; private set; }
+
+    public ConcurrentDictionary<string, object> StateOf(string activityId) => _state.GetOrAdd(activityId, _ => new(StringComparer.Ordinal));
+
+    public void Submit(IReadOnlyList<Candidate> programs, bool stop)
+    {
+        lock (this)
+        {
+            Submission ??= programs.ToImmutableArray();
+            if (stop && !StopRequested)
+            {
+                StopRequested = true;
+                _stop.Cancel();
+            }
+        }
+    }
+
+    public void Dispose() => _stop.Dispose();
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Definitions;
+
+namespace Seidr.Workflows.Engine;
+
+/// <summary>Everything one run needs besides the workflow: its problems, services and bounds.</summary>
+public sealed record RunOptions
+{
+    public required ActivityCatalog Catalog { get; init; }
+    public required IReadOnlyList<Problem> Problems { get; init; }
+    public IServiceProvider Services { get; init; } = EmptyServices.Instance;
+
+    /// <summary>Run id; a new one is made when null.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Overrides the workflow's seed.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Most problem-variant flows at once (default: the workflow's <c>concurrency</c>, else 4).</summary>
+    public int? MaxFlows { get; init; }
+
+    /// <summary>Most units of work (model calls, executions) in flight at once across the run (default: 32).</summary>
+    public int MaxWork { get; init; } = 32;
+
+    /// <summary>Upper bound on invocations of one activity within one flow, a guard against runaway loops.</summary>
+    public int MaxIterations { get; init; } = 10_000;
+
+    public ImmutableArray<IRunObserver> Observers { get; init; } = [];
+
+    /// <summary>Flows already finished (by an earlier, interrupted run) that are taken as they are rather than run again.</summary>
+    public IReadOnlyDictionary<FlowKey, FlowResult>? Completed { get; init; }
+
+    /// <summary>Only these variants run (null: all).</summary>
+    public IReadOnlySet<string>? VariantFilter { get; init; }
+}
+
+/// <summary>A service provider that has nothing.</summary>
+public sealed class EmptyServices : IServiceProvider
+{
+    public static EmptyServices Instance { get; } = new();
+    public object? GetService(Type serviceType) => null;
+}
+
+/// <summary>Judges submitted programs on a problem's hidden tests, for the final metrics only.</summary>
+public interface ISubmissionJudge
+{
+    Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken);
+}

@@ -1,0 +1,26 @@
+using Seidr.Workflows.Catalog;
+
+namespace Seidr.Workflows.Engine;
+
+/// <summary>
+/// Ends a flow: the programs that arrive, in order, are what the flow submits for scoring on the hidden tests
+/// (pass@k takes them as its n samples). The first submission of a flow counts.
+/// </summary>
+[Activity("Seidr", "Submit", Category = "Flow", DisplayName = "Submit", Description = "The programs that reach it, best first, are the flow's answer; they are scored on the hidden tests.")]
+[Outcome("Done")]
+public sealed class Submit : Activity
+{
+    [Input(Description = "Submit at most this many programs (0: all that arrive).", Min = 0)]
+    public int Top { get; set; }
+
+    [Input(Description = "Stop the rest of the flow once something is submitted.")]
+    public bool Stop { get; set; } = true;
+
+    public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var programs = context.Input.Programs;
+        if (Top > 0) programs = programs.Take(Top).ToArray();
+        context.SubmitPrograms(programs, Stop);
+        return Task.FromResult(ActivityResult.Of("Done", programs));
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Seidr.Workflows.Definitions;
+
+namespace Seidr.Workflows.Engine;
+
+/// <summary>
+/// Runs an experiment: expands the matrix into variants and runs every problem under every variant as a flow,
+/// flows in parallel within a bound. Cancelling stops cleanly: finished flows are kept and reported.
+/// </summary>
+public sealed class WorkflowEngine
+{
+    public async Task<RunResult> RunAsync(WorkflowDefinition workflow, RunOptions options, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = options.RunId ?? NewRunId();
+        var graph = new FlowGraph(workflow);
+        var variants = MatrixExpander.Expand(workflow.Experiment.Matrix)
+            .Where(v => options.VariantFilter is null || options.VariantFilter.Contains(v.Id)).ToList();
+        var run = new RunState
+        {
+            RunId = runId,
+            Seed = options.Seed ?? workflow.Experiment.Seed,
+            Workflow = workflow,
+            Services = options.Services,
+            WorkLimiter = new SemaphoreSlim(Math.Max(1, options.MaxWork)),
+            Observers = options.Observers,
+        };
+        run.Publish(new RunStarted(runId, workflow.DefinitionId, variants, options.Problems.Count));
+
+        var flows = variants.SelectMany(v => options.Problems.Select(p => (Variant: v, Problem: p))).ToList();
+        var results = new ConcurrentDictionary<FlowKey, FlowResult>();
+        var judge = options.Services.GetService(typeof(ISubmissionJudge)) as ISubmissionJudge;
+        var maxFlows = Math.Max(1, options.MaxFlows ?? workflow.Experiment.Concurrency ?? 4);
+
+        var status = RunStatus.Completed;
+        try
+        {
+            await Parallel.ForEachAsync(flows, new ParallelOptions { MaxDegreeOfParallelism = maxFlows, CancellationToken = cancellationToken }, async (f, ct) =>
+            {
+                var key = new FlowKey(f.Variant.Id, f.Problem.Id);
+                if (options.Completed?.TryGetValue(key, out var done) == true)
+                {
+                    results[key] = done;
+                    return;
+                }
+                var result = await RunFlowAsync(run, graph, options, f.Variant, f.Problem, judge, ct);
+                if (result.Status == FlowStatus.Cancelled) return; // an unfinished flow is not a result
+                results[key] = result;
+                run.Publish(new FlowCompleted(result));
+            });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            status = RunStatus.Cancelled;
+        }
+
+        var variantResults = variants.Select(v =>
+        {
+            var vf = options.Problems.Select(p => results.GetValueOrDefault(new FlowKey(v.Id, p.Id))).OfType<FlowResult>().ToImmutableArray();
+            return new VariantResult(v, vf, Metrics.Compute(vf, workflow.Experiment.K));
+        }).ToImmutableArray();
+        var runResult = new RunResult { RunId = runId, WorkflowId = workflow.DefinitionId, Status = status, Variants = variantResults, Duration = clock.Elapsed };
+        run.Publish(new RunCompleted(runResult));
+        return runResult;
+    }
+
+    private static async Task<FlowResult> RunFlowAsync(RunState run, FlowGraph graph, RunOptions options, Variant variant, Datasets.Problems.Problem problem, ISubmissionJudge? judge, CancellationToken ct)
+    {
+        var key = new FlowKey(variant.Id, problem.Id);
+        var budget = new FlowBudget(run.Workflow.Experiment.Budget);
+        using var flow = new FlowState(run, key, problem, variant, budget, ct);
+        var runner = new FlowRunner(flow, run.Workflow, graph, options.Catalog, options.MaxIterations);
+        FlowStatus status;
+        string? error = null;
+        try
+        {
+            await runner.RunAsync();
+            status = runner.ExhaustedLimit is not null && flow.Submission is null ? FlowStatus.BudgetExhausted : FlowStatus.Completed;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            status = FlowStatus.Cancelled;
+        }
+        catch (FlowException e)
+        {
+            status = FlowStatus.Failed;
+            error = e.Message;
+        }
+
+        var submission = flow.Submission ?? [];
+        var hidden = ImmutableArray<HiddenVerdict>.Empty;
+        if (status != FlowStatus.Cancelled && judge is not null && !problem.Hidden.IsEmpty && !submission.IsEmpty)
+        {
+            try
+            {
+                hidden = (await judge.JudgeAsync(problem, submission, ct)).ToImmutableArray();
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                status = FlowStatus.Cancelled;
+            }
+        }
+
+        return new FlowResult
+        {
+            Key = key,
+            Status = status,
+            Submission = submission,
+            Hidden = hidden,
+            Flags = flow.Flags.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            Programs = budget.Programs,
+            Calls = budget.Calls,
+            CachedCalls = budget.CachedCalls,
+            InputTokens = budget.InputTokens,
+            OutputTokens = budget.OutputTokens,
+            Cost = budget.Cost,
+            Duration = budget.Elapsed,
+            Error = error,
+            ExhaustedLimit = runner.ExhaustedLimit,
+        };
+    }
+
+    public static string NewRunId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+}
