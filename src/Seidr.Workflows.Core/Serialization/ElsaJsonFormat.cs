@@ -1,0 +1,449 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Diagnostics;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Serialization;
+
+/// <summary>
+/// Elsa 3's workflow definition JSON (WorkflowDefinitionModel: camelCase, root <c>Elsa.Flowchart</c> with
+/// <c>activities</c> and <c>connections</c>; inputs as <c>{typeName, expression:{type, value}, memoryReference}</c>).
+/// Experiment settings live under the definition's <c>customProperties.seidr</c>.
+/// </summary>
+public static class ElsaJsonFormat
+{
+    public const string ExperimentProperty = "seidr";
+    public const string FlowchartType = "Elsa.Flowchart";
+
+    /// <summary>Top-level fields we write ourselves; anything else read from a file is kept verbatim in <see cref="WorkflowDefinition.ElsaExtras"/>.</summary>
+    private static readonly JsonObject Defaults = new()
+    {
+        ["variables"] = new JsonArray(),
+        ["inputs"] = new JsonArray(),
+        ["outputs"] = new JsonArray(),
+        ["outcomes"] = new JsonArray(),
+        ["isReadonly"] = false,
+        ["isSystem"] = false,
+        ["isLatest"] = true,
+        ["isPublished"] = true,
+    };
+
+    private static readonly HashSet<string> OwnTopFields = ["id", "definitionId", "name", "description", "version", "customProperties", "root", .. Defaults.Select(kv => kv.Key)];
+    private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata"];
+    private static readonly HashSet<string> OwnRootFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", "activities", "connections"];
+
+    internal static readonly JsonSerializerOptions WriteOptions = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Write(WorkflowDefinition def, ActivityCatalog? catalog = null) =>
+        ToJson(def, catalog).ToJsonString(WriteOptions).Replace("\r\n", "\n") + "\n";
+
+    public static JsonObject ToJson(WorkflowDefinition def, ActivityCatalog? catalog = null)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = def.EffectiveVersionId,
+            ["definitionId"] = def.DefinitionId,
+            ["name"] = def.Name ?? def.DefinitionId,
+        };
+        if (def.Description is not null) o["description"] = def.Description;
+        o["version"] = def.Version;
+        foreach (var (k, v) in Defaults) o[k] = v?.DeepClone();
+        var custom = new JsonObject();
+        if (def.ElsaExtras?["customProperties"] is JsonObject customExtras) foreach (var (k, v) in customExtras) custom[k] = v?.DeepClone();
+        custom[ExperimentProperty] = ExperimentToJson(def.Experiment);
+        o["customProperties"] = custom;
+        if (def.ElsaExtras is not null) foreach (var (k, v) in def.ElsaExtras.Where(kv => kv.Key != "customProperties")) o[k] = v?.DeepClone();
+        o["root"] = new JsonObject
+        {
+            ["id"] = def.RootId,
+            ["nodeId"] = $"{def.DefinitionId}:{def.RootId}",
+            ["name"] = "Flowchart",
+            ["type"] = FlowchartType,
+            ["version"] = 1,
+            ["customProperties"] = new JsonObject(),
+            ["metadata"] = new JsonObject(),
+            ["activities"] = new JsonArray(def.Activities.Select(a => (JsonNode)ActivityToJson(def, a, catalog)).ToArray()),
+            ["connections"] = new JsonArray(def.Connections.Select(c => (JsonNode)new JsonObject
+            {
+                ["source"] = new JsonObject { ["activity"] = c.Source.Activity, ["port"] = c.Source.Port },
+                ["target"] = new JsonObject { ["activity"] = c.Target.Activity, ["port"] = c.Target.Port },
+                ["vertices"] = new JsonArray(c.Vertices.Select(v => (JsonNode)new JsonObject { ["x"] = v.X, ["y"] = v.Y }).ToArray()),
+            }).ToArray()),
+        };
+        return o;
+    }
+
+    public static string DefaultNodeId(WorkflowDefinition def, string activityId) => $"{def.DefinitionId}:{def.RootId}:{activityId}";
+
+    private static JsonObject ActivityToJson(WorkflowDefinition def, ActivityNode a, ActivityCatalog? catalog)
+    {
+        var o = new JsonObject
+        {
+            ["id"] = a.Id,
+            ["nodeId"] = a.NodeId ?? DefaultNodeId(def, a.Id),
+            ["name"] = a.Name ?? a.Id,
+            ["type"] = a.Type,
+            ["version"] = a.TypeVersion,
+            ["customProperties"] = a.CustomProperties?.DeepClone() ?? new JsonObject(),
+        };
+        var metadata = a.Metadata?.DeepClone().AsObject() ?? new JsonObject();
+        if (a.Position is { } p)
+        {
+            var designer = metadata["designer"] as JsonObject ?? new JsonObject();
+            metadata.Remove("designer");
+            var rest = designer.Where(kv => kv.Key != "position").Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())).ToList();
+            var merged = new JsonObject { ["position"] = new JsonObject { ["x"] = p.X, ["y"] = p.Y } };
+            foreach (var (k, v) in rest) merged[k] = v;
+            var withDesigner = new JsonObject { ["designer"] = merged };
+            foreach (var (k, v) in metadata.ToList()) { metadata.Remove(k); withDesigner[k] = v; }
+            metadata = withDesigner;
+        }
+        o["metadata"] = metadata;
+        var descriptor = catalog?.Find(a.Type);
+        foreach (var (name, value) in a.Inputs)
+        {
+            var typeName = descriptor?.FindInput(name)?.TypeName ?? InferTypeName(value.Value);
+            var text = value.Value switch
+            {
+                null => null,
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                JsonValue v => v.ToJsonString(),
+                _ => value.Value.ToJsonString(),
+            };
+            o[name] = new JsonObject
+            {
+                ["typeName"] = typeName,
+                ["expression"] = new JsonObject { ["type"] = value.ExpressionType, ["value"] = text },
+                ["memoryReference"] = new JsonObject { ["id"] = $"{a.Id}:input-{name}" },
+            };
+        }
+        return o;
+    }
+
+    private static string InferTypeName(JsonNode? value) => value switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.ToJsonString().Contains('.') || v.ToJsonString().Contains('e') ? "Double" : "Int32",
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => "Boolean",
+        JsonArray a when a.All(x => x is JsonValue xv && xv.GetValueKind() == JsonValueKind.String) => "String[]",
+        JsonObject or JsonArray => "Object",
+        _ => "String",
+    };
+
+    private static JsonObject ExperimentToJson(ExperimentSettings e)
+    {
+        var o = new JsonObject();
+        if (e.Dataset is not null) o["dataset"] = e.Dataset;
+        if (e.Problems is not null) o["problems"] = e.Problems;
+        if (e.Seed != 0) o["seed"] = e.Seed;
+        if (e.Concurrency is { } c) o["concurrency"] = c;
+        if (!e.K.SequenceEqual([1])) o["k"] = new JsonArray(e.K.Select(k => (JsonNode)k).ToArray());
+        if (e.Models.Count > 0) o["models"] = new JsonObject(e.Models.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.DeepClone())));
+        if (!e.Matrix.IsEmpty || !e.Matrix.Exclude.IsEmpty)
+        {
+            var m = new JsonObject();
+            foreach (var axis in e.Matrix.Axes) m[axis.Name] = new JsonArray(axis.Values.Select(v => (JsonNode)v).ToArray());
+            if (!e.Matrix.Exclude.IsEmpty) m["exclude"] = Points(e.Matrix.Exclude);
+            if (!e.Matrix.Include.IsEmpty) m["include"] = Points(e.Matrix.Include);
+            o["matrix"] = m;
+        }
+        if (e.Budget.IsBounded)
+        {
+            var b = new JsonObject();
+            if (e.Budget.MaxPrograms is { } mp) b["maxPrograms"] = mp;
+            if (e.Budget.Calls is { } calls) b["calls"] = calls;
+            if (e.Budget.Tokens is { } t) b["tokens"] = t;
+            if (e.Budget.Time is { } time) b["time"] = Durations.Format(time);
+            o["budget"] = b;
+        }
+        if (e.Extras is not null) foreach (var (k, v) in e.Extras) o[k] = v?.DeepClone();
+        return o;
+
+        static JsonArray Points(ImmutableArray<ImmutableSortedDictionary<string, string>> points) =>
+            new(points.Select(p => (JsonNode)new JsonObject(p.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)))).ToArray());
+    }
+
+    public static LoadedWorkflow Read(string text, string path)
+    {
+        var map = new SourceMap();
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            var loc = new SourceLocation((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
+            var message = e.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0];
+            return new LoadedWorkflow(path, WorkflowFormat.Json, null, map, [new Diagnostic(path, loc, "", "malformed JSON: " + message)]);
+        }
+        var locations = JsonLocations.Scan(text);
+        var reader = new Reader(path, map, locations);
+        var def = node is JsonObject o ? reader.ReadDefinition(o) : null;
+        if (def is null) reader.Error("", "", "a workflow file must be a JSON object (an Elsa 3 workflow definition)");
+        return new LoadedWorkflow(path, WorkflowFormat.Json, def, map, [.. reader.Diagnostics]);
+    }
+
+    private sealed class Reader(string path, SourceMap map, Dictionary<string, SourceLocation> locations)
+    {
+        public List<Diagnostic> Diagnostics { get; } = [];
+
+        private SourceLocation Loc(string jsonPath)
+        {
+            var p = jsonPath;
+            while (true)
+            {
+                if (locations.TryGetValue(p, out var l)) return l;
+                var cut = Math.Max(p.LastIndexOf('.'), p.LastIndexOf('['));
+                if (cut <= 0) return SourceLocation.Start;
+                p = p[..cut];
+            }
+        }
+
+        public void Error(string jsonPath, string logicalPath, string message) => Diagnostics.Add(new Diagnostic(path, Loc(jsonPath), logicalPath, message));
+
+        private void Map(string logical, string jsonPath) => map.Add(logical, Loc(jsonPath));
+
+        private string? Str(JsonObject o, string name, string jsonPath, string logical)
+        {
+            if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+            if (v is JsonValue jv && jv.GetValueKind() == JsonValueKind.String) return jv.GetValue<string>();
+            Error($"{jsonPath}.{name}", logical, $"'{name}' must be a string");
+            return null;
+        }
+
+        private int Int(JsonObject o, string name, string jsonPath, string logical, int fallback)
+        {
+            if (!o.TryGetPropertyValue(name, out var v) || v is null) return fallback;
+            if (v is JsonValue jv && jv.TryGetValue<int>(out var i)) return i;
+            Error($"{jsonPath}.{name}", logical, $"'{name}' must be a whole number");
+            return fallback;
+        }
+
+        public WorkflowDefinition? ReadDefinition(JsonObject o)
+        {
+            foreach (var (k, _) in o) Map(k, k);
+            var definitionId = Str(o, "definitionId", "", "id");
+            if (string.IsNullOrWhiteSpace(definitionId)) { Error("", "id", "the workflow needs a 'definitionId'"); definitionId = Path.GetFileNameWithoutExtension(path); }
+            var version = Int(o, "version", "", "version", 1);
+            var versionId = Str(o, "id", "", "version_id");
+            var extras = new JsonObject();
+            foreach (var (k, v) in o)
+            {
+                if (!OwnTopFields.Contains(k)) extras[k] = v?.DeepClone();
+                else if (Defaults.ContainsKey(k) && !JsonNode.DeepEquals(Defaults[k], v)) extras[k] = v?.DeepClone();
+            }
+            var custom = o["customProperties"] as JsonObject;
+            ExperimentSettings experiment = new();
+            if (custom is not null)
+            {
+                var customExtras = new JsonObject();
+                foreach (var (k, v) in custom)
+                {
+                    if (k == ExperimentProperty && v is JsonObject e) experiment = ReadExperiment(e);
+                    else customExtras[k] = v?.DeepClone();
+                }
+                if (customExtras.Count > 0) extras["customProperties"] = customExtras;
+            }
+            var root = o["root"] as JsonObject;
+            if (root is null) { Error("root", "activities", "the workflow has no 'root' flowchart"); root = new JsonObject(); }
+            var rootType = Str(root, "type", "root", "root.type");
+            if (rootType is not null && rootType != FlowchartType)
+                Error("root.type", "root.type", $"the root activity must be an {FlowchartType}, not '{rootType}'");
+            var rootId = Str(root, "id", "root", "root_id") ?? "flowchart1";
+            var def = new WorkflowDefinition
+            {
+                DefinitionId = definitionId!,
+                VersionId = versionId == $"{definitionId}:v{version}" ? null : versionId,
+                Name = Str(o, "name", "", "name") is { } n && n != definitionId ? n : null,
+                Description = Str(o, "description", "", "description"),
+                Version = version,
+                RootId = rootId,
+                Experiment = experiment,
+                ElsaExtras = extras.Count > 0 ? extras : null,
+            };
+            return def with
+            {
+                Activities = ReadActivities(def, root),
+                Connections = ReadConnections(root),
+            };
+        }
+
+        private ImmutableArray<ActivityNode> ReadActivities(WorkflowDefinition def, JsonObject root)
+        {
+            if (root["activities"] is not JsonArray arr) return [];
+            var result = ImmutableArray.CreateBuilder<ActivityNode>();
+            for (int i = 0; i < arr.Count; i++)
+            {
+                var jp = $"root.activities[{i}]";
+                if (arr[i] is not JsonObject a) { Error(jp, $"activities[{i}]", "expected an activity object"); continue; }
+                var id = Str(a, "id", jp, $"activities[{i}].id");
+                if (string.IsNullOrWhiteSpace(id)) { Error(jp, $"activities[{i}]", "the activity needs an 'id'"); continue; }
+                var lp = SourceMap.Paths.Activity(id);
+                Map(lp, jp);
+                Map(SourceMap.Paths.ActivityType(id), $"{jp}.type");
+                var type = Str(a, "type", jp, $"{lp}.type");
+                if (string.IsNullOrWhiteSpace(type)) { Error(jp, $"{lp}.type", $"activity '{id}' needs a 'type'"); type = ""; }
+
+                var inputs = ImmutableSortedDictionary.CreateBuilder<string, InputValue>(StringComparer.Ordinal);
+                foreach (var (k, v) in a)
+                {
+                    if (OwnActivityFields.Contains(k)) continue;
+                    var ip = SourceMap.Paths.Input(id, k);
+                    Map(ip, $"{jp}.{k}");
+                    if (v is JsonObject input && input["expression"] is JsonObject expr)
+                    {
+                        var exprType = Str(expr, "type", $"{jp}.{k}.expression", ip) ?? InputValue.LiteralType;
+                        var typeName = Str(input, "typeName", $"{jp}.{k}", ip);
+                        var raw = expr["value"];
+                        JsonNode? value = raw is JsonValue rv && rv.GetValueKind() == JsonValueKind.String
+                            ? (exprType == InputValue.ObjectType ? ParseObject(rv.GetValue<string>(), $"{jp}.{k}.expression.value", ip) : InputValue.FromText(rv.GetValue<string>(), typeName))
+                            : raw?.DeepClone();
+                        inputs[k] = new InputValue(exprType, value);
+                    }
+                    else if (v is JsonObject { Count: > 0 } noExpr && noExpr.ContainsKey("typeName"))
+                    {
+                        // An input with no expression (the designer's empty value): keep nothing.
+                    }
+                    else if (v is not null && !(v is JsonObject { Count: 0 }))
+                    {
+                        Error($"{jp}.{k}", ip, $"'{k}' is not an Elsa input (expected {{typeName, expression: {{type, value}}}})");
+                    }
+                }
+                var metadata = a["metadata"]?.DeepClone() as JsonObject;
+                Position? position = null;
+                if (metadata?["designer"] is JsonObject designer && designer["position"] is JsonObject pos)
+                {
+                    position = new Position(pos["x"]?.GetValue<double>() ?? 0, pos["y"]?.GetValue<double>() ?? 0);
+                    designer.Remove("position");
+                    if (designer.Count == 0) metadata.Remove("designer");
+                }
+                var nodeId = Str(a, "nodeId", jp, $"{lp}.node_id");
+                var name = Str(a, "name", jp, $"{lp}.name");
+                var custom = a["customProperties"]?.DeepClone() as JsonObject;
+                result.Add(new ActivityNode
+                {
+                    Id = id,
+                    Type = type!,
+                    Name = name == id ? null : name,
+                    TypeVersion = Int(a, "version", jp, $"{lp}.version", 1),
+                    NodeId = nodeId is null || nodeId == DefaultNodeId(def, id) ? null : nodeId,
+                    Inputs = inputs.ToImmutable(),
+                    Position = position,
+                    Metadata = metadata is { Count: > 0 } ? metadata : null,
+                    CustomProperties = custom is { Count: > 0 } ? custom : null,
+                });
+            }
+            return result.ToImmutable();
+        }
+
+        private JsonNode? ParseObject(string text, string jsonPath, string logical)
+        {
+            try { return JsonNode.Parse(text); }
+            catch (JsonException e) { Error(jsonPath, logical, $"the Object expression is not valid JSON: {e.Message.Split(" Path:")[0]}"); return JsonValue.Create(text); }
+        }
+
+        private ImmutableArray<Connection> ReadConnections(JsonObject root)
+        {
+            if (root["connections"] is not JsonArray arr) return [];
+            var result = ImmutableArray.CreateBuilder<Connection>();
+            for (int i = 0; i < arr.Count; i++)
+            {
+                var jp = $"root.connections[{i}]";
+                var lp = SourceMap.Paths.Connection(result.Count);
+                Map(lp, jp);
+                Map(SourceMap.Paths.ConnectionSource(result.Count), $"{jp}.source");
+                Map(SourceMap.Paths.ConnectionTarget(result.Count), $"{jp}.target");
+                if (arr[i] is not JsonObject c || c["source"] is not JsonObject s || c["target"] is not JsonObject t)
+                {
+                    Error(jp, lp, "a connection needs 'source' and 'target', each {activity, port}");
+                    continue;
+                }
+                var sa = Str(s, "activity", $"{jp}.source", lp);
+                var ta = Str(t, "activity", $"{jp}.target", lp);
+                if (sa is null || ta is null) { Error(jp, lp, "a connection's source and target need an 'activity'"); continue; }
+                var vertices = (c["vertices"] as JsonArray)?.OfType<JsonObject>()
+                    .Select(v => new Position(v["x"]?.GetValue<double>() ?? 0, v["y"]?.GetValue<double>() ?? 0)).ToImmutableArray() ?? [];
+                result.Add(new Connection(
+                    new Endpoint(sa, Str(s, "port", $"{jp}.source", lp) ?? Endpoint.DefaultSourcePort),
+                    new Endpoint(ta, Str(t, "port", $"{jp}.target", lp) ?? Endpoint.DefaultTargetPort)) { Vertices = vertices });
+            }
+            return result.ToImmutable();
+        }
+
+        private ExperimentSettings ReadExperiment(JsonObject e)
+        {
+            const string J = "customProperties.seidr";
+            foreach (var (k, _) in e) Map($"experiment.{Naming.ToSnakeCase(k)}", $"{J}.{k}");
+            var known = new HashSet<string> { "dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget" };
+            var extras = new JsonObject();
+            foreach (var (k, v) in e) if (!known.Contains(k)) extras[k] = v?.DeepClone();
+
+            var models = ImmutableSortedDictionary.CreateBuilder<string, JsonObject>(StringComparer.Ordinal);
+            if (e["models"] is JsonObject mo)
+                foreach (var (name, settings) in mo)
+                {
+                    Map(SourceMap.Paths.Model(name), $"{J}.models.{name}");
+                    if (settings is JsonObject so) models[name] = so.DeepClone().AsObject();
+                    else Error($"{J}.models.{name}", SourceMap.Paths.Model(name), $"model '{name}' needs its settings as an object");
+                }
+
+            var matrix = Matrix.Empty;
+            if (e["matrix"] is JsonObject mx)
+            {
+                var axes = ImmutableArray.CreateBuilder<MatrixAxis>();
+                ImmutableArray<ImmutableSortedDictionary<string, string>> Points(JsonNode? n, string which) =>
+                    (n as JsonArray)?.OfType<JsonObject>().Select(p => p.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? "", StringComparer.Ordinal)).ToImmutableArray() ?? [];
+                foreach (var (name, values) in mx)
+                {
+                    Map(SourceMap.Paths.Axis(name), $"{J}.matrix.{name}");
+                    if (name is "exclude" or "include") continue;
+                    if (values is JsonArray va) axes.Add(new MatrixAxis(name, va.Select(v => v?.ToString() ?? "").ToImmutableArray()));
+                    else Error($"{J}.matrix.{name}", SourceMap.Paths.Axis(name), $"axis '{name}' must be a list of values");
+                }
+                matrix = new Matrix { Axes = axes.ToImmutable(), Exclude = Points(mx["exclude"], "exclude"), Include = Points(mx["include"], "include") };
+            }
+
+            var budget = Budget.None;
+            if (e["budget"] is JsonObject b)
+            {
+                foreach (var (k, _) in b) Map($"experiment.budget.{Naming.ToSnakeCase(k)}", $"{J}.budget.{k}");
+                TimeSpan? time = null;
+                if (b["time"] is JsonValue tv)
+                {
+                    try { time = Durations.Parse(tv.ToString()); }
+                    catch (FormatException ex) { Error($"{J}.budget.time", "experiment.budget.time", ex.Message); }
+                }
+                budget = new Budget(Int(b, "maxPrograms", $"{J}.budget", "experiment.budget.max_programs", 0) is var mp and > 0 ? mp : null,
+                    Int(b, "calls", $"{J}.budget", "experiment.budget.calls", 0) is var c and > 0 ? c : null,
+                    b["tokens"] is JsonValue tk && tk.TryGetValue<long>(out var tokens) ? tokens : null,
+                    time);
+            }
+
+            var seed = Int(e, "seed", J, "experiment.seed", 0);
+            int? concurrency = e.ContainsKey("concurrency") ? Int(e, "concurrency", J, "experiment.concurrency", 1) : null;
+            var ks = (e["k"] as JsonArray)?.Select(x => x is JsonValue xv && xv.TryGetValue<int>(out var kv) ? kv : 1).ToImmutableArray() ?? [1];
+            return new ExperimentSettings
+            {
+                Dataset = Str(e, "dataset", J, "experiment.dataset"),
+                Problems = e["problems"]?.ToString(),
+                Seed = seed,
+                Concurrency = concurrency,
+                K = ks,
+                Models = models.ToImmutable(),
+                Matrix = matrix,
+                Budget = budget,
+                Extras = extras.Count > 0 ? extras : null,
+            };
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Diagnostics;
+
+namespace Seidr.Workflows.Serialization;
+
+/// <summary>Reads and writes workflow files in either spelling, chosen by the file's extension (.yaml/.yml or .json).</summary>
+public static class WorkflowFile
+{
+    public static WorkflowFormat FormatOf(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".yaml" or ".yml" => WorkflowFormat.Yaml,
+            ".json" => WorkflowFormat.Json,
+            var ext => throw new WorkflowException([new Diagnostic(path, SourceLocation.Start, "", $"unknown workflow file extension '{ext}': use .yaml, .yml or .json")]),
+        };
+
+    public static LoadedWorkflow Load(string path)
+    {
+        var format = FormatOf(path);
+        string text;
+        try { text = File.ReadAllText(path, Encoding.UTF8); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new LoadedWorkflow(path, format, null, SourceMap.Empty, [new Diagnostic(path, SourceLocation.Start, "", $"cannot read the file: {e.Message}")]);
+        }
+        return Parse(text, path, format);
+    }
+
+    public static LoadedWorkflow Parse(string text, string path, WorkflowFormat format) => format switch
+    {
+        WorkflowFormat.Yaml => YamlWorkflowFormat.Read(text, path),
+        _ => ElsaJsonFormat.Read(text, path),
+    };
+
+    public static string Write(WorkflowDefinition definition, WorkflowFormat format) => format switch
+    {
+        WorkflowFormat.Yaml => YamlWorkflowFormat.Write(definition),
+        _ => ElsaJsonFormat.Write(definition),
+    };
+
+    /// <summary>Writes the file atomically (a temp file renamed over it), so a crash never leaves half a workflow.</summary>
+    public static void Save(WorkflowDefinition definition, string path)
+    {
+        var text = Write(definition, FormatOf(path));
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, text, new UTF8Encoding(false));
+        File.Move(temp, path, overwrite: true);
+    }
+}

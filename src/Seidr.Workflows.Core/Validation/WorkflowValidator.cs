@@ -1,0 +1,239 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Diagnostics;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Serialization;
+
+namespace Seidr.Workflows.Validation;
+
+/// <summary>
+/// Checks a loaded workflow against the activity catalog and its references, reporting every problem with its
+/// file, line, column and field path: unknown types and inputs, missing or mistyped values, bad connections,
+/// activities that can never run, loops with no budget or exit, unknown models and prompts, and a bad matrix.
+/// </summary>
+public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferences? references = null)
+{
+    private readonly IWorkflowReferences _refs = references ?? PermissiveReferences.Instance;
+
+    public ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded)
+    {
+        var diags = loaded.Diagnostics.ToList();
+        if (loaded.Definition is null) return [.. diags];
+        var def = loaded.Definition;
+        var map = loaded.SourceMap;
+        void Error(string path, string message) => diags.Add(new Diagnostic(loaded.Path, map.Locate(path), path, message));
+        void Warn(string path, string message) => diags.Add(new Diagnostic(loaded.Path, map.Locate(path), path, message, Severity.Warning));
+
+        var variants = CheckMatrix(def, Error, Warn);
+        CheckExperiment(def, Error);
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in def.Activities)
+            if (!ids.Add(a.Id)) Error(SourceMap.Paths.Activity(a.Id), $"two activities have the id '{a.Id}'");
+
+        foreach (var node in def.Activities)
+        {
+            var descriptor = catalog.Find(node.Type);
+            if (descriptor is null)
+            {
+                if (node.Type.Length > 0)
+                    Error(SourceMap.Paths.ActivityType(node.Id), $"unknown activity type '{node.Type}'" + Suggest(node.Type, catalog.Descriptors.Select(d => d.TypeName)));
+                continue;
+            }
+            CheckInputs(def, node, descriptor, variants, Error);
+        }
+
+        CheckConnections(def, Error);
+        CheckGraph(def, Error);
+        if (!def.Activities.Any(a => catalog.Find(a.Type)?.ClrType == typeof(Submit)))
+            Error("activities", "the workflow has no Seidr.Submit activity, so no flow would submit a program to be scored");
+        return [.. diags.Distinct()];
+    }
+
+    private IReadOnlyList<Variant> CheckMatrix(WorkflowDefinition def, Action<string, string> error, Action<string, string> warn)
+    {
+        var matrix = def.Experiment.Matrix;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var axis in matrix.Axes)
+        {
+            var p = SourceMap.Paths.Axis(axis.Name);
+            if (!names.Add(axis.Name)) error(p, $"axis '{axis.Name}' is declared twice");
+            if (axis.Values.IsEmpty) error(p, $"axis '{axis.Name}' has no values");
+            foreach (var dup in axis.Values.GroupBy(v => v).Where(g => g.Count() > 1)) error(p, $"axis '{axis.Name}' lists '{dup.Key}' twice");
+            if (axis.Values.Any(v => v.Contains(',') || v.Contains('=')))
+                error(p, $"axis '{axis.Name}': values may not contain ',' or '=' (they make variant ids)");
+        }
+        void CheckPoints(ImmutableArray<ImmutableSortedDictionary<string, string>> points, string which, bool mustBeKnownValue)
+        {
+            for (int i = 0; i < points.Length; i++)
+                foreach (var (axis, value) in points[i])
+                {
+                    var p = $"experiment.matrix.{which}[{i}].{axis}";
+                    var decl = matrix.Axes.FirstOrDefault(a => a.Name == axis);
+                    if (decl is null) error(p, $"'{which}' names axis '{axis}', which the matrix does not declare" + Suggest(axis, matrix.Axes.Select(a => a.Name)));
+                    else if (mustBeKnownValue && !decl.Values.Contains(value)) error(p, $"'{which}' gives '{value}' for axis '{axis}', which is not one of its values ({string.Join(", ", decl.Values)})");
+                }
+        }
+        CheckPoints(matrix.Exclude, "exclude", true);
+        CheckPoints(matrix.Include, "include", false);
+
+        var variants = MatrixExpander.Expand(matrix);
+        if (variants.Count == 0) error("experiment.matrix", "the matrix excludes every combination: no variant is left to run");
+
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in def.Activities)
+            foreach (var (name, value) in node.Inputs)
+                foreach (var s in Strings(value.Value))
+                    foreach (System.Text.RegularExpressions.Match m in InputBinder.AxisReference().Matches(s))
+                    {
+                        used.Add(m.Groups[1].Value);
+                        if (!matrix.Axes.Any(a => a.Name == m.Groups[1].Value) && !matrix.Include.Any(i => i.ContainsKey(m.Groups[1].Value)))
+                            error(SourceMap.Paths.Input(node.Id, name), $"'${{{m.Groups[1].Value}}}' refers to no matrix axis" + Suggest(m.Groups[1].Value, matrix.Axes.Select(a => a.Name)));
+                    }
+        foreach (var axis in matrix.Axes.Where(a => !used.Contains(a.Name)))
+            warn(SourceMap.Paths.Axis(axis.Name), $"axis '{axis.Name}' is used by no activity input (write ${{{axis.Name}}} in an input); its variants would all be the same");
+        return variants;
+    }
+
+    private void CheckExperiment(WorkflowDefinition def, Action<string, string> error)
+    {
+        var e = def.Experiment;
+        if (e.Dataset is null) error("experiment.dataset", "the experiment names no dataset (humaneval, mbpp, gsm8k, or a problem file)");
+        else if (_refs.CheckDataset(e.Dataset) is { } why) error("experiment.dataset", why);
+        if (e.Problems is not null)
+        {
+            try { new ProblemSelection(e.Problems).Apply(Enumerable.Range(0, 100_000).Select(i => new Problem { Id = $"#{i}", Dataset = "", Prompt = "" }).ToArray()); }
+            catch (ProblemSelectionException ex) when (!ex.Message.Contains("out of range") && !ex.Message.Contains("neither a problem id"))
+            {
+                error("experiment.problems", ex.Message);
+            }
+        }
+        foreach (var (name, settings) in e.Models)
+        {
+            if (!settings.ContainsKey("provider")) error(SourceMap.Paths.Model(name), $"model '{name}' names no provider (openai, azure-openai, openai-compatible, ollama, replay, scripted)");
+            else if (_refs.CheckModelSettings(name, settings) is { } why) error(SourceMap.Paths.Model(name), why);
+        }
+    }
+
+    private void CheckInputs(WorkflowDefinition def, ActivityNode node, ActivityDescriptor descriptor, IReadOnlyList<Variant> variants, Action<string, string> error)
+    {
+        foreach (var (name, value) in node.Inputs)
+        {
+            var p = SourceMap.Paths.Input(node.Id, name);
+            var input = descriptor.FindInput(name);
+            if (input is null)
+            {
+                error(p, $"activity type '{descriptor.TypeName}' has no input '{Naming.ToSnakeCase(name)}'" + Suggest(Naming.ToSnakeCase(name), descriptor.Inputs.Select(i => i.YamlName)));
+                continue;
+            }
+            if (!value.IsLiteral)
+            {
+                error(p, $"expression type '{value.ExpressionType}' is not supported; give a literal value (use ${{axis}} to vary it per variant)");
+                continue;
+            }
+            foreach (var variant in variants.DefaultIfEmpty(Variant.Default))
+            {
+                var resolved = InputBinder.Substitute(value.Value, variant);
+                if (resolved is JsonValue sv && sv.GetValueKind() == JsonValueKind.String && InputBinder.AxisReference().IsMatch(sv.GetValue<string>())) break; // reported above
+                object? bound;
+                try { bound = InputBinder.Convert(resolved, input.ClrType, input.YamlName); }
+                catch (InputBindingException e)
+                {
+                    error(p, $"{Naming.ToSnakeCase(name)}: {e.Reason}" + (variant.Axes.IsEmpty ? "" : $" in variant {variant.Id}"));
+                    break;
+                }
+                if (!CheckValue(def, input, bound, variant, p, error)) break;
+            }
+        }
+        foreach (var input in descriptor.Inputs.Where(i => i.Required && !node.Inputs.ContainsKey(i.Name)))
+            error(SourceMap.Paths.Activity(node.Id), $"activity '{node.Id}' ({descriptor.TypeName}) needs the input '{input.YamlName}'" + (input.Description.Length > 0 ? $": {input.Description}" : ""));
+    }
+
+    private bool CheckValue(WorkflowDefinition def, InputDescriptor input, object? bound, Variant variant, string p, Action<string, string> error)
+    {
+        var where = variant.Axes.IsEmpty ? "" : $" in variant {variant.Id}";
+        if (!input.Options.IsEmpty && bound is string s && !input.Options.Contains(s))
+        {
+            error(p, $"{input.YamlName}: '{s}' is not one of {string.Join(", ", input.Options)}{where}");
+            return false;
+        }
+        if (!double.IsNaN(input.Min) && bound is int or long or double && Convert.ToDouble(bound) < input.Min)
+        {
+            error(p, $"{input.YamlName}: {bound} is below the least allowed value {input.Min}{where}");
+            return false;
+        }
+        if (input.Reference == InputReference.Model && bound is string model && model.Length > 0
+            && !def.Experiment.Models.ContainsKey(model) && !_refs.ModelExists(model))
+        {
+            error(p, $"{input.YamlName}: unknown model '{model}'{where}; declare it under experiment.models" + Suggest(model, def.Experiment.Models.Keys));
+            return false;
+        }
+        if (input.Reference == InputReference.Prompt && bound is string prompt && prompt.Length > 0 && _refs.CheckPrompt(prompt) is { } why)
+        {
+            error(p, $"{input.YamlName}: {why}{where}");
+            return false;
+        }
+        return true;
+    }
+
+    private void CheckConnections(WorkflowDefinition def, Action<string, string> error)
+    {
+        for (int i = 0; i < def.Connections.Length; i++)
+        {
+            var c = def.Connections[i];
+            var source = def.FindActivity(c.Source.Activity);
+            if (source is null)
+                error(SourceMap.Paths.ConnectionSource(i), $"connection '{c}' starts at unknown activity '{c.Source.Activity}'" + Suggest(c.Source.Activity, def.Activities.Select(a => a.Id)));
+            else if (catalog.Find(source.Type) is { } d && !d.HasOutcome(c.Source.Port))
+                error(SourceMap.Paths.ConnectionSource(i), $"connection '{c}': {d.TypeName} has no outcome '{c.Source.Port}'; its outcomes are {string.Join(", ", d.Outcomes.Select(o => o.Name))}");
+            if (def.FindActivity(c.Target.Activity) is null)
+                error(SourceMap.Paths.ConnectionTarget(i), $"connection '{c}' ends at unknown activity '{c.Target.Activity}'" + Suggest(c.Target.Activity, def.Activities.Select(a => a.Id)));
+            else if (c.Target.Port != Endpoint.DefaultTargetPort)
+                error(SourceMap.Paths.ConnectionTarget(i), $"connection '{c}': activities have one input port, '{Endpoint.DefaultTargetPort}'; '{c.Target.Port}' is not one");
+        }
+    }
+
+    private void CheckGraph(WorkflowDefinition def, Action<string, string> error)
+    {
+        if (def.Activities.IsEmpty) { error("activities", "the workflow has no activities"); return; }
+        var graph = new FlowGraph(def);
+        if (graph.Starts.IsEmpty)
+        {
+            error("activities", "every activity has an incoming connection, so none can start; leave the first stage without one");
+            return;
+        }
+        foreach (var id in graph.Unreachable())
+            error(SourceMap.Paths.Activity(id), $"activity '{id}' can never run: no connection leads to it from a starting activity ({string.Join(", ", graph.Starts)})");
+
+        foreach (var component in graph.Components.Where(graph.IsLoop))
+        {
+            var members = string.Join(" -> ", component);
+            var at = SourceMap.Paths.Activity(component[0]);
+            if (!def.Experiment.Budget.IsBounded)
+                error(at, $"the loop {members} has no budget: set experiment.budget (max_programs, calls, tokens or time) so it ends");
+            var exits = graph.Edges.Any(e => component.Contains(e.Source) && !component.Contains(e.Target));
+            if (!exits)
+                error(at, $"the loop {members} has no exit: connect an outcome (e.g. Solved or Exhausted) of one of its activities to an activity outside it");
+        }
+    }
+
+    private static IEnumerable<string> Strings(JsonNode? node) => node switch
+    {
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => [v.GetValue<string>()],
+        JsonArray a => a.SelectMany(Strings),
+        JsonObject o => o.Select(kv => kv.Value).SelectMany(Strings),
+        _ => [],
+    };
+
+    internal static string Suggest(string name, IEnumerable<string> known)
+    {
+        var list = known.ToList();
+        if (list.Count == 0) return "";
+        var best = list.Select(k => (k, d: YamlWorkflowFormat.Levenshtein(name.ToLowerInvariant(), k.ToLowerInvariant()))).OrderBy(x => x.d).First();
+        return best.d <= Math.Max(2, name.Length / 3) ? $"; did you mean '{best.k}'?" : list.Count <= 12 ? $"; known: {string.Join(", ", list)}" : "";
+    }
+}
