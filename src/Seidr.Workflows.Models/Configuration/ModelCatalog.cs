@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Seidr.Workflows.Models.Configuration;
+
+/// <summary>
+/// Reads model definitions from <c>Seidr:Models</c>, <c>Seidr:Providers</c> and <c>Seidr:Pricing</c> and merges a
+/// workflow's <c>models:</c> section over them (key by key; the workflow wins).
+/// </summary>
+public static class ModelCatalog
+{
+    internal static readonly string[] ModelKeys =
+    [
+        "provider", "model", "deployment", "base_url", "endpoint", "api_key_env", "temperature", "top_p", "max_tokens",
+        "stop", "seed", "samples_per_call", "timeout_seconds", "prices", "file", "files", "cache", "description",
+        "max_concurrency", "tokens_per_minute", "max_retries", "retry_base_delay_ms", "max_retry_delay_seconds", "supports_n",
+    ];
+
+    internal static readonly string[] ProviderKeys =
+    [
+        "type", "base_url", "endpoint", "api_key_env", "max_concurrency", "tokens_per_minute", "max_retries",
+        "retry_base_delay_ms", "max_retry_delay_seconds", "timeout_seconds", "supports_n",
+    ];
+
+    private static readonly string[] PriceKeys = ["input_per_million", "output_per_million"];
+
+    /// <summary>Parses a provider kind name (<c>openai</c>, <c>azure-openai</c>, <c>openai-compatible</c>, <c>ollama</c>, <c>replay</c>, <c>scripted</c>).</summary>
+    public static bool TryParseKind(string? name, out ProviderKind kind)
+    {
+        switch (name is null ? "" : ConfigValues.Normalize(name))
+        {
+            case "openai": kind = ProviderKind.OpenAI; return true;
+            case "azureopenai" or "azure": kind = ProviderKind.AzureOpenAI; return true;
+            case "openaicompatible" or "compatible" or "vllm" or "llamacpp" or "lmstudio": kind = ProviderKind.OpenAICompatible; return true;
+            case "ollama": kind = ProviderKind.Ollama; return true;
+            case "replay": kind = ProviderKind.Replay; return true;
+            case "scripted": kind = ProviderKind.Scripted; return true;
+            default: kind = default; return false;
+        }
+    }
+
+    public static string KindName(ProviderKind kind) => kind switch
+    {
+        ProviderKind.OpenAI => "openai",
+        ProviderKind.AzureOpenAI => "azure-openai",
+        ProviderKind.OpenAICompatible => "openai-compatible",
+        ProviderKind.Ollama => "ollama",
+        ProviderKind.Replay => "replay",
+        ProviderKind.Scripted => "scripted",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>
+    /// Every model defined in <paramref name="configuration"/> (<c>Seidr:Models</c>) and in <paramref name="workflowModels"/>.
+    /// Throws <see cref="ModelConfigurationException"/> naming the model and the key for any error.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ModelDefinition> Build(
+        IConfiguration configuration,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? workflowModels,
+        string? baseDirectory = null)
+    {
+        var seidr = configuration.GetSection("Seidr");
+        var raw = new Dictionary<string, ConfigValues>(StringComparer.Ordinal);
+        foreach (var m in seidr.GetSection("Models").GetChildren())
+            raw[m.Key] = ConfigValues.FromSection(m.Key, m);
+        foreach (var (name, values) in workflowModels ?? new Dictionary<string, IReadOnlyDictionary<string, object?>>())
+        {
+            if (!raw.TryGetValue(name, out var v)) raw[name] = v = new ConfigValues(name);
+            v.MergeFrom(values);
+        }
+
+        var providers = seidr.GetSection("Providers");
+        var pricing = seidr.GetSection("Pricing");
+        var baseDir = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
+        var result = new Dictionary<string, ModelDefinition>(StringComparer.Ordinal);
+        foreach (var (name, values) in raw)
+            result[name] = BuildOne(name, values, providers, pricing, baseDir);
+        return result;
+    }
+
+    private static ModelDefinition BuildOne(string name, ConfigValues v, IConfigurationSection providers, IConfigurationSection pricing, string baseDir)
+    {
+        v.RejectUnknown(ModelKeys, "the model");
+        if (v.Has("api_key") || v.Has("apikey"))
+            throw new ModelConfigurationException(name, "api_key", "API keys must not be written in configuration or workflow files; name the environment variable with api_key_env");
+
+        var providerName = v.RequiredString("provider", "one of openai, azure-openai, openai-compatible, ollama, replay, scripted, or an entry of Seidr:Providers");
+        var provider = ResolveProvider(name, providerName, providers);
+        provider = ApplyProviderSettings(provider, v);
+        Validate(name, provider);
+
+        var kind = provider.Kind;
+        string modelId = v.String("deployment") ?? v.String("model") ?? kind switch
+        {
+            ProviderKind.Replay or ProviderKind.Scripted => name,
+            _ => throw new ModelConfigurationException(name, "model", kind == ProviderKind.AzureOpenAI
+                ? "is required (the deployment name)" : "is required (the provider's model id, e.g. gpt-4o-mini or llama3.1:8b)"),
+        };
+
+        var settings = new ModelSettings
+        {
+            Temperature = v.Double("temperature", 0, 2),
+            TopP = v.Double("top_p", 0, 1),
+            MaxTokens = v.Int("max_tokens", 1),
+            Stop = v.StringList("stop"),
+            Seed = v.Long("seed"),
+            SamplesPerCall = v.Int("samples_per_call", 1),
+            Timeout = v.Double("timeout_seconds", 0.001) is { } t ? TimeSpan.FromSeconds(t) : null,
+        };
+
+        var files = (v.StringList("files") ?? []).AddRange(v.StringList("file") ?? []);
+        files = files.Select(f => ResolvePath(f, baseDir)).ToImmutableArray();
+        if (kind is ProviderKind.Replay or ProviderKind.Scripted && files.IsEmpty)
+            throw new ModelConfigurationException(name, "file", kind == ProviderKind.Replay
+                ? "is required for a replay model (JSON lines of {prompt, samples}, .jsonl or .jsonl.gz)"
+                : "is required for a scripted model (a YAML script)");
+        if (kind is not (ProviderKind.Replay or ProviderKind.Scripted) && !files.IsEmpty)
+            throw new ModelConfigurationException(name, "file", $"only replay and scripted models read a file, not {KindName(kind)}");
+
+        return new ModelDefinition
+        {
+            Name = name,
+            Provider = provider,
+            ModelId = modelId,
+            Settings = settings,
+            Pricing = ReadPricing(name, v, pricing, modelId),
+            Files = files,
+            UseCache = v.Bool("cache") ?? kind is not (ProviderKind.Replay or ProviderKind.Scripted),
+            Description = v.String("description"),
+        };
+    }
+
+    private static ProviderDefinition ResolveProvider(string model, string providerName, IConfigurationSection providers)
+    {
+        var entry = providers.GetChildren().FirstOrDefault(c => string.Equals(c.Key, providerName, StringComparison.OrdinalIgnoreCase));
+        if (entry is null)
+        {
+            if (!TryParseKind(providerName, out var implicitKind))
+                throw new ModelConfigurationException(model, "provider", $"unknown provider '{providerName}': use openai, azure-openai, openai-compatible, ollama, replay, scripted, or add it under Seidr:Providers");
+            return Defaults(KindName(implicitKind), implicitKind);
+        }
+
+        var pv = ConfigValues.FromSection(model, entry);
+        pv.RejectUnknown(ProviderKeys, $"provider '{entry.Key}'");
+        var typeName = pv.String("type") ?? entry.Key;
+        if (!TryParseKind(typeName, out var kind))
+            throw new ModelConfigurationException(model, $"Seidr:Providers:{entry.Key}:type", $"unknown provider type '{typeName}'");
+        return ApplyProviderSettings(Defaults(entry.Key, kind), pv);
+    }
+
+    private static ProviderDefinition Defaults(string name, ProviderKind kind) => new()
+    {
+        Name = name,
+        Kind = kind,
+        BaseUrl = kind switch
+        {
+            ProviderKind.OpenAI => new Uri("https://api.openai.com/v1/"),
+            ProviderKind.Ollama => new Uri("http://localhost:11434/"),
+            _ => null,
+        },
+        ApiKeyEnv = kind switch
+        {
+            ProviderKind.OpenAI => "OPENAI_API_KEY",
+            ProviderKind.AzureOpenAI => "AZURE_OPENAI_API_KEY",
+            _ => null,
+        },
+        SupportsN = kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI,
+        MaxConcurrency = kind is ProviderKind.Replay or ProviderKind.Scripted ? 1024 : 8,
+        MaxRetries = kind is ProviderKind.Replay or ProviderKind.Scripted ? 0 : 5,
+    };
+
+    private static ProviderDefinition ApplyProviderSettings(ProviderDefinition p, ConfigValues v)
+    {
+        var url = v.String("base_url") ?? v.String("endpoint");
+        Uri? baseUrl = p.BaseUrl;
+        if (url is not null)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+                throw new ModelConfigurationException(v.Owner, v.Has("base_url") ? "base_url" : "endpoint", $"'{url}' is not an http(s) URL");
+            baseUrl = u;
+        }
+        return p with
+        {
+            BaseUrl = baseUrl,
+            ApiKeyEnv = v.String("api_key_env") ?? p.ApiKeyEnv,
+            MaxConcurrency = v.Int("max_concurrency", 1) ?? p.MaxConcurrency,
+            TokensPerMinute = v.Int("tokens_per_minute", 1) ?? p.TokensPerMinute,
+            MaxRetries = v.Int("max_retries", 0) ?? p.MaxRetries,
+            RetryBaseDelay = v.Double("retry_base_delay_ms", 0) is { } d ? TimeSpan.FromMilliseconds(d) : p.RetryBaseDelay,
+            MaxRetryDelay = v.Double("max_retry_delay_seconds", 0) is { } m ? TimeSpan.FromSeconds(m) : p.MaxRetryDelay,
+            Timeout = v.Double("timeout_seconds", 0.001) is { } t ? TimeSpan.FromSeconds(t) : p.Timeout,
+            SupportsN = v.Bool("supports_n") ?? p.SupportsN,
+        };
+    }
+
+    private static void Validate(string model, ProviderDefinition p)
+    {
+        if (p.Kind is ProviderKind.AzureOpenAI or ProviderKind.OpenAICompatible && p.BaseUrl is null)
+            throw new ModelConfigurationException(model, "base_url", p.Kind == ProviderKind.AzureOpenAI
+                ? "is required for azure-openai (the resource endpoint, e.g. https://my-resource.openai.azure.com)"
+                : "is required for openai-compatible (e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM)");
+    }
+
+    private static ModelPricing ReadPricing(string model, ConfigValues v, IConfigurationSection pricing, string modelId)
+    {
+        var prices = v.Nested("prices");
+        if (prices is null)
+        {
+            var table = pricing.GetChildren().FirstOrDefault(c => string.Equals(c.Key, modelId, StringComparison.OrdinalIgnoreCase));
+            if (table is null) return ModelPricing.Free;
+            prices = ConfigValues.FromSection(model, table);
+        }
+        prices.RejectUnknown(PriceKeys, "prices");
+        return new ModelPricing(
+            (decimal)(prices.Double("input_per_million", 0) ?? 0),
+            (decimal)(prices.Double("output_per_million", 0) ?? 0));
+    }
+
+    private static string ResolvePath(string path, string baseDir)
+    {
+        if (path.StartsWith("~/", StringComparison.Ordinal))
+            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]);
+        return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(baseDir, path));
+    }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+
+namespace Seidr.Workflows.Models;
+
+/// <summary>Kinds of provider the layer can talk to.</summary>
+public enum ProviderKind
+{
+    /// <summary>api.openai.com through Semantic Kernel's OpenAI connector.</summary>
+    OpenAI,
+    /// <summary>Azure OpenAI (v1 API, <c>{endpoint}/openai/v1/</c>, <c>api-key</c> header) through the same connector.</summary>
+    AzureOpenAI,
+    /// <summary>Any server speaking the OpenAI chat API at a base URL (Ollama <c>/v1</c>, vLLM, llama.cpp server, LM Studio).</summary>
+    OpenAICompatible,
+    /// <summary>Ollama's native <c>/api/chat</c> through OllamaSharp.</summary>
+    Ollama,
+    /// <summary>Recorded outputs (JSON lines of <c>{prompt, samples}</c>).</summary>
+    Replay,
+    /// <summary>Answers from a YAML script, for deterministic runs with no model server.</summary>
+    Scripted,
+}
+
+/// <summary>Price of a model per million tokens.</summary>
+public sealed record ModelPricing(decimal InputPerMillion, decimal OutputPerMillion)
+{
+    public static ModelPricing Free { get; } = new(0m, 0m);
+    public decimal CostOf(TokenUsage usage) =>
+        (usage.InputTokens * InputPerMillion + usage.OutputTokens * OutputPerMillion) / 1_000_000m;
+}
+
+/// <summary>
+/// A provider entry: where to connect and the limits shared by every model that uses it.
+/// Limits (calls in flight, tokens per minute) are enforced per provider entry, across its models.
+/// </summary>
+public sealed record ProviderDefinition
+{
+    public required string Name { get; init; }
+    public required ProviderKind Kind { get; init; }
+    public Uri? BaseUrl { get; init; }
+    /// <summary>Name of the environment variable (or user-secrets key) that holds the API key. Never the key itself.</summary>
+    public string? ApiKeyEnv { get; init; }
+    public int MaxConcurrency { get; init; } = 8;
+    /// <summary>Tokens (input + output) per minute; <c>null</c> = no limit.</summary>
+    public int? TokensPerMinute { get; init; }
+    public int MaxRetries { get; init; } = 5;
+    /// <summary>First backoff delay; doubles on each retry (with jitter) unless the server sends Retry-After.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Longest Retry-After honoured; longer values are clipped to it.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Whether the server accepts <c>n</c> &gt; 1 in one chat call.</summary>
+    public bool SupportsN { get; init; }
+}
+
+/// <summary>The resolved configuration of one named model (appsettings.json merged with the workflow's <c>models:</c>).</summary>
+public sealed record ModelDefinition
+{
+    public required string Name { get; init; }
+    public required ProviderDefinition Provider { get; init; }
+    /// <summary>Model id sent to the provider (Azure: the deployment name).</summary>
+    public required string ModelId { get; init; }
+    public ModelSettings Settings { get; init; } = ModelSettings.Empty;
+    public ModelPricing Pricing { get; init; } = ModelPricing.Free;
+    /// <summary>Files of a replay pool or the scripted YAML file (absolute paths).</summary>
+    public ImmutableArray<string> Files { get; init; } = [];
+    /// <summary>Whether responses go through the response cache (default: true for network providers, false for replay/scripted).</summary>
+    public bool UseCache { get; init; } = true;
+    public string? Description { get; init; }
+
+    public ProviderKind Kind => Provider.Kind;
+
+    public override string ToString() => $"{Name} ({Provider.Name}:{ModelId})";
+}

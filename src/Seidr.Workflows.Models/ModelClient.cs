@@ -1,0 +1,212 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Seidr.Workflows.Models.Accounting;
+using Seidr.Workflows.Models.Cache;
+using Seidr.Workflows.Models.Providers;
+using Seidr.Workflows.Models.Resilience;
+using Seidr.Workflows.Models.Telemetry;
+
+namespace Seidr.Workflows.Models;
+
+/// <summary>
+/// The client of one model: cache lookup per sample, spending gate, splitting the missing samples into calls
+/// (<c>n</c> per call where supported, else parallel calls), the provider's Polly pipeline, cache writes as soon as
+/// a call returns (so a killed run resumes without repeating it), accounting and telemetry.
+/// </summary>
+internal sealed class ModelClient : IModelClient
+{
+    private readonly IModelBackend _backend;
+    private readonly ProviderRuntime _runtime;
+    private readonly ResponseCache? _cache;
+    private readonly UsageLedger _ledger;
+    private readonly Func<ModelDefinition, CallTags, string?>? _spendingGate;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, int> _nextOffset = new(StringComparer.Ordinal);
+
+    public ModelClient(ModelDefinition definition, IModelBackend backend, ProviderRuntime runtime, ResponseCache? cache,
+        UsageLedger ledger, Func<ModelDefinition, CallTags, string?>? spendingGate, ILogger logger)
+    {
+        Definition = definition;
+        _backend = backend;
+        _runtime = runtime;
+        _cache = definition.UseCache ? cache : null;
+        _ledger = ledger;
+        _spendingGate = spendingGate;
+        _logger = logger;
+    }
+
+    public ModelDefinition Definition { get; }
+
+    public async Task<ModelResponse> CompleteAsync(ModelRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Messages is null || request.Messages.Count == 0) throw new ArgumentException("a request needs at least one message", nameof(request));
+        if (request.Samples < 1) throw new ArgumentOutOfRangeException(nameof(request), $"Samples must be at least 1, got {request.Samples}");
+        if (request.SampleOffset is < 0) throw new ArgumentOutOfRangeException(nameof(request), "SampleOffset must not be negative");
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var started = Stopwatch.GetTimestamp();
+        var settings = Definition.Settings.With(request.Settings);
+        var tags = request.Tags ?? CallTags.None;
+        var promptKey = ResponseCache.PromptKey(Definition.Provider.Name, Definition.ModelId, request.Messages, settings);
+        int offset = request.SampleOffset ?? AllocateOffset(promptKey, request.Samples);
+        int n = request.Samples;
+
+        var samples = new ModelSample?[n];
+        var cachedUsage = new TokenUsage();
+        if (_cache is not null)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var hit = await _cache.TryGetAsync(ResponseCache.SampleKey(promptKey, offset + i), cancellationToken).ConfigureAwait(false);
+                if (hit is null) continue;
+                samples[i] = new ModelSample(offset + i, hit.Text, hit.FinishReason, FromCache: true);
+                cachedUsage += new TokenUsage(hit.InputTokens, hit.OutputTokens);
+            }
+            int hits = samples.Count(s => s is not null);
+            if (hits > 0) ModelTelemetry.CacheHits.Add(hits, new KeyValuePair<string, object?>("seidr.model", Definition.Name));
+        }
+
+        var usage = new TokenUsage();
+        int calls = 0, attempts = 0;
+        var missing = Enumerable.Range(0, n).Where(i => samples[i] is null).ToList();
+        if (missing.Count > 0)
+        {
+            if (_spendingGate?.Invoke(Definition, tags) is { } refusal)
+            {
+                var error = new ModelError(ModelErrorKind.BudgetExceeded, refusal, Attempts: 0);
+                foreach (var i in missing) samples[i] = new ModelSample(offset + i, "", Error: error);
+            }
+            else
+            {
+                int perCall = _backend.SupportsMultipleSamples ? Math.Max(1, settings.SamplesPerCall ?? 1) : 1;
+                var outcomes = await Task.WhenAll(Chunks(missing, perCall)
+                    .Select(c => RunCallAsync(request, settings, tags, promptKey, offset + c.First, c.Count, cancellationToken))).ConfigureAwait(false);
+                // A server that ignored n returned fewer samples: ask for the rest one call each.
+                var retryOne = new List<int>();
+                foreach (var o in outcomes)
+                {
+                    calls++; attempts += o.Attempts; usage += o.Usage;
+                    for (int k = 0; k < o.Count; k++)
+                    {
+                        if (k < o.Samples.Count) samples[o.FirstIndex - offset + k] = o.Samples[k];
+                        else retryOne.Add(o.FirstIndex - offset + k);
+                    }
+                }
+                if (retryOne.Count > 0)
+                {
+                    var more = await Task.WhenAll(retryOne.Select(i => RunCallAsync(request, settings, tags, promptKey, offset + i, 1, cancellationToken))).ConfigureAwait(false);
+                    foreach (var o in more)
+                    {
+                        calls++; attempts += o.Attempts; usage += o.Usage;
+                        samples[o.FirstIndex - offset] = o.Samples.Count > 0
+                            ? o.Samples[0]
+                            : new ModelSample(o.FirstIndex, "", Error: new ModelError(ModelErrorKind.InvalidResponse, "the server returned no choice", Attempts: o.Attempts));
+                    }
+                }
+            }
+        }
+
+        var final = samples.Select(s => s!).ToImmutableArray();
+        var cost = Definition.Pricing.CostOf(usage);
+        if (cost > 0) ModelTelemetry.Cost.Add((double)cost, new KeyValuePair<string, object?>("seidr.model", Definition.Name));
+        var response = new ModelResponse
+        {
+            Model = Definition.Name,
+            Provider = Definition.Provider.Name,
+            ModelId = Definition.ModelId,
+            Samples = final,
+            Usage = usage,
+            CachedUsage = cachedUsage,
+            Cost = cost,
+            Latency = Stopwatch.GetElapsedTime(started),
+            Calls = calls,
+            Attempts = attempts,
+            CachedSamples = final.Count(s => s.FromCache),
+        };
+        _ledger.Record(new ModelCallRecord(DateTimeOffset.UtcNow, response.Model, response.Provider, response.ModelId, tags, request.PromptName,
+            n, response.CachedSamples, final.Count(s => !s.Succeeded), calls, attempts, usage, cachedUsage, cost, response.Latency, response.Error?.Kind));
+        return response;
+    }
+
+    private sealed record CallOutcome(int FirstIndex, int Count, IReadOnlyList<ModelSample> Samples, TokenUsage Usage, int Attempts);
+
+    private async Task<CallOutcome> RunCallAsync(ModelRequest request, ModelSettings settings, CallTags tags, string promptKey,
+        int firstIndex, int count, CancellationToken ct)
+    {
+        // Sample i is drawn with seed + i, so parallel calls for different samples do not repeat one another.
+        var callSettings = settings.Seed is { } seed && firstIndex != 0 ? settings with { Seed = seed + firstIndex } : settings;
+        var call = new BackendCall(request.Messages, callSettings, firstIndex, count, tags);
+        long estimate = (SimpleTokenizer.Count(request.Messages) + (long)(settings.MaxTokens ?? 256)) * count;
+        using var activity = ModelTelemetry.StartCall(Definition, callSettings, count, tags, request.PromptName);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var (result, attempts) = await _runtime.ExecuteAsync(token => _backend.GenerateAsync(call, token), estimate, settings.Timeout, ct).ConfigureAwait(false);
+            var returned = result.Samples.Take(count).ToList();
+            var samples = new List<ModelSample>(returned.Count);
+            for (int k = 0; k < returned.Count; k++)
+            {
+                var (inShare, outShare) = (Share(result.InputTokens, returned.Count, k), Share(result.OutputTokens, returned.Count, k));
+                var s = returned[k];
+                samples.Add(new ModelSample(firstIndex + k, s.Text ?? "", s.FinishReason));
+                await StoreAsync(promptKey, firstIndex + k, new CachedSample(s.Text ?? "", s.FinishReason, inShare, outShare)).ConfigureAwait(false);
+            }
+            var usage = new TokenUsage(result.InputTokens, result.OutputTokens);
+            ModelTelemetry.EndCall(activity, Definition, Stopwatch.GetElapsedTime(started), usage.InputTokens, usage.OutputTokens,
+                result.ResponseModel, returned.Select(s => s.FinishReason), attempts, null);
+            return new CallOutcome(firstIndex, count, samples, usage, attempts);
+        }
+        catch (AttemptsExhaustedException e)
+        {
+            if (e.InnerException is ModelException model) throw model; // replay / scripted pool errors are configuration errors
+            var c = ErrorClassifier.Classify(e.InnerException!);
+            var error = new ModelError(c.Kind, c.Message, c.Status, e.Attempts);
+            _logger.LogWarning("model {Model}: samples {First}..{Last} failed after {Attempts} attempt(s): {Kind}: {Message}",
+                Definition.Name, firstIndex, firstIndex + count - 1, e.Attempts, c.Kind, c.Message);
+            ModelTelemetry.EndCall(activity, Definition, Stopwatch.GetElapsedTime(started), 0, 0, null, [], e.Attempts, c.Kind);
+            var failed = Enumerable.Range(firstIndex, count).Select(i => new ModelSample(i, "", Error: error)).ToList();
+            return new CallOutcome(firstIndex, count, failed, new TokenUsage(), e.Attempts);
+        }
+    }
+
+    private async Task StoreAsync(string promptKey, int index, CachedSample sample)
+    {
+        if (_cache is null || _cache.Mode != CacheMode.ReadWrite) return;
+        try
+        {
+            // Not cancellable: once a call is paid for, its answer is kept.
+            await _cache.PutAsync(ResponseCache.SampleKey(promptKey, index), Definition.Provider.Name, Definition.ModelId, index, sample, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogWarning("model {Model}: could not store sample {Index} in the response cache: {Message}", Definition.Name, index, e.Message);
+        }
+    }
+
+    private static long Share(long total, int parts, int k) => total / parts + (k < total % parts ? 1 : 0);
+
+    private static IEnumerable<(int First, int Count)> Chunks(List<int> indices, int perCall)
+    {
+        int i = 0;
+        while (i < indices.Count)
+        {
+            int first = indices[i], count = 1;
+            while (i + count < indices.Count && count < perCall && indices[i + count] == first + count) count++;
+            yield return (first, count);
+            i += count;
+        }
+    }
+
+    private int AllocateOffset(string promptKey, int count)
+    {
+        lock (_nextOffset)
+        {
+            _nextOffset.TryGetValue(promptKey, out var next);
+            _nextOffset[promptKey] = next + count;
+            return next;
+        }
+    }
+}

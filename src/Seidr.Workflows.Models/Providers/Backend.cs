@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+
+namespace Seidr.Workflows.Models.Providers;
+
+/// <summary>One call to a backend: <paramref name="Count"/> samples starting at sample index <paramref name="FirstSampleIndex"/>.</summary>
+internal sealed record BackendCall(IReadOnlyList<PromptMessage> Messages, ModelSettings Settings, int FirstSampleIndex, int Count, CallTags Tags);
+
+internal sealed record BackendSample(string Text, string? FinishReason);
+
+/// <summary>What a backend returned. It may hold fewer samples than asked (a server that ignores <c>n</c>).</summary>
+internal sealed record BackendResult(IReadOnlyList<BackendSample> Samples, long InputTokens, long OutputTokens, string? ResponseModel);
+
+/// <summary>A provider's protocol. Throws on failure; the client classifies, retries and records.</summary>
+internal interface IModelBackend : IDisposable
+{
+    /// <summary>Whether one call can return several samples (<c>n</c>).</summary>
+    bool SupportsMultipleSamples { get; }
+
+    Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken cancellationToken);
+}
+
+/// <summary>The server's answer cannot be used (no choices, wrong shape).</summary>
+internal sealed class InvalidModelResponseException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The token count used where no real tokenizer is available (replay, scripted, rate-limit estimates):
+/// every maximal run of letters, digits and '_' is one token, and every other non-space character is one token.
+/// <c>"def f(x): return x+1"</c> is 10 tokens.
+/// </summary>
+public static partial class SimpleTokenizer
+{
+    public static int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : TokenPattern().Count(text);
+
+    /// <summary>Tokens of a conversation: the sum over its messages' contents.</summary>
+    public static int Count(IEnumerable<PromptMessage> messages) => messages.Sum(m => Count(m.Content));
+
+    [GeneratedRegex(@"\w+|[^\w\s]", RegexOptions.CultureInvariant)]
+    private static partial Regex TokenPattern();
+}

@@ -1,0 +1,59 @@
+using OllamaSharp;
+using OllamaSharp.Models;
+using OllamaSharp.Models.Chat;
+
+namespace Seidr.Workflows.Models.Providers;
+
+/// <summary>Ollama's native <c>/api/chat</c> through OllamaSharp (one sample per call; no <c>n</c>).</summary>
+internal sealed class OllamaBackend : IModelBackend
+{
+    private readonly ModelDefinition _model;
+    private readonly OllamaApiClient _client;
+
+    public OllamaBackend(ModelDefinition model, HttpClient http)
+    {
+        _model = model;
+        _client = new OllamaApiClient(http, model.ModelId);
+    }
+
+    public bool SupportsMultipleSamples => false;
+
+    public async Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken ct)
+    {
+        var s = call.Settings;
+        var request = new ChatRequest
+        {
+            Model = _model.ModelId,
+            Stream = false,
+            Messages = call.Messages.Select(m => new Message(m.Role switch
+            {
+                MessageRole.System => ChatRole.System,
+                MessageRole.Assistant => ChatRole.Assistant,
+                _ => ChatRole.User,
+            }, m.Content)).ToList(),
+            Options = new RequestOptions
+            {
+                Temperature = (float?)s.Temperature,
+                TopP = (float?)s.TopP,
+                NumPredict = s.MaxTokens,
+                Stop = s.Stop is { } stop ? [.. stop] : null,
+                Seed = s.Seed is { } seed ? unchecked((int)seed) : null,
+            },
+        };
+        var text = new System.Text.StringBuilder();
+        ChatDoneResponseStream? done = null;
+        string? model = null;
+        await foreach (var part in _client.ChatAsync(request, ct).ConfigureAwait(false))
+        {
+            if (part is null) continue;
+            model ??= part.Model;
+            if (part.Message?.Content is { } c) text.Append(c);
+            if (part is ChatDoneResponseStream d) done = d;
+        }
+        if (done is null && text.Length == 0) throw new InvalidModelResponseException("Ollama returned no message");
+        return new BackendResult([new BackendSample(text.ToString(), done?.DoneReason)], done?.PromptEvalCount ?? 0, done?.EvalCount ?? 0, model);
+    }
+
+    // The HttpClient belongs to the provider runtime; OllamaApiClient does not own it.
+    public void Dispose() { }
+}
