@@ -1,0 +1,181 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using Seidr.Workflows.Datasets.Problems;
+
+namespace Seidr.Workflows.Execution;
+
+/// <summary>Language of a program to run.</summary>
+public enum ProgramLanguage
+{
+    /// <summary>Python 3, run by the runner's interpreter (python3 or pypy3) in a warm worker.</summary>
+    Python,
+
+    /// <summary>C++, compiled once per distinct source and flags with g++, then run as a binary.</summary>
+    Cpp,
+}
+
+/// <summary>How one program run ended.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus
+{
+    /// <summary>Exited with code 0.</summary>
+    [JsonStringEnumMemberName("ok")] Ok,
+
+    /// <summary>Exited with a non-zero code (uncaught exception, compile error, ...).</summary>
+    [JsonStringEnumMemberName("error")] Error,
+
+    /// <summary>Killed at the wall timeout, or at the CPU-time limit.</summary>
+    [JsonStringEnumMemberName("timeout")] Timeout,
+
+    /// <summary>Ran out of its address-space limit (MemoryError, std::bad_alloc).</summary>
+    [JsonStringEnumMemberName("memory")] Memory,
+
+    /// <summary>Wrote more than the output limit (stdout + stderr), or a file larger than the file-size limit.</summary>
+    [JsonStringEnumMemberName("output-limit")] OutputLimit,
+
+    /// <summary>Terminated by a signal the runner did not send for a limit (SIGSEGV, SIGABRT, SIGKILL by itself, ...), or it killed its worker.</summary>
+    [JsonStringEnumMemberName("killed")] Killed,
+}
+
+/// <summary>Verdict of one test.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TestStatus>))]
+public enum TestStatus
+{
+    [JsonStringEnumMemberName("passed")] Passed,
+    [JsonStringEnumMemberName("failed")] Failed,
+    [JsonStringEnumMemberName("error")] Error,
+    [JsonStringEnumMemberName("timeout")] Timeout,
+    [JsonStringEnumMemberName("memory")] Memory,
+    [JsonStringEnumMemberName("output-limit")] OutputLimit,
+}
+
+/// <summary>Where programs run.</summary>
+public enum SandboxMode
+{
+    /// <summary>bubblewrap when it works on this machine, otherwise resource limits only (with a loud warning).</summary>
+    Auto,
+
+    /// <summary>bubblewrap, or fail to start.</summary>
+    Bubblewrap,
+
+    /// <summary>Resource limits, a private working directory and a scrubbed environment, but no namespaces.</summary>
+    RlimitsOnly,
+}
+
+/// <summary>Limits for one process (one program run, or the process judging a list of assert tests).</summary>
+public sealed record ExecutionLimits
+{
+    public static ExecutionLimits Default { get; } = new();
+
+    /// <summary>Wall-clock limit; the whole process group and everything it started is killed when it passes.</summary>
+    public TimeSpan WallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>CPU-time limit (RLIMIT_CPU, whole seconds, rounded up); null means wall timeout + 1 s.</summary>
+    public TimeSpan? CpuTime { get; init; }
+
+    /// <summary>Address-space limit in MiB (RLIMIT_AS). For Python it is counted on top of the warm interpreter's own address space.</summary>
+    public int MemoryMb { get; init; } = 1024;
+
+    /// <summary>Bytes of stdout + stderr kept; a program writing more is killed with status output-limit.</summary>
+    public long MaxOutputBytes { get; init; } = 1 << 20;
+
+    /// <summary>Processes and threads of the program (RLIMIT_NPROC).</summary>
+    public int MaxProcesses { get; init; } = 64;
+
+    /// <summary>Largest file the program may write (RLIMIT_FSIZE).</summary>
+    public long MaxFileBytes { get; init; } = 16 << 20;
+}
+
+/// <summary>One program to run with optional standard input.</summary>
+public sealed record RunRequest(ProgramLanguage Language, string Source)
+{
+    public string? Stdin { get; init; }
+    public ExecutionLimits Limits { get; init; } = ExecutionLimits.Default;
+}
+
+/// <summary>What one program run did.</summary>
+public sealed record RunResult(RunStatus Status, int? ExitCode, string Stdout, string Stderr, double WallMs)
+{
+    /// <summary>Signal that ended the process, if any.</summary>
+    public int? Signal { get; init; }
+
+    /// <summary>Extra explanation (compile error summary, worker lost, ...).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>True when stdout/stderr were cut at <see cref="ExecutionLimits.MaxOutputBytes"/>.</summary>
+    public bool OutputTruncated { get; init; }
+}
+
+/// <summary>How stdin/stdout examples are compared. See docs/execution.md.</summary>
+public sealed record OutputComparison
+{
+    /// <summary>Byte-for-byte equal (ordinal string equality, nothing normalised).</summary>
+    public static OutputComparison Exact { get; } = new() { Tolerant = false };
+
+    /// <summary>Whitespace-separated tokens equal; numeric tokens within 1e-6 absolute or relative.</summary>
+    public static OutputComparison Default { get; } = new();
+
+    /// <summary>False: exact comparison. True: token comparison with numeric tolerance.</summary>
+    public bool Tolerant { get; init; } = true;
+
+    public double AbsoluteTolerance { get; init; } = 1e-6;
+    public double RelativeTolerance { get; init; } = 1e-6;
+
+    public bool Matches(string expected, string actual) => OutputComparer.Matches(this, expected, actual);
+}
+
+/// <summary>A program and the tests it is judged by.</summary>
+public sealed record TestRunRequest(ProgramLanguage Language, string Source, IReadOnlyList<TestSpec> Tests)
+{
+    /// <summary>Time limit of each test: per assert inside the judging process, per run for stdin/stdout tests, the human-eval timeout for check tests.</summary>
+    public TimeSpan TestTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Process limits. For assert tests <see cref="ExecutionLimits.WallTimeout"/> bounds defining the program (running its top level).</summary>
+    public ExecutionLimits Limits { get; init; } = ExecutionLimits.Default;
+
+    public OutputComparison Comparison { get; init; } = OutputComparison.Default;
+}
+
+/// <summary>Verdict of one test, with what the explain and repair stages need.</summary>
+public sealed record TestOutcome(int Index, TestStatus Status)
+{
+    public bool Passed => Status == TestStatus.Passed;
+
+    /// <summary>Expected value: the right side of <c>assert f(x) == y</c> (repr), or the expected stdout.</summary>
+    public string? Expected { get; init; }
+
+    /// <summary>Actual value: the left side of <c>assert f(x) == y</c> (repr), or the program's stdout.</summary>
+    public string? Actual { get; init; }
+
+    /// <summary>Assertion message, trimmed traceback, stderr tail, or the human-eval result string for check tests.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>What the program printed during this test (assert tests), clipped.</summary>
+    public string? Output { get; init; }
+
+    public double WallMs { get; init; }
+}
+
+/// <summary>All verdicts of one program.</summary>
+public sealed record TestReport(ImmutableArray<TestOutcome> Outcomes)
+{
+    public int PassedCount => Outcomes.Count(o => o.Passed);
+
+    /// <summary>Fraction of tests passed (0 when there are no tests).</summary>
+    public double Score => Outcomes.Length == 0 ? 0 : (double)PassedCount / Outcomes.Length;
+
+    public ImmutableArray<bool> PassVector => Outcomes.Select(o => o.Passed).ToImmutableArray();
+
+    public bool AllPassed => Outcomes.Length > 0 && Outcomes.All(o => o.Passed);
+
+    /// <summary>Compiler output when a C++ program did not compile (then every outcome is an error).</summary>
+    public string? CompileError { get; init; }
+
+    public double WallMs { get; init; }
+}
+
+/// <summary>A verdict with openai/human-eval's semantics: <c>passed</c>, <c>failed: &lt;message&gt;</c> or <c>timed out</c>.</summary>
+public sealed record CheckVerdict(bool Passed, string Result, double WallMs);
+
+/// <summary>What sandbox the runner actually uses.</summary>
+public sealed record SandboxInfo(SandboxMode Mode, string Interpreter, string InterpreterVersion, bool DropsPrivileges, string? Warning);

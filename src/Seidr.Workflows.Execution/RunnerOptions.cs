@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace Seidr.Workflows.Execution;
+
+/// <summary>How a <see cref="SandboxRunner"/> is set up.</summary>
+public sealed record RunnerOptions
+{
+    /// <summary>bubblewrap, resource limits only, or the best that works here (default).</summary>
+    public SandboxMode Sandbox { get; init; } = SandboxMode.Auto;
+
+    /// <summary>Python interpreter: <c>python3</c> (default), <c>pypy3</c>, or a path.</summary>
+    public string Python { get; init; } = "python3";
+
+    /// <summary>Programs run at the same time (one warm worker each). Default: the number of cores.</summary>
+    public int MaxParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// A program still running after this long gives its core to the next program (on an extra worker, at most
+    /// <see cref="MaxParallelism"/> extra), so a few programs that run into their timeout do not stall a batch.
+    /// Null turns this off.
+    /// </summary>
+    public TimeSpan? YieldSlotAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    public string CppCompiler { get; init; } = "g++";
+    public ImmutableArray<string> CppFlags { get; init; } = ["-O2", "-std=c++17"];
+
+    /// <summary>Where compiled C++ binaries are kept (keyed by a hash of compiler, flags and source). Null: a private directory removed at dispose.</summary>
+    public string? CompileCacheDirectory { get; init; }
+
+    /// <summary>Size of each worker's private /tmp (bubblewrap tmpfs).</summary>
+    public long SandboxTmpBytes { get; init; } = 512L << 20;
+
+    /// <summary>Receives the one loud warning when the sandbox is weaker than asked for. Null: standard error.</summary>
+    public Action<string>? OnWarning { get; init; }
+
+    /// <summary>How long a worker may take to start.</summary>
+    public TimeSpan WorkerStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

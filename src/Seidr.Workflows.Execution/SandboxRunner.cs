@@ -1,0 +1,467 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Execution.Sandbox;
+using Seidr.Workflows.Execution.Worker;
+
+namespace Seidr.Workflows.Execution;
+
+/// <summary>
+/// Runs untrusted programs in a sandbox, fast. One long-lived object owns the warm workers; it is safe to call
+/// from many tasks at once (calls beyond <see cref="Parallelism"/> wait for a core). Dispose it to stop the workers
+/// and remove its temporary files.
+/// </summary>
+public sealed class SandboxRunner : IAsyncDisposable
+{
+    private readonly SandboxEnvironment _env;
+    private readonly SpawnThread _spawner;
+    private readonly WorkerPool _pool;
+    private readonly SandboxMode _mode;
+    private readonly bool _dropPrivileges;
+    private readonly CppCompileCache _cpp;
+    private int _disposed;
+
+    private SandboxRunner(SandboxEnvironment env, SpawnThread spawner, SandboxMode mode, bool dropPrivileges, RunnerOptions options, string? warning)
+    {
+        _env = env;
+        _spawner = spawner;
+        _mode = mode;
+        _dropPrivileges = dropPrivileges;
+        Options = options;
+        _pool = new WorkerPool(StartWorkerAsync, options.MaxParallelism, options.YieldSlotAfter);
+        _cpp = new CppCompileCache(this, env, options);
+        Sandbox = new SandboxInfo(mode, env.Python.Executable, $"{env.Python.Implementation} {env.Python.Version}", dropPrivileges, warning);
+    }
+
+    public RunnerOptions Options { get; }
+
+    /// <summary>The sandbox actually in use, the interpreter, and the warning given when it is weaker than bubblewrap.</summary>
+    public SandboxInfo Sandbox { get; }
+
+    /// <summary>Programs run at the same time.</summary>
+    public int Parallelism => _pool.Parallelism;
+
+    /// <summary>Workers replaced because a program killed its worker or a call was cancelled.</summary>
+    public int WorkerRestarts => _pool.Restarts;
+
+    /// <summary>Starts the warm workers. Throws <see cref="ExecutionSetupException"/> when the interpreter or the requested sandbox is unusable.</summary>
+    public static async Task<SandboxRunner> StartAsync(RunnerOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new RunnerOptions();
+        if (options.MaxParallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxParallelism must be at least 1");
+        var env = await SandboxEnvironment.CreateAsync(options, ct).ConfigureAwait(false);
+        var spawner = new SpawnThread();
+        try
+        {
+            var mode = options.Sandbox;
+            string? warning = null;
+            WorkerProcess? first = null;
+            if (mode is SandboxMode.Auto or SandboxMode.Bubblewrap)
+            {
+                string? why = null;
+                if (env.BwrapPath is null) why = "bwrap is not installed (Debian package 'bubblewrap')";
+                else
+                {
+                    try
+                    {
+                        first = await WorkerProcess.StartAsync(env.WorkerStartInfo(SandboxMode.Bubblewrap, env.IsRoot ? SandboxEnvironment.NextSandboxUid() : null),
+                            spawner, options.WorkerStartTimeout, ct).ConfigureAwait(false);
+                    }
+                    catch (WorkerLostException e)
+                    {
+                        why = "bwrap cannot run here: " + e.Message;
+                    }
+                }
+                if (why is not null)
+                {
+                    if (mode == SandboxMode.Bubblewrap) throw new ExecutionSetupException($"Sandbox mode Bubblewrap was requested but {why}");
+                    mode = SandboxMode.RlimitsOnly;
+                    warning = $"SANDBOX WARNING: {why}. Untrusted programs run WITHOUT namespaces (no network, filesystem or PID isolation); only resource limits, a private working directory and a scrubbed environment apply.";
+                }
+                else mode = SandboxMode.Bubblewrap;
+            }
+            else
+            {
+                warning = "SANDBOX WARNING: sandbox mode RlimitsOnly: untrusted programs run WITHOUT namespaces (no network, filesystem or PID isolation); only resource limits, a private working directory and a scrubbed environment apply.";
+            }
+            bool drop = env.IsRoot && (mode == SandboxMode.Bubblewrap || env.InterpreterWorldReadable());
+            if (mode == SandboxMode.RlimitsOnly && env.IsRoot && !drop)
+                warning += $" Running as root and the interpreter ({env.Python.Executable}) is not readable by other users, so programs also run as root: the process limit cannot be enforced.";
+            var runner = new SandboxRunner(env, spawner, mode, drop, options, warning);
+            if (warning is not null) (options.OnWarning ?? (m => Console.Error.WriteLine(m)))(warning);
+            if (first is not null) runner._pool.AddIdle(first);
+            var more = Enumerable.Range(0, runner.Parallelism - (first is null ? 0 : 1)).Select(_ => runner.StartWorkerAsync(ct));
+            foreach (var w in await Task.WhenAll(more).ConfigureAwait(false)) runner._pool.AddIdle(w);
+            return runner;
+        }
+        catch
+        {
+            spawner.Dispose();
+            env.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<WorkerProcess> StartWorkerAsync(CancellationToken ct)
+    {
+        var uid = _dropPrivileges ? SandboxEnvironment.NextSandboxUid() : (int?)null;
+        try
+        {
+            return await WorkerProcess.StartAsync(_env.WorkerStartInfo(_mode, uid), _spawner, Options.WorkerStartTimeout, ct).ConfigureAwait(false);
+        }
+        catch (WorkerLostException e)
+        {
+            throw new ExecutionSetupException("could not start a sandbox worker: " + e.Message, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Single programs
+
+    /// <summary>Runs one program with optional stdin and returns what it did.</summary>
+    public async Task<RunResult> RunAsync(RunRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Language == ProgramLanguage.Cpp)
+        {
+            var compiled = await _cpp.CompileAsync(request.Source, ct).ConfigureAwait(false);
+            if (!compiled.Ok)
+                return new RunResult(RunStatus.Error, null, "", compiled.Output, 0) { Message = "compile error" };
+            return await ExecBinaryAsync(compiled.SandboxPath!, request.Stdin, request.Limits, ct).ConfigureAwait(false);
+        }
+        var req = new Dictionary<string, object?>
+        {
+            ["op"] = "run",
+            ["src"] = request.Source,
+            ["stdin"] = request.Stdin ?? "",
+            ["limits"] = LimitsJson(request.Limits),
+        };
+        return await SendRunAsync(req, request.Limits, ct).ConfigureAwait(false);
+    }
+
+    internal Task<RunResult> ExecBinaryAsync(string path, string? stdin, ExecutionLimits limits, CancellationToken ct) =>
+        SendRunAsync(new Dictionary<string, object?>
+        {
+            ["op"] = "exec",
+            ["argv"] = new[] { path },
+            ["stdin"] = stdin ?? "",
+            ["limits"] = LimitsJson(limits),
+        }, limits, ct);
+
+    internal async Task<(RunResult Result, byte[]? File)> ExecWithFilesAsync(string[] argv, Dictionary<string, string> files, string collect, ExecutionLimits limits, CancellationToken ct)
+    {
+        byte[]? file = null;
+        var result = await _pool.RunAsync(async w =>
+        {
+            using var doc = await w.SendAsync(new Dictionary<string, object?>
+            {
+                ["op"] = "exec", ["argv"] = argv, ["files"] = files, ["collect"] = collect, ["stdin"] = "", ["limits"] = LimitsJson(limits),
+            }, ct).ConfigureAwait(false);
+            if (doc.RootElement.TryGetProperty("file", out var f)) file = Convert.FromBase64String(f.GetString()!);
+            return ParseRun(doc.RootElement, limits);
+        }, ct).ConfigureAwait(false);
+        return (result, file);
+    }
+
+    private async Task<RunResult> SendRunAsync(Dictionary<string, object?> req, ExecutionLimits limits, CancellationToken ct)
+    {
+        try
+        {
+            return await _pool.RunAsync(async w =>
+            {
+                using var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
+                return ParseRun(doc.RootElement, limits);
+            }, ct).ConfigureAwait(false);
+        }
+        catch (WorkerLostException e)
+        {
+            return new RunResult(RunStatus.Killed, null, "", "", 0) { Message = e.Message };
+        }
+    }
+
+    private static RunResult ParseRun(JsonElement r, ExecutionLimits limits)
+    {
+        var status = r.GetProperty("status").GetString() switch
+        {
+            "ok" => RunStatus.Ok,
+            "error" => RunStatus.Error,
+            "timeout" => RunStatus.Timeout,
+            "memory" => RunStatus.Memory,
+            "output-limit" => RunStatus.OutputLimit,
+            _ => RunStatus.Killed,
+        };
+        int? exit = r.TryGetProperty("exitCode", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
+        int? sig = r.TryGetProperty("signal", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : null;
+        var outBytes = r.TryGetProperty("outputBytes", out var ob) ? ob.GetInt64() : 0;
+        string? message = status switch
+        {
+            RunStatus.Timeout => $"timed out after {limits.WallTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (wall) or hit the CPU-time limit",
+            RunStatus.OutputLimit => $"output exceeded {limits.MaxOutputBytes} bytes (or a file exceeded {limits.MaxFileBytes} bytes)",
+            RunStatus.Killed when sig is not null => $"killed by signal {sig}",
+            _ => null,
+        };
+        return new RunResult(status, exit, r.GetProperty("stdout").GetString() ?? "", r.GetProperty("stderr").GetString() ?? "", r.GetProperty("wallMs").GetDouble())
+        {
+            Signal = sig,
+            Message = message,
+            OutputTruncated = outBytes > limits.MaxOutputBytes,
+        };
+    }
+
+    internal static Dictionary<string, object?> LimitsJson(ExecutionLimits l, TimeSpan? cpuOverride = null)
+    {
+        var cpu = cpuOverride ?? l.CpuTime ?? l.WallTimeout + TimeSpan.FromSeconds(1);
+        return new Dictionary<string, object?>
+        {
+            ["wall"] = l.WallTimeout.TotalSeconds,
+            ["cpu"] = cpu.TotalSeconds,
+            ["memMb"] = l.MemoryMb,
+            ["outBytes"] = l.MaxOutputBytes,
+            ["nproc"] = l.MaxProcesses,
+            ["fsize"] = l.MaxFileBytes,
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // human-eval semantics
+
+    /// <summary>
+    /// openai/human-eval's <c>check_correctness</c> on a complete program (prompt + completion + "\n" + test + "\n" +
+    /// <c>check(entry_point)</c>, see <see cref="HumanEval.HumanEvalProgram"/>): the same guard, the same swallowed I/O,
+    /// the same timer, and the same result strings ("passed", "failed: &lt;exception&gt;", "timed out").
+    /// </summary>
+    public async Task<CheckVerdict> CheckAsync(string program, TimeSpan timeout, CancellationToken ct = default) =>
+        await CheckAsync(program, timeout, CheckLimits, ct).ConfigureAwait(false);
+
+    /// <summary>Limits around a human-eval check: the harness itself sets none, so these are generous.</summary>
+    public static ExecutionLimits CheckLimits { get; } = new() { MemoryMb = 4096, MaxProcesses = 64, MaxOutputBytes = 1 << 20 };
+
+    public async Task<CheckVerdict> CheckAsync(string program, TimeSpan timeout, ExecutionLimits limits, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        var req = new Dictionary<string, object?>
+        {
+            ["op"] = "check",
+            ["program"] = program,
+            ["timeout"] = timeout.TotalSeconds,
+            ["limits"] = LimitsJson(limits with { WallTimeout = timeout + TimeSpan.FromSeconds(1) }, limits.CpuTime ?? timeout + TimeSpan.FromSeconds(2)),
+        };
+        try
+        {
+            return await _pool.RunAsync(async w =>
+            {
+                using var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
+                var r = doc.RootElement;
+                var result = r.GetProperty("result").GetString()!;
+                return new CheckVerdict(result == "passed", result, r.GetProperty("wallMs").GetDouble());
+            }, ct).ConfigureAwait(false);
+        }
+        catch (WorkerLostException)
+        {
+            // human-eval: a child that dies without reporting is "timed out".
+            return new CheckVerdict(false, "timed out", 0);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Tests
+
+    /// <summary>
+    /// Judges a program by a list of tests, one outcome per test in order. Assert tests of one program run in one
+    /// process (the program is defined once; each assert has its own time limit and captured output); stdin/stdout
+    /// tests run the program once per test; check tests use human-eval semantics.
+    /// </summary>
+    public async Task<TestReport> RunTestsAsync(TestRunRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcomes = new TestOutcome[request.Tests.Count];
+        var asserts = new List<(int Index, AssertTest Test)>();
+        var tasks = new List<Task>();
+        string? compileError = null;
+        string? binary = null;
+
+        if (request.Language == ProgramLanguage.Cpp && request.Tests.Any(t => t is IoTest))
+        {
+            var compiled = await _cpp.CompileAsync(request.Source, ct).ConfigureAwait(false);
+            if (compiled.Ok) binary = compiled.SandboxPath;
+            else compileError = compiled.Output;
+        }
+
+        for (int i = 0; i < request.Tests.Count; i++)
+        {
+            var index = i;
+            switch (request.Tests[i])
+            {
+                case AssertTest a when request.Language == ProgramLanguage.Python:
+                    asserts.Add((i, a));
+                    break;
+                case IoTest io when compileError is not null:
+                    outcomes[i] = new TestOutcome(i, TestStatus.Error) { Expected = io.ExpectedOutput, Message = "compile error:\n" + Clip(compileError) };
+                    break;
+                case IoTest io:
+                    tasks.Add(Task.Run(async () => outcomes[index] = await RunIoTestAsync(index, io, request, binary, ct).ConfigureAwait(false), ct));
+                    break;
+                case CheckTest c when request.Language == ProgramLanguage.Python:
+                    tasks.Add(Task.Run(async () =>
+                    {
+                        var v = await CheckAsync(HumanEval.HumanEvalProgram.Build(request.Source, c), request.TestTimeout, ct).ConfigureAwait(false);
+                        var status = v.Passed ? TestStatus.Passed : v.Result == "timed out" ? TestStatus.Timeout : TestStatus.Failed;
+                        outcomes[index] = new TestOutcome(index, status) { Message = v.Result, WallMs = v.WallMs };
+                    }, ct));
+                    break;
+                case null:
+                    throw new ArgumentException($"test {i} is null", nameof(request));
+                default:
+                    outcomes[i] = new TestOutcome(i, TestStatus.Error)
+                    {
+                        Message = $"{request.Tests[i].GetType().Name} cannot judge a {request.Language} program",
+                    };
+                    break;
+            }
+        }
+        if (asserts.Count > 0)
+            tasks.Add(RunAssertsAsync(asserts, request, outcomes, ct));
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        return new TestReport([.. outcomes])
+        {
+            CompileError = compileError,
+            WallMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        };
+    }
+
+    private async Task<TestOutcome> RunIoTestAsync(int index, IoTest io, TestRunRequest request, string? binary, CancellationToken ct)
+    {
+        var limits = request.Limits with { WallTimeout = request.TestTimeout, CpuTime = request.Limits.CpuTime };
+        var run = binary is not null
+            ? await ExecBinaryAsync(binary, io.Input, limits, ct).ConfigureAwait(false)
+            : await RunAsync(new RunRequest(request.Language, request.Source) { Stdin = io.Input, Limits = limits }, ct).ConfigureAwait(false);
+        var status = run.Status switch
+        {
+            RunStatus.Ok => request.Comparison.Matches(io.ExpectedOutput, run.Stdout) ? TestStatus.Passed : TestStatus.Failed,
+            RunStatus.Timeout => TestStatus.Timeout,
+            RunStatus.Memory => TestStatus.Memory,
+            RunStatus.OutputLimit => TestStatus.OutputLimit,
+            _ => TestStatus.Error,
+        };
+        string? message = status switch
+        {
+            TestStatus.Passed => null,
+            TestStatus.Failed => "wrong output" + (request.Comparison.Tolerant ? " (tokens compared, numbers within tolerance)" : " (exact comparison)"),
+            TestStatus.Error => Clip(TrimStderr(run.Stderr)) is { Length: > 0 } err ? err : run.Message ?? $"exit code {run.ExitCode}",
+            _ => run.Message,
+        };
+        return new TestOutcome(index, status)
+        {
+            Expected = Clip(io.ExpectedOutput),
+            Actual = Clip(run.Stdout),
+            Message = message,
+            WallMs = run.WallMs,
+        };
+    }
+
+    private async Task RunAssertsAsync(List<(int Index, AssertTest Test)> asserts, TestRunRequest request, TestOutcome[] outcomes, CancellationToken ct)
+    {
+        var codes = asserts.Select(a => a.Test.Code).ToArray();
+        var key = TestSetKey(codes);
+        var defTimeout = request.Limits.WallTimeout;
+        var cpu = request.Limits.CpuTime ?? defTimeout + request.TestTimeout * codes.Length + TimeSpan.FromSeconds(1);
+        var limits = LimitsJson(request.Limits, cpu);
+        JsonElement response;
+        try
+        {
+            response = await _pool.RunAsync(async w =>
+            {
+                var req = new Dictionary<string, object?>
+                {
+                    ["op"] = "tests", ["key"] = key, ["src"] = request.Source, ["testTimeout"] = request.TestTimeout.TotalSeconds,
+                    ["defTimeout"] = defTimeout.TotalSeconds, ["limits"] = limits,
+                };
+                var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
+                if (doc.RootElement.TryGetProperty("needTests", out _))
+                {
+                    doc.Dispose();
+                    req["tests"] = codes;
+                    doc = await w.SendAsync(req, ct).ConfigureAwait(false);
+                }
+                using (doc) return doc.RootElement.Clone();
+            }, ct).ConfigureAwait(false);
+        }
+        catch (WorkerLostException e)
+        {
+            foreach (var (index, _) in asserts)
+                outcomes[index] = new TestOutcome(index, TestStatus.Error) { Message = "the program killed its sandbox worker: " + e.Message };
+            return;
+        }
+
+        if (response.TryGetProperty("definition", out var def))
+        {
+            var status = ParseTestStatus(def.GetProperty("def").GetString());
+            var msg = def.GetProperty("message").GetString();
+            foreach (var (index, _) in asserts)
+                outcomes[index] = new TestOutcome(index, status == TestStatus.Passed ? TestStatus.Error : status) { Message = msg };
+            return;
+        }
+        var results = response.GetProperty("results");
+        for (int j = 0; j < asserts.Count; j++)
+        {
+            var index = asserts[j].Index;
+            var r = results[j];
+            if (r.ValueKind != JsonValueKind.Array)
+            {
+                outcomes[index] = new TestOutcome(index, TestStatus.Error) { Message = "not run" };
+                continue;
+            }
+            outcomes[index] = new TestOutcome(index, ParseTestStatus(r[1].GetString()))
+            {
+                Expected = r[2].GetString(),
+                Actual = r[3].GetString(),
+                Message = r[4].GetString(),
+                WallMs = r[5].GetDouble(),
+                Output = r.GetArrayLength() > 6 && r[6].GetString() is { Length: > 0 } o ? o : null,
+            };
+        }
+    }
+
+    private static TestStatus ParseTestStatus(string? s) => s switch
+    {
+        "passed" => TestStatus.Passed,
+        "failed" => TestStatus.Failed,
+        "timeout" => TestStatus.Timeout,
+        "memory" => TestStatus.Memory,
+        "output-limit" => TestStatus.OutputLimit,
+        _ => TestStatus.Error,
+    };
+
+    internal static string TestSetKey(IEnumerable<string> codes)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var c in codes)
+        {
+            var bytes = Encoding.UTF8.GetBytes(c);
+            sha.AppendData(BitConverter.GetBytes(bytes.Length));
+            sha.AppendData(bytes);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    private static string TrimStderr(string stderr)
+    {
+        var s = stderr.TrimEnd();
+        return s.Length <= 4000 ? s : s[..1500] + "\n...\n" + s[^2500..];
+    }
+
+    private static string? Clip(string? s, int max = 4000) =>
+        s is null || s.Length <= max ? s : s[..max] + $"... [{s.Length - max} more chars]";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _pool.DisposeAsync().ConfigureAwait(false);
+        _spawner.Dispose();
+        _env.Dispose();
+    }
+}

@@ -1,0 +1,985 @@
+# Seidr sandbox worker ("zygote"). Started once per worker slot by Seidr.Workflows.Execution,
+# inside bubblewrap when available. It reads one JSON request per line on its stdin, forks a
+# fresh child per program (children get their own session, resource limits, an unprivileged
+# uid where possible, a fresh working directory and a scrubbed environment), supervises the
+# child (wall clock, output bytes), kills everything the child left behind, and answers with
+# one JSON line. Must run on CPython >= 3.8 and PyPy3 (3.9). Never runs untrusted code itself.
+import ast
+import base64
+import builtins
+import contextlib
+import errno
+import faulthandler
+import io
+import json
+import os
+import platform
+import resource
+import select
+import shutil
+import signal
+import sys
+import time
+import traceback
+import types
+
+# Modules generated programs import most often; importing them here once makes `import math`
+# in a forked child free. Importing has no visible effect: programs run with their own globals.
+for _m in ("typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect",
+           "string", "random", "statistics", "fractions", "decimal", "datetime", "copy",
+           "operator", "hashlib", "subprocess", "tempfile", "contextlib"):
+    try:
+        __import__(_m)
+    except Exception:
+        pass
+
+CFG = json.loads(sys.argv[1])
+DROP_UID = CFG.get("uid")          # run children as this uid/gid (zygote is root), or None
+DROP_GID = CFG.get("gid")
+CLEANUP = CFG.get("cleanup", "children")   # "namespace" | "uid" | "children"
+TMP_ROOT = CFG.get("tmp", "/tmp")
+SHM_CLEAN = CFG.get("cleanShm", False)
+MAX_CACHED_TESTSETS = 64
+MAX_TEXT = 4000                    # chars kept of expected/actual/message per test
+
+SELF = os.getpid()
+PROTO_IN = os.dup(0)
+PROTO_OUT = os.dup(1)
+_devnull = os.open(os.devnull, os.O_RDWR)
+os.dup2(_devnull, 0)
+os.dup2(_devnull, 1)
+os.close(_devnull)
+
+try:
+    import ctypes
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _libc.prctl(36, 1, 0, 0, 0)    # PR_SET_CHILD_SUBREAPER: orphans of a job come back to us
+    if CFG.get("pdeathsig"):
+        _libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+except Exception:
+    _libc = None
+
+_wake_r, _wake_w = os.pipe()
+os.set_blocking(_wake_r, False)
+os.set_blocking(_wake_w, False)
+signal.signal(signal.SIGCHLD, lambda s, f: None)
+signal.set_wakeup_fd(_wake_w)
+
+_job_counter = [0]
+_testsets = {}   # key -> prepared tests (compiled once per worker, inherited by forked children)
+
+
+# ----------------------------------------------------------------------------------------------
+# protocol
+def send(obj):
+    data = (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
+    view = memoryview(data)
+    while view:
+        n = os.write(PROTO_OUT, view)
+        view = view[n:]
+
+
+_inbuf = bytearray()
+
+
+def recv():
+    global _inbuf
+    while True:
+        i = _inbuf.find(b"\n")
+        if i >= 0:
+            line = bytes(_inbuf[:i])
+            del _inbuf[:i + 1]
+            return json.loads(line.decode("utf-8"))
+        chunk = os.read(PROTO_IN, 1 << 20)
+        if not chunk:
+            return None
+        _inbuf += chunk
+
+
+# ----------------------------------------------------------------------------------------------
+# jobs: directories, children, supervision, cleanup
+def make_job_dir():
+    _job_counter[0] += 1
+    path = os.path.join(TMP_ROOT, "job%d-%d" % (SELF, _job_counter[0]))
+    os.mkdir(path, 0o700)
+    if DROP_UID is not None:
+        os.chown(path, DROP_UID, DROP_GID)
+    return path
+
+
+def remove_tree(path):
+    def onerror(func, p, exc):
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+        except Exception:
+            pass
+    shutil.rmtree(path, onerror=onerror)
+    if os.path.exists(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def stdin_fd(data):
+    """A readable fd holding data (a pipe when small, an unlinked file otherwise)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else (data or b"")
+    if len(raw) <= 60000:
+        r, w = os.pipe()
+        if raw:
+            os.write(w, raw)
+        os.close(w)
+        return r
+    path = os.path.join(TMP_ROOT, ".stdin%d-%d" % (SELF, _job_counter[0]))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, raw)
+    os.lseek(fd, 0, 0)
+    os.unlink(path)
+    return fd
+
+
+def address_space_base():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except Exception:
+        return 0
+
+
+def set_limits(lim, relative_memory):
+    def setl(res, value):
+        try:
+            soft, hard = resource.getrlimit(res)
+            if hard != resource.RLIM_INFINITY and value > hard:
+                value = hard
+            resource.setrlimit(res, (value, value))
+        except (ValueError, OSError):
+            pass
+    cpu = lim.get("cpu")
+    if cpu:
+        c = max(1, int(cpu + 0.999))
+        try:
+            resource.setrlimit(resource.RLIMIT_CPU, (c, c + 1))
+        except (ValueError, OSError):
+            pass
+    if lim.get("nproc"):
+        setl(resource.RLIMIT_NPROC, int(lim["nproc"]))
+    if lim.get("fsize"):
+        setl(resource.RLIMIT_FSIZE, int(lim["fsize"]))
+    setl(resource.RLIMIT_CORE, 0)
+    setl(resource.RLIMIT_NOFILE, 256)
+    mem = lim.get("memMb")
+    if mem:
+        base = address_space_base() if relative_memory else 0
+        setl(resource.RLIMIT_AS, base + int(mem) * 1024 * 1024)
+
+
+def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, lim, relative_memory):
+    """Runs in the forked child before the program: session, fds, limits, identity, environment."""
+    try:
+        signal.set_wakeup_fd(-1)
+    except Exception:
+        pass
+    for s in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGXFSZ):
+        signal.signal(s, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    os.setsid()
+    os.dup2(fd_in, 0)
+    os.dup2(fd_out, 1)
+    os.dup2(fd_err, 2)
+    keep = {0, 1, 2}
+    if fd_res is not None:
+        os.dup2(fd_res, 3)
+        keep.add(3)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    os.chdir(job_dir)
+    if DROP_UID is not None:
+        os.setgroups([])
+        os.setgid(DROP_GID)
+        os.setuid(DROP_UID)
+    set_limits(lim, relative_memory)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": job_dir, "TMPDIR": job_dir,
+                       "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+
+
+def cleanup_all(pgid):
+    """Kill every process the job left behind and reap it."""
+    deadline = time.monotonic() + 3.0
+    if CLEANUP == "namespace":
+        # Our own PID namespace: everything except pid 1 (bwrap's init) and us belongs to jobs.
+        for _ in range(50):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            reap_all(0.02)
+            others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, SELF)]
+            if not others or time.monotonic() > deadline:
+                break
+    elif CLEANUP == "uid":
+        # Every job process runs as DROP_UID: a helper with that uid kills all of them at once.
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setgid(DROP_GID)
+                    os.setuid(DROP_UID)
+                    os.kill(-1, signal.SIGKILL)
+                finally:
+                    os._exit(0)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            reap_all(0.02)
+            if not any_child_left() or time.monotonic() > deadline:
+                break
+    else:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+        for _ in range(100):
+            reap_all(0.01)
+            kids = children_of_self()
+            if not kids or time.monotonic() > deadline:
+                break
+            for k in kids:
+                for target in (lambda: os.killpg(os.getpgid(k), signal.SIGKILL), lambda: os.kill(k, signal.SIGKILL)):
+                    try:
+                        target()
+                    except OSError:
+                        pass
+    reap_all(0)
+
+
+def reap_all(wait_seconds):
+    end = time.monotonic() + wait_seconds
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.002)
+
+
+def children_of_self():
+    kids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            if ppid == SELF:
+                kids.append(int(p))
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def any_child_left():
+    return bool(children_of_self())
+
+
+def drain_wake():
+    try:
+        while os.read(_wake_r, 4096):
+            pass
+    except (BlockingIOError, OSError):
+        pass
+
+
+class Job(object):
+    """One forked child with pipes for stdout, stderr and (optionally) a result stream."""
+
+    def __init__(self, body, lim, stdin_data=b"", want_result=True, relative_memory=True,
+                 discard_output=False, job_dir=None):
+        self.lim = lim
+        self.job_dir = job_dir or make_job_dir()
+        self.own_dir = job_dir is None
+        self.out_cap = int(lim.get("outBytes") or (1 << 20))
+        self.out = bytearray()
+        self.err = bytearray()
+        self.res = bytearray()
+        self.total = 0
+        self.killed_by = None
+        self.status = None
+        self.start = time.monotonic()
+        fin = stdin_fd(stdin_data)
+        if discard_output:
+            out_r = err_r = None
+            out_w = os.open(os.devnull, os.O_WRONLY)
+            err_w = os.dup(out_w)
+        else:
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe() if want_result else (None, None)
+        drain_wake()
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                child_prepare(self.job_dir, fin, out_w, err_w, res_w, lim, relative_memory)
+                code = body()
+            except BaseException:
+                try:
+                    os.write(2, traceback.format_exc().encode("utf-8", "replace"))
+                except Exception:
+                    pass
+            finally:
+                os._exit(code if isinstance(code, int) else 0)
+        self.pid = pid
+        os.close(fin)
+        os.close(out_w)
+        os.close(err_w)
+        if res_w is not None:
+            os.close(res_w)
+        self.fds = {}
+        for fd, name in ((out_r, "out"), (err_r, "err"), (res_r, "res")):
+            if fd is not None:
+                self.fds[fd] = name
+
+    def kill_group(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def supervise(self, deadline_fn, on_result=None):
+        """Pump output until the child exits or a limit is hit. deadline_fn() -> absolute time."""
+        exited = False
+        while True:
+            if not exited:
+                try:
+                    pid, st = os.waitpid(self.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid, st = self.pid, 0
+                if pid == self.pid:
+                    exited = True
+                    self.status = st
+                    self.end = time.monotonic()
+                    self.kill_group()
+                    break
+            now = time.monotonic()
+            remaining = deadline_fn() - now
+            if remaining <= 0:
+                self.killed_by = "timeout"
+                self.end = now
+                self.kill_group()
+                break
+            rl = list(self.fds) + [_wake_r]
+            try:
+                ready, _, _ = select.select(rl, [], [], min(remaining, 1.0))
+            except InterruptedError:
+                continue
+            for fd in ready:
+                if fd == _wake_r:
+                    drain_wake()
+                    continue
+                if not self._read(fd, on_result):
+                    break
+            if self.killed_by:
+                self.end = time.monotonic()
+                self.kill_group()
+                break
+        if self.status is None:
+            try:
+                _, self.status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                self.status = 0
+        cleanup_all(self.pid)
+        # Everything that could write is dead now: collect what is left in the pipes.
+        for fd in list(self.fds):
+            while fd in self.fds and self._read(fd, on_result):
+                pass
+        self.wall_ms = (self.end - self.start) * 1000.0
+        return self
+
+    def _read(self, fd, on_result):
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            os.close(fd)
+            del self.fds[fd]
+            return False
+        name = self.fds[fd]
+        if name == "res":
+            self.res += data
+            if on_result is not None:
+                while True:
+                    i = self.res.find(b"\n")
+                    if i < 0:
+                        break
+                    line = bytes(self.res[:i])
+                    del self.res[:i + 1]
+                    on_result(line)
+            return True
+        room = self.out_cap - self.total
+        self.total += len(data)
+        buf = self.out if name == "out" else self.err
+        if room > 0:
+            buf += data[:room]
+        if self.total > self.out_cap and not self.killed_by:
+            self.killed_by = "output"
+        return True
+
+    def close(self):
+        for fd in list(self.fds):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds.clear()
+        if self.own_dir:
+            remove_tree(self.job_dir)
+        if SHM_CLEAN:
+            for name in os.listdir("/dev/shm"):
+                p = os.path.join("/dev/shm", name)
+                try:
+                    remove_tree(p) if os.path.isdir(p) and not os.path.islink(p) else os.unlink(p)
+                except OSError:
+                    pass
+
+    def signal_number(self):
+        return os.WTERMSIG(self.status) if os.WIFSIGNALED(self.status) else None
+
+    def exit_code(self):
+        if os.WIFEXITED(self.status):
+            return os.WEXITSTATUS(self.status)
+        if os.WIFSIGNALED(self.status):
+            return -os.WTERMSIG(self.status)
+        return None
+
+
+def text(b):
+    return bytes(b).decode("utf-8", "replace")
+
+
+def clip(s, n=MAX_TEXT):
+    if s is None:
+        return None
+    return s if len(s) <= n else s[:n] + "... [%d more chars]" % (len(s) - n)
+
+
+def classify(job, exc_type=None):
+    """Status of a finished job: ok, error, timeout, memory, output-limit, killed."""
+    if job.killed_by == "timeout":
+        return "timeout"
+    if job.killed_by == "output":
+        return "output-limit"
+    sig = job.signal_number()
+    err = text(job.err[-2000:])
+    if exc_type == "MemoryError" or "std::bad_alloc" in err or (sig is None and err.rstrip().endswith("MemoryError")):
+        return "memory"
+    if sig is not None:
+        if sig == signal.SIGXCPU:
+            return "timeout"
+        if sig == signal.SIGXFSZ:
+            return "output-limit"
+        return "killed"
+    if exc_type == "OutputLimit":
+        return "output-limit"
+    return "ok" if job.exit_code() == 0 else "error"
+
+
+# ----------------------------------------------------------------------------------------------
+# in-child helpers
+class _Timeout(BaseException):
+    pass
+
+
+class _OutputLimit(BaseException):
+    pass
+
+
+class CappedWriter(io.TextIOBase):
+    def __init__(self, cap):
+        self.cap = cap
+        self.parts = []
+        self.size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+        self.size += len(s)
+        if self.size > self.cap:
+            raise _OutputLimit()
+        self.parts.append(s)
+        return len(s)
+
+    def getvalue(self):
+        return "".join(self.parts)
+
+
+_alarm_armed = [False]
+
+
+def _on_alarm(signum, frame):
+    if _alarm_armed[0]:
+        _alarm_armed[0] = False
+        raise _Timeout()
+
+
+def trimmed_traceback(exc, filenames=("main.py", "<test>", "<string>")):
+    """The traceback of exc with the worker's own frames removed."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename not in filenames:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(exc), exc, tb)
+    out = "".join(lines)
+    if len(out) > MAX_TEXT:
+        out = out[:1500] + "\n...\n" + out[-(MAX_TEXT - 1500):]
+    return out
+
+
+def run_as_main(source, filename="main.py"):
+    """Runs source like `python main.py` would; returns the exit code."""
+    mod = types.ModuleType("__main__")
+    mod.__dict__["__file__"] = filename
+    mod.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = mod
+    sys.argv = [filename]
+    sys.path[0:0] = [os.getcwd()]
+    res = os.fdopen(3, "w") if os.path.exists("/proc/self/fd/3") else None
+    code = 0
+    try:
+        exec(compile(source, filename, "exec"), mod.__dict__)
+    except SystemExit as e:
+        c = e.code
+        if c is None:
+            code = 0
+        elif isinstance(c, int):
+            code = c & 0xFF
+        else:
+            try:
+                sys.stderr.write(str(c) + "\n")
+            except Exception:
+                pass
+            code = 1
+    except BaseException as e:
+        code = 1
+        try:
+            sys.stderr.write(trimmed_traceback(e))
+        except Exception:
+            pass
+        if res is not None:
+            try:
+                res.write(json.dumps({"exc": type(e).__name__}) + "\n")
+                res.flush()
+            except Exception:
+                pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    return code
+
+
+# ---- human-eval semantics (same behaviour as openai/human-eval's execution.py) ----------------
+class TimeoutException(Exception):
+    pass
+
+
+class WriteOnlyStringIO(io.StringIO):
+    def read(self, *args, **kwargs):
+        raise IOError
+
+    def readline(self, *args, **kwargs):
+        raise IOError
+
+    def readlines(self, *args, **kwargs):
+        raise IOError
+
+    def readable(self, *args, **kwargs):
+        return False
+
+
+class _redirect_stdin(contextlib._RedirectStream):
+    _stream = "stdin"
+
+
+@contextlib.contextmanager
+def _swallow_io():
+    stream = WriteOnlyStringIO()
+    with contextlib.redirect_stdout(stream):
+        with contextlib.redirect_stderr(stream):
+            with _redirect_stdin(stream):
+                yield
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    def handler(signum, frame):
+        raise TimeoutException("Timed out!")
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGALRM, handler)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _reliability_guard():
+    faulthandler.disable()
+    builtins.exit = None
+    builtins.quit = None
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork",
+                 "forkpty", "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod",
+                 "fchown", "chmod", "chown", "chroot", "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
+        setattr(os, name, None)
+    shutil.rmtree = None
+    shutil.move = None
+    shutil.chown = None
+    import subprocess
+    subprocess.Popen = None
+    builtins.help = None
+    for name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+        sys.modules[name] = None
+
+
+def human_eval_body(program, timeout):
+    write, exit_ = os.write, os._exit
+
+    def body():
+        _reliability_guard()
+        try:
+            exec_globals = {}
+            with _swallow_io():
+                with _time_limit(timeout):
+                    exec(program, exec_globals)
+            result = "passed"
+        except TimeoutException:
+            result = "timed out"
+        except BaseException as e:
+            result = f"failed: {e}" if sys.version_info >= (3, 6) else "failed: " + str(e)
+        write(3, (json.dumps({"result": result}) + "\n").encode("utf-8"))
+        exit_(0)
+    return body
+
+
+# ---- per-test execution of assert statements --------------------------------------------------
+def _is_literal(node):
+    try:
+        ast.literal_eval(node)
+        return True
+    except Exception:
+        return False
+
+
+def prepare_test(code):
+    """Compiles one assert test. `assert A == B[, msg]` keeps both sides to report them."""
+    try:
+        tree = ast.parse(code, "<test>", "exec")
+    except SyntaxError as e:
+        return ("bad", "SyntaxError: %s" % (e.msg,))
+    except Exception as e:
+        return ("bad", "%s: %s" % (type(e).__name__, e))
+    body = tree.body
+    if (len(body) == 1 and isinstance(body[0], ast.Assert) and isinstance(body[0].test, ast.Compare)
+            and len(body[0].test.ops) == 1 and isinstance(body[0].test.ops[0], ast.Eq)):
+        node = body[0]
+        left, right = node.test.left, node.test.comparators[0]
+        swapped = _is_literal(left) and not _is_literal(right)
+
+        def expr(n):
+            e = ast.Expression(n)
+            ast.copy_location(e, n)
+            ast.fix_missing_locations(e)
+            return compile(e, "<test>", "eval")
+        try:
+            msg = expr(node.msg) if node.msg is not None else None
+            return ("cmp", expr(left), expr(right), msg, swapped)
+        except Exception:
+            pass
+    try:
+        return ("exec", compile(tree, "<test>", "exec"))
+    except SyntaxError as e:
+        return ("bad", "SyntaxError: %s" % (e.msg,))
+    except Exception as e:
+        return ("bad", "%s: %s" % (type(e).__name__, e))
+
+
+def _safe_repr(v):
+    try:
+        return clip(repr(v), 1000)
+    except _Timeout:
+        raise
+    except BaseException as e:
+        return "<repr failed: %s>" % type(e).__name__
+
+
+def tests_body(source, prepared, start, test_timeout, def_timeout, out_cap):
+    write = os.write
+
+    def emit(obj):
+        write(3, (json.dumps(obj) + "\n").encode("utf-8"))
+
+    def body():
+        signal.signal(signal.SIGALRM, _on_alarm)
+        mod = types.ModuleType("__main__")
+        g = mod.__dict__
+        g["__builtins__"] = builtins
+        sys.modules["__main__"] = mod
+        sink = CappedWriter(out_cap)
+        real_out, real_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = sink
+        t0 = time.perf_counter()
+        _alarm_armed[0] = True
+        signal.setitimer(signal.ITIMER_REAL, def_timeout)
+        status, message = None, None
+        try:
+            exec(compile(source, "main.py", "exec"), g)
+            _alarm_armed[0] = False
+        except _Timeout:
+            status, message = "timeout", "defining the program timed out"
+        except _OutputLimit:
+            status, message = "output-limit", "the program printed too much while being defined"
+        except MemoryError:
+            status, message = "memory", "MemoryError while defining the program"
+        except BaseException as e:
+            status, message = "error", trimmed_traceback(e)
+        finally:
+            _alarm_armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if status is not None:
+            if start == 0:
+                emit({"def": status, "message": message})
+            return 0
+        for i in range(start, len(prepared)):
+            emit(run_one(i, prepared[i], g))
+        sys.stdout, sys.stderr = real_out, real_err
+        return 0
+
+    def run_one(i, prep, g):
+        if prep[0] == "bad":
+            return [i, "error", None, None, prep[1], 0.0, ""]
+        out = CappedWriter(out_cap)
+        sys.stdout = sys.stderr = out
+        gl = dict(g)
+        status, expected, actual, message = "passed", None, None, None
+        t0 = time.perf_counter()
+        try:
+            _alarm_armed[0] = True
+            signal.setitimer(signal.ITIMER_REAL, test_timeout)
+            try:
+                if prep[0] == "cmp":
+                    _, lc, rc, mc, swapped = prep
+                    lhs = eval(lc, gl)
+                    rhs = eval(rc, gl)
+                    if not (lhs == rhs):
+                        status = "failed"
+                        if swapped:
+                            actual, expected = _safe_repr(rhs), _safe_repr(lhs)
+                        else:
+                            actual, expected = _safe_repr(lhs), _safe_repr(rhs)
+                        if mc is not None:
+                            message = clip(str(eval(mc, gl)))
+                else:
+                    exec(prep[1], gl)
+            finally:
+                _alarm_armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except _Timeout:
+            status, message = "timeout", "timed out after %gs" % test_timeout
+        except _OutputLimit:
+            status, message = "output-limit", "printed more than %d characters" % out_cap
+        except MemoryError:
+            status, message = "memory", "MemoryError"
+        except AssertionError as e:
+            status, message = "failed", clip(str(e)) or None
+        except BaseException as e:
+            status, message = "error", trimmed_traceback(e)
+        ms = (time.perf_counter() - t0) * 1000.0
+        printed = clip(out.getvalue(), 2000) if out.parts else ""
+        if status == "passed":
+            return [i, "passed", None, None, None, round(ms, 3), printed]
+        return [i, status, expected, actual, message, round(ms, 3), printed]
+
+    return body
+
+
+# ----------------------------------------------------------------------------------------------
+# operations
+def op_run(req):
+    """Run Python source as a script (stdin, stdout, stderr, exit code)."""
+    src = req["src"]
+    lim = req["limits"]
+    job = Job(lambda: run_as_main(src), lim, req.get("stdin") or "")
+    exc = []
+    try:
+        job.supervise(lambda: job.start + lim["wall"], lambda line: exc.append(json.loads(line).get("exc")))
+        return finish_run(job, exc[0] if exc else None)
+    finally:
+        job.close()
+
+
+def finish_run(job, exc_type=None):
+    return {"status": classify(job, exc_type), "exitCode": job.exit_code(), "signal": job.signal_number(),
+            "stdout": text(job.out), "stderr": text(job.err), "wallMs": round(job.wall_ms, 3),
+            "outputBytes": job.total}
+
+
+def op_exec(req):
+    """Run a binary (compiled program, compiler). Optional input files and one file to collect."""
+    lim = req["limits"]
+    argv = req["argv"]
+    job_dir = make_job_dir()
+    try:
+        for name, content in (req.get("files") or {}).items():
+            p = os.path.join(job_dir, name)
+            with open(p, "w", encoding="utf-8") as f:
+                f.write(content)
+            if DROP_UID is not None:
+                os.chown(p, DROP_UID, DROP_GID)
+
+        def body():
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            os.execv(argv[0], argv)
+        job = Job(body, lim, req.get("stdin") or "", want_result=False, relative_memory=False, job_dir=job_dir)
+        try:
+            job.supervise(lambda: job.start + lim["wall"])
+            out = finish_run(job)
+            collect = req.get("collect")
+            if collect and out["status"] == "ok":
+                p = os.path.join(job_dir, collect)
+                if os.path.isfile(p):
+                    with open(p, "rb") as f:
+                        out["file"] = base64.b64encode(f.read()).decode("ascii")
+            return out
+        finally:
+            job.close()
+    finally:
+        remove_tree(job_dir)
+
+
+def op_check(req):
+    """human-eval's check_correctness: one verdict string for prompt+completion+test+check()."""
+    timeout = float(req["timeout"])
+    lim = dict(req["limits"])
+    job = Job(human_eval_body(req["program"], timeout), lim, b"", discard_output=True)
+    got = []
+    try:
+        job.supervise(lambda: job.start + timeout + 1.0, lambda line: got.append(json.loads(line)["result"]))
+        result = got[0] if got else "timed out"
+        return {"result": result, "passed": result == "passed", "wallMs": round(job.wall_ms, 3),
+                "exitCode": job.exit_code(), "signal": job.signal_number(), "killedBy": job.killed_by}
+    finally:
+        job.close()
+
+
+def op_tests(req):
+    """Define a program once per child, then judge each assert with its own time limit."""
+    key = req["key"]
+    prepared = _testsets.get(key)
+    if prepared is None:
+        if req.get("tests") is None:
+            return {"needTests": True}
+        prepared = [prepare_test(t) for t in req["tests"]]
+        if len(_testsets) >= MAX_CACHED_TESTSETS:
+            _testsets.pop(next(iter(_testsets)))
+        _testsets[key] = prepared
+    src = req["src"]
+    lim = req["limits"]
+    test_timeout = float(req["testTimeout"])
+    def_timeout = float(req.get("defTimeout") or lim["wall"])
+    grace = max(0.25, test_timeout)
+    out_cap = int(lim.get("outBytes") or (1 << 20))
+    n = len(prepared)
+    results = [None] * n
+    definition = None
+    start = 0
+    restarts = 0
+    t_begin = time.monotonic()
+    while start < n and definition is None:
+        state = {"next": start, "last": None}
+
+        def on_line(line):
+            obj = json.loads(line)
+            if isinstance(obj, dict):
+                state["def"] = obj
+                return
+            results[obj[0]] = obj
+            state["next"] = obj[0] + 1
+            state["last"] = time.monotonic()
+
+        job = Job(tests_body(src, prepared, start, test_timeout, def_timeout, out_cap), lim, b"")
+        try:
+            def deadline():
+                if state["last"] is None:
+                    return job.start + def_timeout + test_timeout + grace
+                return state["last"] + test_timeout + grace
+            job.supervise(deadline, on_line)
+        finally:
+            job.close()
+        if "def" in state:
+            definition = state["def"]
+            break
+        nxt = state["next"]
+        if nxt >= n:
+            break
+        if state["last"] is None and nxt == start and start == 0 and job.killed_by == "timeout":
+            definition = {"def": "timeout", "message": "defining the program timed out"}
+            break
+        # The child died or hung inside test `nxt`: record it and go on with a fresh child.
+        status = classify(job)
+        if status == "ok":
+            status, msg = "error", "the program exited while test %d ran (exit code %s)" % (nxt, job.exit_code())
+        elif status == "timeout":
+            msg = "timed out after %gs" % test_timeout
+        elif status == "killed":
+            status, msg = "error", "the process was killed by signal %s" % job.signal_number()
+        elif status == "error":
+            msg = "the process exited with code %s: %s" % (job.exit_code(), clip(text(job.err[-1500:])))
+        else:
+            msg = status
+        results[nxt] = [nxt, status, None, None, msg, round((time.monotonic() - (state["last"] or job.start)) * 1000.0, 3), ""]
+        start = nxt + 1
+        restarts += 1
+    resp = {"results": results, "restarts": restarts, "wallMs": round((time.monotonic() - t_begin) * 1000.0, 3)}
+    if definition is not None:
+        resp["definition"] = definition
+    return resp
+
+
+OPS = {"run": op_run, "exec": op_exec, "check": op_check, "tests": op_tests}
+
+
+def main():
+    send({"ready": True, "pid": SELF, "version": sys.version.split()[0],
+          "implementation": platform.python_implementation(), "cleanup": CLEANUP})
+    while True:
+        req = recv()
+        if req is None:
+            return
+        op = req.get("op")
+        try:
+            if op == "ping":
+                resp = {"pong": True}
+            else:
+                resp = OPS[op](req)
+        except Exception as e:
+            resp = {"workerError": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()[-3000:]}
+        resp["id"] = req.get("id")
+        send(resp)
+
+
+if __name__ == "__main__":
+    main()
