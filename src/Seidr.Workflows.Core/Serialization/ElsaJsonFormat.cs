@@ -13,6 +13,7 @@ namespace Seidr.Workflows.Serialization;
 /// <summary>
 /// Elsa 3's workflow definition JSON (WorkflowDefinitionModel: camelCase, root <c>Elsa.Flowchart</c> with
 /// <c>activities</c> and <c>connections</c>; inputs as <c>{typeName, expression:{type, value}, memoryReference}</c>).
+/// See docs/elsa-compat.md for the format as Elsa 3.8 and its Studio read and write it.
 /// Experiment settings live under the definition's <c>customProperties.seidr</c>.
 /// </summary>
 public static class ElsaJsonFormat
@@ -37,7 +38,7 @@ public static class ElsaJsonFormat
     private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata"];
     private static readonly HashSet<string> OwnRootFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", "activities", "connections"];
 
-    internal static readonly JsonSerializerOptions WriteOptions = new()
+    public static readonly JsonSerializerOptions WriteOptions = new()
     {
         WriteIndented = true,
         IndentSize = 2,
@@ -113,12 +114,13 @@ public static class ElsaJsonFormat
         foreach (var (name, value) in a.Inputs)
         {
             var typeName = descriptor?.FindInput(name)?.TypeName ?? InferTypeName(value.Value);
-            var text = value.Value switch
+            // Literals keep their JSON type (3, false, "text"), as Elsa 3.8 writes them; objects and lists are
+            // an Object expression whose value is the JSON text, as Elsa Studio expects.
+            JsonNode? text = value.Value switch
             {
                 null => null,
-                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                JsonValue v => v.ToJsonString(),
-                _ => value.Value.ToJsonString(),
+                JsonValue v => v.DeepClone(),
+                _ => JsonValue.Create(value.Value.ToJsonString()),
             };
             o[name] = new JsonObject
             {

@@ -44,6 +44,12 @@ public static partial class YamlWorkflowFormat
             diags.Add(new Diagnostic(path, new SourceLocation((int)e.Start.Line, (int)e.Start.Column), "", "malformed YAML: " + (inner ?? e.Message)));
             return new LoadedWorkflow(path, WorkflowFormat.Yaml, null, map, [.. diags]);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet fails this way on some broken input; locate the failure at the last token it could read.
+            diags.Add(new Diagnostic(path, LastReadableToken(text), "", "malformed YAML: the text cannot be parsed past this point (an unclosed bracket or quote?)"));
+            return new LoadedWorkflow(path, WorkflowFormat.Yaml, null, map, [.. diags]);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             diags.Add(new Diagnostic(path, SourceLocation.Start, "", "a workflow file must be a YAML mapping with id, activities and connections"));
@@ -52,6 +58,21 @@ public static partial class YamlWorkflowFormat
         var reader = new Reader(path, map, diags);
         var definition = reader.ReadDefinition(root);
         return new LoadedWorkflow(path, WorkflowFormat.Yaml, definition, map, [.. diags]);
+    }
+
+    private static SourceLocation LastReadableToken(string text)
+    {
+        var last = SourceLocation.Start;
+        try
+        {
+            var scanner = new Scanner(new StringReader(text));
+            while (scanner.MoveNext()) last = new SourceLocation((int)scanner.Current!.Start.Line, (int)scanner.Current.Start.Column);
+        }
+        catch (Exception)
+        {
+            // The scanner stops where the text stops making sense.
+        }
+        return last;
     }
 
     private sealed class Reader(string path, SourceMap map, List<Diagnostic> diags)
@@ -254,10 +275,10 @@ public static partial class YamlWorkflowFormat
                 if (string.IsNullOrWhiteSpace(id)) { Error(m, $"activities[{i}]", "the activity needs an 'id'"); continue; }
                 var p = SourceMap.Paths.Activity(id);
                 map.Add(p, At(m));
+                if (f.TryGetValue("type", out var tv)) map.Add(SourceMap.Paths.ActivityType(id), At(tv.Value));
                 foreach (var (name, (k, _)) in f) map.Add($"{p}.{name}", At(k));
                 var type = f.TryGetValue("type", out var tn) ? ScalarString(tn.Value, $"{p}.type") : null;
                 if (string.IsNullOrWhiteSpace(type)) { Error(m, $"{p}.type", $"activity '{id}' needs a 'type' such as Seidr.Draft"); type = ""; }
-                if (f.TryGetValue("type", out var tv)) map.Add(SourceMap.Paths.ActivityType(id), At(tv.Value));
 
                 var inputs = ImmutableSortedDictionary.CreateBuilder<string, InputValue>(StringComparer.Ordinal);
                 if (f.TryGetValue("inputs", out var inn))
