@@ -63,7 +63,7 @@ public sealed record CallTags(string? RunId = null, string? VariantId = null, st
 /// <summary>
 /// A request for <see cref="Samples"/> completions of the same rendered messages.
 /// </summary>
-/// <param name="Messages">The rendered conversation (usually from <see cref="Prompts.PromptTemplate.Render"/>).</param>
+/// <param name="Messages">The rendered conversation (usually from <see cref="Prompts.PromptTemplate.Render(IReadOnlyDictionary{string, object})"/>).</param>
 /// <param name="Samples">How many samples are wanted (&gt;= 1).</param>
 /// <param name="SampleOffset">
 /// Index of the first sample. Sample <c>i</c> of a prompt has a stable cache key (and is record <c>i</c> of a replay pool).
@@ -71,6 +71,8 @@ public sealed record CallTags(string? RunId = null, string? VariantId = null, st
 /// k-th request of the same prompt in a run gets samples k.., in call order.
 /// </param>
 /// <param name="Settings">Overrides of the model's configured settings for this request.</param>
+/// <param name="Tags">Accounting tags (run, variant, stage, problem).</param>
+/// <param name="PromptName">Name of the prompt file, for records and telemetry.</param>
 public sealed record ModelRequest(
     IReadOnlyList<PromptMessage> Messages,
     int Samples = 1,

@@ -70,7 +70,7 @@ public sealed class PromptTemplate
     public string? Description { get; }
     public string? SourcePath { get; }
 
-    /// <summary>Variable paths (e.g. <c>problem.prompt</c>, <c>program</c>) that must be given to <see cref="Render"/>.</summary>
+    /// <summary>Variable paths (e.g. <c>problem.prompt</c>, <c>program</c>) that must be given to <c>Render</c>.</summary>
     public ImmutableArray<string> RequiredVariables { get; }
 
     /// <summary>Variables the template uses but that may be left out (declared with <c>required: false</c>).</summary>
