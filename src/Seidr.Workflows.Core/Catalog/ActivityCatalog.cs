@@ -62,6 +62,7 @@ public sealed class ActivityCatalog
             Inputs = inputs,
             Outcomes = outcomes,
             ClrType = type,
+            Spends = attr.Spends,
         };
     }
 

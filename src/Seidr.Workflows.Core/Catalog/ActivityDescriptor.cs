@@ -18,6 +18,9 @@ public sealed record ActivityDescriptor
     public required ImmutableArray<OutcomeDescriptor> Outcomes { get; init; }
     public required Type ClrType { get; init; }
 
+    /// <summary>See <see cref="ActivityAttribute.Spends"/>.</summary>
+    public bool Spends { get; init; } = true;
+
     public InputDescriptor? FindInput(string name) => Inputs.FirstOrDefault(i => i.Name == name);
     public bool HasOutcome(string port) => Outcomes.Any(o => o.Name == port);
     public string PrimaryOutcome => Outcomes.IsEmpty ? "Done" : Outcomes[0].Name;

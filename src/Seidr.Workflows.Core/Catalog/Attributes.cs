@@ -10,6 +10,13 @@ public sealed class ActivityAttribute(string @namespace, string name) : Attribut
     public string? DisplayName { get; init; }
     public string? Description { get; init; }
     public int Version { get; init; } = 1;
+
+    /// <summary>
+    /// Whether the activity spends budget (makes model calls or programs). When a flow's budget is spent, a spending
+    /// activity does not run: its input goes to its <c>Exhausted</c> port if it has one, else that branch ends.
+    /// Activities that only judge or route (execute, rank, submit) set this to false and always run.
+    /// </summary>
+    public bool Spends { get; init; } = true;
 }
 
 /// <summary>An outcome port of an activity, in declaration order; the first is the primary one.</summary>

@@ -36,6 +36,10 @@ public sealed class ActivityContext
     public WorkflowDefinition Workflow => _flow.Run.Workflow;
     public Population Input { get; }
     public Random Random { get; }
+
+    /// <summary>A random source for one item of concurrent work, seeded from the activity's seed and the key, so results do not depend on timing.</summary>
+    public Random RandomFor(string key) =>
+        new(DeterministicSeed.Of(_flow.Run.Seed, _flow.Key.VariantId, _flow.Key.ProblemId, Node.Id, Iteration.ToString(System.Globalization.CultureInfo.InvariantCulture), key));
     public FlowBudget Budget => _flow.Budget;
     public IServiceProvider Services => _flow.Run.Services;
     public CancellationToken CancellationToken => _flow.CancellationToken;
@@ -49,13 +53,17 @@ public sealed class ActivityContext
     public T GetRequiredService<T>() where T : notnull =>
         (T?)Services.GetService(typeof(T)) ?? throw new InvalidOperationException($"service {typeof(T).Name} is not registered for this run");
 
-    /// <summary>Creates a candidate with a deterministic id (<c>{activity}#{iteration}.{n}</c>) and counts programs against the budget.</summary>
-    public Candidate Create(string kind, string content, Candidate? parent = null, string? model = null, string? prompt = null)
+    /// <summary>
+    /// Creates a candidate and counts programs against the budget. Its id is <c>{activity}#{iteration}.{key}</c>:
+    /// candidates made concurrently must pass a <paramref name="key"/> that does not depend on timing (for example
+    /// <c>"{item}.{sample}"</c>); without one, a counter is used, which is deterministic only for sequential creation.
+    /// </summary>
+    public Candidate Create(string kind, string content, Candidate? parent = null, string? model = null, string? prompt = null, string? key = null)
     {
-        var n = Interlocked.Increment(ref _created) - 1;
+        key ??= (Interlocked.Increment(ref _created) - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var candidate = new Candidate
         {
-            Id = $"{Node.Id}#{Iteration}.{n}",
+            Id = $"{Node.Id}#{Iteration}.{key}",
             Kind = kind,
             Content = content,
             ParentId = parent?.Id,

@@ -101,12 +101,11 @@ internal sealed class FlowRunner
         var descriptor = _catalog.Find(node.Type) ?? throw new FlowException($"unknown activity type '{node.Type}'");
         _flow.CancellationToken.ThrowIfCancellationRequested();
 
-        if (descriptor.ClrType != typeof(Submit) && _flow.Budget.ExhaustedLimit is { } limit)
+        if (descriptor.Spends && _flow.Budget.ExhaustedLimit is { } limit)
         {
-            _exhausted ??= limit;
-            _flow.Run.Publish(new BudgetExhausted(_flow.Key, activityId, limit));
-            // Route to the Exhausted port when the file wires one; otherwise the flow ends here.
-            return descriptor.HasOutcome("Exhausted") ? ActivityResult.Of("Exhausted", input) : ActivityResult.None;
+            NoteExhausted(activityId, limit);
+            // Route to the Exhausted port when the activity has one; otherwise this branch ends here.
+            return descriptor.HasOutcome(ExhaustedPort) ? ActivityResult.Of(ExhaustedPort, input) : ActivityResult.None;
         }
 
         var activity = InputBinder.Create(descriptor, node, _flow.Variant);
@@ -117,7 +116,16 @@ internal sealed class FlowRunner
             : ActivityResult.Of(descriptor.PrimaryOutcome, input);
         _flow.Run.Publish(new ActivityCompleted(_flow.Key, activityId, iteration,
             result.Outputs.Select(o => KeyValuePair.Create(o.Key, o.Value.Count)).ToArray(), clock.Elapsed));
+        if (result.Outputs.Any(o => o.Key == ExhaustedPort)) NoteExhausted(activityId, _flow.Budget.ExhaustedLimit ?? "budget");
         return result;
+    }
+
+    public const string ExhaustedPort = "Exhausted";
+
+    private void NoteExhausted(string activityId, string limit)
+    {
+        lock (_gate) _exhausted ??= limit;
+        _flow.Run.Publish(new BudgetExhausted(_flow.Key, activityId, limit));
     }
 
     // Called under _gate.

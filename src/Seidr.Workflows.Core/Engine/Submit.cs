@@ -6,7 +6,7 @@ namespace Seidr.Workflows.Engine;
 /// Ends a flow: the programs that arrive, in order, are what the flow submits for scoring on the hidden tests
 /// (pass@k takes them as its n samples). The first submission of a flow counts.
 /// </summary>
-[Activity("Seidr", "Submit", Category = "Flow", DisplayName = "Submit", Description = "The programs that reach it, best first, are the flow's answer; they are scored on the hidden tests.")]
+[Activity("Seidr", "Submit", Category = "Flow", Spends = false, DisplayName = "Submit", Description = "The programs that reach it, best first, are the flow's answer; they are scored on the hidden tests.")]
 [Outcome("Done")]
 public sealed class Submit : Activity
 {

@@ -38,16 +38,16 @@ public sealed class Improve : Activity
         var counters = InFlight.GetOrAdd(context.RunId, _ => new int[2]);
         var parents = context.Input.Programs;
         var jobs = parents.SelectMany(p => Enumerable.Range(0, Children).Select(c => (Parent: p, Child: c))).ToList();
-        var children = await context.ForEachAsync(jobs, async (job, _, ct) =>
+        var children = await context.ForEachAsync(jobs, async (job, index, ct) =>
         {
             var now = Interlocked.Increment(ref counters[0]);
             lock (counters) counters[1] = Math.Max(counters[1], now);
             try
             {
                 if (DelayMs > 0) await Task.Delay(DelayMs, ct);
-                var value = int.Parse(job.Parent.Content, CultureInfo.InvariantCulture) + Step * (job.Child + 1) + context.Random.Next(0, 1);
+                var value = int.Parse(job.Parent.Content, CultureInfo.InvariantCulture) + Step * (job.Child + 1) + context.RandomFor(index.ToString()).Next(0, 1);
                 context.RecordModelCall(new ModelUsage("test", 1, 20, 10, 0.002m, TimeSpan.Zero, false));
-                return context.Create(CandidateKinds.Program, value.ToString(CultureInfo.InvariantCulture), job.Parent);
+                return context.Create(CandidateKinds.Program, value.ToString(CultureInfo.InvariantCulture), job.Parent, key: index.ToString(CultureInfo.InvariantCulture));
             }
             finally { Interlocked.Decrement(ref counters[0]); }
         });
@@ -55,7 +55,7 @@ public sealed class Improve : Activity
     }
 }
 
-[Activity("Test", "Check", Category = "Test")]
+[Activity("Test", "Check", Category = "Test", Spends = false)]
 [Outcome("Solved")]
 [Outcome("Failed")]
 [Outcome("Exhausted")]
@@ -74,14 +74,14 @@ public sealed class Check : Activity
             }))
             .OrderByDescending(p => p.Score).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
         var solved = scored.Where(p => p.PassedAll).ToList();
-        return Task.FromResult(solved.Count > 0
-            ? ActivityResult.Of("Solved", solved)
+        return Task.FromResult(solved.Count > 0 ? ActivityResult.Of("Solved", solved)
+            : context.Budget.IsExhausted ? ActivityResult.Of("Exhausted", scored.Take(BeamWidth))
             : ActivityResult.Of("Failed", scored.Take(BeamWidth)));
     }
 }
 
 /// <summary>Tags every candidate with the activity that passed it on: shows join order.</summary>
-[Activity("Test", "Tag", Category = "Test")]
+[Activity("Test", "Tag", Category = "Test", Spends = false)]
 [Outcome("Done")]
 public sealed class Tag : Activity
 {
