@@ -1,9 +1,10 @@
 using System.Collections;
 using System.Collections.Immutable;
 using System.Reflection;
-using Fluid;
-using Fluid.Ast;
-using Fluid.Values;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using HandlebarsDotNet;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -40,21 +41,25 @@ public sealed class PromptNotFoundException(string prompt, string message) : Mod
 }
 
 /// <summary>
-/// A prompt file: system/user (or a list of) messages written as Liquid templates (Fluid engine).
-/// Output is never HTML-encoded and never trimmed: <c>{{ problem.prompt }}</c> renders the text byte for byte.
+/// A prompt file: system/user (or a list of) messages written as Handlebars templates (Handlebars.Net, the engine
+/// Semantic Kernel uses for its Handlebars prompts). Output is never HTML-encoded and never trimmed:
+/// <c>{{problem.prompt}}</c> renders the text byte for byte.
 /// </summary>
 public sealed class PromptTemplate
 {
-    private static readonly FluidParser Parser = new();
-    private static readonly TemplateOptions BaseOptions = CreateOptions();
+    private static readonly IHandlebars Engine = Handlebars.Create(new HandlebarsConfiguration
+    {
+        NoEscape = true,
+        ThrowOnUnresolvedBindingExpression = true,
+    });
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .Build();
 
-    private readonly ImmutableArray<(MessageRole Role, IFluidTemplate Template)> _messages;
+    private readonly ImmutableArray<(MessageRole Role, HandlebarsTemplate<object, object> Template)> _messages;
 
     private PromptTemplate(string name, string? description, string? sourcePath,
-        ImmutableArray<(MessageRole, IFluidTemplate)> messages, ImmutableArray<string> required, ImmutableArray<string> optional,
+        ImmutableArray<(MessageRole, HandlebarsTemplate<object, object>)> messages, ImmutableArray<string> required, ImmutableArray<string> optional,
         ImmutableDictionary<string, string> descriptions)
     {
         Name = name;
@@ -94,24 +99,20 @@ public sealed class PromptTemplate
         var model = VariableModel.Build(variables);
         var missing = RequiredVariables.Where(path => !VariableModel.Has(model, path)).ToList();
         if (missing.Count > 0) throw new PromptVariablesMissingException(Name, missing);
-
-        var undefined = new List<string>();
-        var options = CreateOptions();
-        options.Undefined = name =>
-        {
-            lock (undefined) undefined.Add(name);
-            return ValueTask.FromResult<FluidValue>(NilValue.Instance);
-        };
-        var context = new TemplateContext(options);
-        foreach (var (key, value) in model) context.SetValue(key, value);
+        foreach (var optional in OptionalVariables) VariableModel.EnsureSlot(model, optional);
 
         var messages = new List<PromptMessage>(_messages.Length);
         foreach (var (role, template) in _messages)
-            messages.Add(new PromptMessage(role, template.Render(context, NullEncoder.Default)));
-
-        var optional = OptionalVariables.Select(Root).ToHashSet(StringComparer.Ordinal);
-        var unexpected = undefined.Where(u => !optional.Contains(Root(u)) && !OptionalVariables.Contains(u)).Distinct().ToList();
-        if (unexpected.Count > 0) throw new PromptVariablesMissingException(Name, unexpected);
+        {
+            try
+            {
+                messages.Add(new PromptMessage(role, template(model)));
+            }
+            catch (HandlebarsDotNet.Compiler.HandlebarsUndefinedBindingException e)
+            {
+                throw new PromptVariablesMissingException(Name, [e.Path ?? e.Message]);
+            }
+        }
         return new RenderedPrompt(Name, messages);
     }
 
@@ -132,8 +133,8 @@ public sealed class PromptTemplate
             throw new PromptFormatException(name, $"invalid YAML{(sourcePath is null ? "" : $" in {sourcePath}")}: {e.Message}", e);
         }
 
-        if (file.TemplateFormat is { } format && !string.Equals(format, "liquid", StringComparison.OrdinalIgnoreCase))
-            throw new PromptFormatException(name, $"template_format '{format}' is not supported (only liquid)");
+        if (file.TemplateFormat is { } format && !string.Equals(format, "handlebars", StringComparison.OrdinalIgnoreCase))
+            throw new PromptFormatException(name, $"template_format '{format}' is not supported (only handlebars)");
 
         var parts = new List<(MessageRole Role, string Text)>();
         if (file.System is not null) parts.Add((MessageRole.System, file.System));
@@ -147,15 +148,21 @@ public sealed class PromptTemplate
         if (!parts.Any(p => p.Role == MessageRole.User))
             throw new PromptFormatException(name, "a prompt needs a user part ('user:' or a message with role user)");
 
-        var templates = ImmutableArray.CreateBuilder<(MessageRole, IFluidTemplate)>();
+        var templates = ImmutableArray.CreateBuilder<(MessageRole, HandlebarsTemplate<object, object>)>();
+        var used = new List<string>();
         foreach (var (role, text) in parts)
         {
-            if (!Parser.TryParse(text, out var template, out var error))
-                throw new PromptFormatException(name, $"Liquid error in the {role.ToString().ToLowerInvariant()} part: {error}");
-            templates.Add((role, template));
+            try
+            {
+                used.AddRange(TemplateVariables.Collect(text));
+                templates.Add((role, Engine.Compile(text)));
+            }
+            catch (Exception e) when (e is HandlebarsException or FormatException)
+            {
+                throw new PromptFormatException(name, $"template error in the {role.ToString().ToLowerInvariant()} part: {e.Message}", e);
+            }
         }
 
-        var used = TemplateVariables.Collect(templates.Select(t => t.Item2));
         var optional = new List<string>();
         var descriptions = ImmutableDictionary.CreateBuilder<string, string>();
         var declaredRequired = new List<string>();
@@ -190,17 +197,6 @@ public sealed class PromptTemplate
     /// <summary>Loads one prompt file; the name is the given one.</summary>
     public static PromptTemplate Load(string name, string path) => Parse(name, File.ReadAllText(path), path);
 
-    private static string Root(string path) => path.Split('.', 2)[0];
-
-    private static TemplateOptions CreateOptions()
-    {
-        var options = new TemplateOptions
-        {
-            MemberAccessStrategy = UnsafeMemberAccessStrategy.Instance,
-        };
-        return options;
-    }
-
     private sealed class PromptFileModel
     {
         public string? Description { get; set; }
@@ -218,12 +214,18 @@ public sealed class PromptTemplate
     }
 }
 
-/// <summary>Variables as Fluid sees them: dotted keys expanded into nested dictionaries.</summary>
+/// <summary>
+/// Variables as the template sees them: dotted keys expanded into nested dictionaries, objects turned into
+/// dictionaries of their public properties (names case-insensitive, with snake_case aliases: a record's
+/// <c>EntryPoint</c> is <c>problem.entry_point</c>), sequences into lists.
+/// </summary>
 internal static class VariableModel
 {
+    private const int MaxDepth = 8;
+
     public static Dictionary<string, object?> Build(IReadOnlyDictionary<string, object?> variables)
     {
-        var root = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var root = NewDict();
         foreach (var (key, value) in variables.OrderBy(k => k.Key.Count(c => c == '.')))
         {
             var parts = key.Split('.');
@@ -231,34 +233,72 @@ internal static class VariableModel
             for (int i = 0; i < parts.Length - 1; i++)
             {
                 if (node.TryGetValue(parts[i], out var existing) && existing is Dictionary<string, object?> d) { node = d; continue; }
-                var next = new Dictionary<string, object?>(StringComparer.Ordinal);
-                if (existing is not null) foreach (var (k, v) in Members(existing)) next[k] = v;
+                var next = NewDict();
                 node[parts[i]] = next;
                 node = next;
             }
-            node[parts[^1]] = Normalize(value);
+            node[parts[^1]] = Plain(value, 0);
         }
         return root;
     }
 
-    private static object? Normalize(object? value) => value switch
-    {
-        IReadOnlyDictionary<string, object?> d => d.ToDictionary(kv => kv.Key, kv => Normalize(kv.Value), StringComparer.Ordinal),
-        _ => value,
-    };
+    private static Dictionary<string, object?> NewDict() => new(StringComparer.OrdinalIgnoreCase);
 
-    private static IEnumerable<KeyValuePair<string, object?>> Members(object value)
+    private static object? Plain(object? value, int depth)
     {
         switch (value)
         {
-            case IDictionary<string, object?> d: return d;
-            case IReadOnlyDictionary<string, object?> rd: return rd;
-            case string or ValueType: return [];
-            default:
-                return value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                    .Where(p => p.GetIndexParameters().Length == 0)
-                    .Select(p => new KeyValuePair<string, object?>(p.Name, p.GetValue(value)));
+            case null: return null;
+            case string or bool or char or decimal or DateTime or DateTimeOffset or TimeSpan or Guid: return value;
+            case Enum e: return e.ToString();
+            case IFormattable when value.GetType().IsPrimitive: return value;
         }
+        if (depth >= MaxDepth) return value.ToString();
+        switch (value)
+        {
+            case IDictionary d:
+                var dict = NewDict();
+                foreach (DictionaryEntry e in d) AddWithAlias(dict, Convert.ToString(e.Key, CultureInfo.InvariantCulture)!, Plain(e.Value, depth + 1));
+                return dict;
+            case IEnumerable<KeyValuePair<string, object?>> pairs:
+                var pd = NewDict();
+                foreach (var (k, v) in pairs) AddWithAlias(pd, k, Plain(v, depth + 1));
+                return pd;
+            case IEnumerable<KeyValuePair<string, string>> stringPairs:
+                var sd = NewDict();
+                foreach (var (k, v) in stringPairs) AddWithAlias(sd, k, v);
+                return sd;
+            case IEnumerable seq:
+                return seq.Cast<object?>().Select(x => Plain(x, depth + 1)).ToList();
+        }
+        var obj = NewDict();
+        foreach (var p in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (p.GetIndexParameters().Length > 0) continue;
+            object? v;
+            try { v = p.GetValue(value); } catch (TargetInvocationException) { continue; }
+            AddWithAlias(obj, p.Name, Plain(v, depth + 1));
+        }
+        return obj;
+    }
+
+    private static void AddWithAlias(Dictionary<string, object?> dict, string key, object? value)
+    {
+        dict[key] = value;
+        var snake = SnakeCase(key);
+        if (!dict.ContainsKey(snake)) dict[snake] = value;
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])))) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
     }
 
     /// <summary>Whether <paramref name="path"/> resolves to a non-null value.</summary>
@@ -267,79 +307,106 @@ internal static class VariableModel
         object? node = root;
         foreach (var part in path.Split('.'))
         {
-            switch (node)
-            {
-                case IDictionary<string, object?> d:
-                    if (!d.TryGetValue(part, out node)) return false;
-                    break;
-                case IReadOnlyDictionary<string, object?> rd:
-                    if (!rd.TryGetValue(part, out node)) return false;
-                    break;
-                case IDictionary nd:
-                    if (!nd.Contains(part)) return false;
-                    node = nd[part];
-                    break;
-                case null or string or ValueType: return false;
-                default:
-                    var prop = node.GetType().GetProperty(part, BindingFlags.Public | BindingFlags.Instance);
-                    if (prop is null) return false;
-                    node = prop.GetValue(node);
-                    break;
-            }
+            if (node is not Dictionary<string, object?> d || !d.TryGetValue(part, out node)) return false;
         }
         return node is not null;
     }
+
+    /// <summary>Makes an optional path resolvable (as null) so that <c>{{#if x}}</c> sees "false", not "undefined".</summary>
+    public static void EnsureSlot(Dictionary<string, object?> root, string path)
+    {
+        var parts = path.Split('.');
+        var node = root;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            if (!node.TryGetValue(parts[i], out var next) || next is null) node[parts[i]] = next = NewDict();
+            if (next is not Dictionary<string, object?> d) return;
+            node = d;
+        }
+        node.TryAdd(parts[^1], null);
+    }
 }
 
-/// <summary>Finds the variable paths a Liquid template reads, by walking Fluid's syntax tree.</summary>
-internal static class TemplateVariables
+/// <summary>
+/// Finds the variable paths a Handlebars template reads from the root context: plain tags (<c>{{a.b}}</c>), helper and
+/// block arguments (<c>{{#if x}}</c>, <c>{{#each items}}</c>). Inside <c>each</c>/<c>with</c> blocks only
+/// <c>@root.</c> and <c>../</c> paths count (others are relative to the item).
+/// </summary>
+internal static partial class TemplateVariables
 {
-    private static readonly HashSet<string> BuiltIns = ["forloop", "tablerowloop", "empty", "blank", "nil", "null", "true", "false"];
+    private static readonly HashSet<string> Helpers = ["if", "unless", "each", "with", "lookup", "log", "else"];
 
-    public static IReadOnlyList<string> Collect(IEnumerable<IFluidTemplate> templates)
+    public static IReadOnlyList<string> Collect(string template)
     {
+        var text = Comment().Replace(template, "");
         var paths = new List<string>();
-        var locals = new HashSet<string>(StringComparer.Ordinal);
-        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        foreach (var t in templates) Walk(t, paths, locals, seen);
-        return paths.Where(p => !locals.Contains(p.Split('.')[0]) && !BuiltIns.Contains(p.Split('.')[0]))
-            .Distinct().ToList();
-    }
-
-    private static void Walk(object? node, List<string> paths, HashSet<string> locals, HashSet<object> seen)
-    {
-        if (node is null || node is string || node.GetType().IsPrimitive || !seen.Add(node)) return;
-        switch (node)
+        var scopes = new Stack<bool>();
+        foreach (Match m in Tag().Matches(text))
         {
-            case MemberExpression member:
-                var names = new List<string>();
-                foreach (var segment in member.Segments)
+            var body = m.Groups["body"].Value.Trim();
+            if (body.Length == 0 || body[0] is '!' or '>') continue;
+            int depth = scopes.Count(s => s);
+            if (body[0] == '/')
+            {
+                if (scopes.Count > 0) scopes.Pop();
+                continue;
+            }
+            if (body == "else" || body == "^") continue;
+            var tokens = Tokens().Matches(body).Select(t => t.Value).ToList();
+            if (body[0] is '#' or '^')
+            {
+                var name = tokens[0][1..];
+                if (Helpers.Contains(name))
                 {
-                    if (segment is IdentifierSegment id) names.Add(id.Identifier);
-                    else { Walk(segment, paths, locals, seen); break; }
+                    Add(paths, tokens.Skip(1), depth);
+                    scopes.Push(name is "each" or "with");
                 }
-                if (names.Count > 0) paths.Add(string.Join('.', names));
-                return;
-            case ForStatement f: locals.Add(f.Identifier); break;
-            case AssignStatement a: locals.Add(a.Identifier); break;
-            case CaptureStatement c: locals.Add(c.Identifier); break;
+                else
+                {
+                    // A section on a path ({{#items}}...{{/items}}) reads the path and then iterates or enters it.
+                    Add(paths, [name], depth);
+                    Add(paths, tokens.Skip(1), depth);
+                    scopes.Push(true);
+                }
+                continue;
+            }
+            if (tokens[0] == "else") { Add(paths, tokens.Skip(2), depth); continue; }
+            if (tokens.Count == 1) Add(paths, tokens, depth);
+            else Add(paths, tokens.Skip(1), depth);
         }
+        return paths.Distinct().ToList();
+    }
 
-        if (node is IEnumerable enumerable && node is not IFluidTemplate)
+    private static void Add(List<string> paths, IEnumerable<string> tokens, int depth)
+    {
+        foreach (var raw in tokens)
         {
-            foreach (var item in enumerable) Walk(item, paths, locals, seen);
-            return;
-        }
-        var type = node.GetType();
-        if (type.Namespace is null || !type.Namespace.StartsWith("Fluid", StringComparison.Ordinal)) return;
-        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            if (p.GetIndexParameters().Length > 0) continue;
-            var pt = p.PropertyType;
-            if (pt.IsPrimitive || pt == typeof(string) || pt.IsEnum) continue;
-            object? value;
-            try { value = p.GetValue(node); } catch { continue; }
-            Walk(value, paths, locals, seen);
+            var t = raw.Trim('(', ')');
+            if (t.Contains('=')) t = t[(t.IndexOf('=') + 1)..];
+            if (t.Length == 0 || t[0] is '"' or '\'' or '|' || t == "as" || t is "true" or "false" or "null" or "undefined"
+                || double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || Helpers.Contains(t))
+                continue;
+            bool anchored = false;
+            if (t.StartsWith("@root.", StringComparison.Ordinal)) { t = t[6..]; anchored = true; }
+            else if (t[0] == '@') continue;
+            int ups = 0;
+            while (t.StartsWith("../", StringComparison.Ordinal)) { t = t[3..]; ups++; }
+            if (ups > 0) anchored = ups >= depth;
+            if (t.StartsWith("./", StringComparison.Ordinal)) t = t[2..];
+            if (t == "this" || t == ".") continue;
+            if (t.StartsWith("this.", StringComparison.Ordinal) || t.StartsWith("this/", StringComparison.Ordinal)) t = t[5..];
+            if (depth > 0 && !anchored) continue;
+            t = t.Replace('/', '.').Replace("[", "").Replace("]", "");
+            if (t.Length > 0) paths.Add(t);
         }
     }
+
+    [GeneratedRegex(@"\{\{!--.*?--\}\}|\{\{![^}]*\}\}", RegexOptions.Singleline)]
+    private static partial Regex Comment();
+
+    [GeneratedRegex(@"(?<!\\)\{\{\{?~?(?<body>.*?)~?\}?\}\}", RegexOptions.Singleline)]
+    private static partial Regex Tag();
+
+    [GeneratedRegex(@"""[^""]*""|'[^']*'|\S+")]
+    private static partial Regex Tokens();
 }
