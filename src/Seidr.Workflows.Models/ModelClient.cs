@@ -81,7 +81,7 @@ internal sealed class ModelClient : IModelClient
             }
             else
             {
-                int perCall = _backend.SupportsMultipleSamples ? Math.Max(1, settings.SamplesPerCall ?? 1) : 1;
+                int perCall = _backend.SupportsMultipleSamples ? Math.Max(1, settings.SamplesPerCall ?? _backend.DefaultSamplesPerCall) : 1;
                 var outcomes = await Task.WhenAll(Chunks(missing, perCall)
                     .Select(c => RunCallAsync(request, settings, tags, promptKey, offset + c.First, c.Count, cancellationToken))).ConfigureAwait(false);
                 // A server that ignored n returned fewer samples: ask for the rest one call each.

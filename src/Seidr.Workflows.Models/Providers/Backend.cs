@@ -16,6 +16,9 @@ internal interface IModelBackend : IDisposable
     /// <summary>Whether one call can return several samples (<c>n</c>).</summary>
     bool SupportsMultipleSamples { get; }
 
+    /// <summary>Samples per call when the model sets no <c>samples_per_call</c>.</summary>
+    int DefaultSamplesPerCall => 1;
+
     Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken cancellationToken);
 }
 

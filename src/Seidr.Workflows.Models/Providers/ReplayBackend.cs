@@ -24,6 +24,8 @@ internal sealed class ReplayBackend : IModelBackend
 
     public bool SupportsMultipleSamples => true;
 
+    public int DefaultSamplesPerCall => int.MaxValue;
+
     public Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

@@ -151,6 +151,8 @@ internal sealed class ScriptedBackend : IModelBackend
 
     public bool SupportsMultipleSamples => true;
 
+    public int DefaultSamplesPerCall => int.MaxValue;
+
     public Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
