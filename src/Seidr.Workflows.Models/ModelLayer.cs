@@ -96,7 +96,8 @@ public sealed class ModelLayer : IDisposable
             var mode = options.CacheMode ?? ParseMode(cacheSection["Mode"]);
             if (mode != CacheMode.Off)
             {
-                var path = options.CachePath ?? cacheSection["Path"] ?? DefaultCachePath();
+                var configured = cacheSection["Path"];
+                var path = options.CachePath ?? (string.IsNullOrWhiteSpace(configured) ? DefaultCachePath() : configured);
                 if (!Path.IsPathRooted(path)) path = Path.Combine(baseDir, path);
                 layer.Cache = new ResponseCache(path, mode);
                 layer._disposables.Add(layer.Cache);

@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Time.Testing;
+using Seidr.Workflows.Models.Accounting;
+using Seidr.Workflows.Models.Cache;
+using Seidr.Workflows.Models.Resilience;
+using Seidr.Workflows.Models.Testing;
+using Seidr.Workflows.Models.Tests.Support;
+
+namespace Seidr.Workflows.Models.Tests;
+
+public sealed class CacheTests : IAsyncLifetime
+{
+    private FakeLlmServer _server = null!;
+    public async Task InitializeAsync() => _server = await FakeLlmServer.StartAsync();
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>> Models(params (string, object?)[] extra)
+    {
+        var values = new List<(string, object?)> { ("provider", "openai-compatible"), ("model", "fake-model"), ("base_url", _server.OpenAIBaseUrl.ToString()), ("retry_base_delay_ms", 10) };
+        values.AddRange(extra);
+        return TestEnv.Models("m", values.ToArray());
+    }
+
+    private static ModelRequest Ask(string text, int samples = 1) => new([PromptMessage.User(text)], samples);
+
+    [Fact]
+    public async Task A_run_killed_halfway_resumes_without_repeating_a_call()
+    {
+        var dir = TestEnv.TempDir();
+        _server.Latency = TimeSpan.FromMilliseconds(100);
+        long stored;
+        using (var layer = TestEnv.Layer(Models(("max_concurrency", 1), ("timeout_seconds", 30)), dir, CacheMode.ReadWrite))
+        {
+            using var cts = new CancellationTokenSource();
+            var run = layer.GetClient("m").CompleteAsync(Ask("long job", 10), cts.Token);
+            // Kill the run while the 6th call is in flight (calls go one at a time).
+            while (_server.RequestCount < 6) await Task.Delay(10);
+            cts.Cancel();
+            var act = () => run;
+            await act.Should().ThrowAsync<OperationCanceledException>();
+            stored = layer.Cache!.Count();
+        }
+        stored.Should().BeInRange(4, 5, "the calls that finished before the kill were stored");
+        var firstRunCalls = _server.RequestCount;
+
+        using (var layer = TestEnv.Layer(Models(), dir, CacheMode.ReadWrite))
+        {
+            var r = await layer.GetClient("m").CompleteAsync(Ask("long job", 10));
+            r.Succeeded.Should().BeTrue();
+            r.CachedSamples.Should().Be((int)stored);
+            r.Calls.Should().Be(10 - (int)stored);
+            layer.Cache!.Count().Should().Be(10);
+        }
+        (_server.RequestCount - firstRunCalls).Should().Be(10 - (int)stored, "no answer that was stored is asked again");
+    }
+
+    [Fact]
+    public async Task Read_only_serves_hits_and_stores_nothing()
+    {
+        var dir = TestEnv.TempDir();
+        using (var layer = TestEnv.Layer(Models(), dir, CacheMode.ReadWrite))
+            await layer.GetClient("m").CompleteAsync(Ask("known"));
+        using (var layer = TestEnv.Layer(Models(), dir, CacheMode.ReadOnly))
+        {
+            (await layer.GetClient("m").CompleteAsync(Ask("known"))).FromCache.Should().BeTrue();
+            (await layer.GetClient("m").CompleteAsync(Ask("new"))).FromCache.Should().BeFalse();
+            layer.Cache!.Count().Should().Be(1);
+        }
+        _server.RequestCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Off_makes_every_call()
+    {
+        using var layer = TestEnv.Layer(Models(), mode: CacheMode.Off);
+        layer.Cache.Should().BeNull();
+        await layer.GetClient("m").CompleteAsync(Ask("q") with { SampleOffset = 0 });
+        await layer.GetClient("m").CompleteAsync(Ask("q") with { SampleOffset = 0 });
+        _server.RequestCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Key_depends_on_messages_settings_and_sample_index_but_not_on_batching()
+    {
+        var dir = TestEnv.TempDir();
+        using (var layer = TestEnv.Layer(Models(("supports_n", true), ("samples_per_call", 4)), dir, CacheMode.ReadWrite))
+            await layer.GetClient("m").CompleteAsync(Ask("q", 4));
+        _server.RequestCount.Should().Be(1);
+        using (var layer = TestEnv.Layer(Models(("supports_n", false)), dir, CacheMode.ReadWrite))
+        {
+            var c = layer.GetClient("m");
+            (await c.CompleteAsync(Ask("q", 4))).FromCache.Should().BeTrue("samples 0..3 are the same whether asked with n=4 or one by one");
+            (await c.CompleteAsync(Ask("q") with { SampleOffset = 4 })).FromCache.Should().BeFalse();
+            (await c.CompleteAsync(Ask("q") with { SampleOffset = 0, Settings = new ModelSettings { Temperature = 0.1 } })).FromCache.Should().BeFalse();
+            (await c.CompleteAsync(new ModelRequest([PromptMessage.System("s"), PromptMessage.User("q")], SampleOffset: 0))).FromCache.Should().BeFalse();
+        }
+        _server.RequestCount.Should().Be(4);
+    }
+
+    [Fact]
+    public async Task Auto_offsets_give_the_kth_request_of_a_prompt_sample_k()
+    {
+        var dir = TestEnv.TempDir();
+        List<string> first;
+        using (var layer = TestEnv.Layer(Models(), dir, CacheMode.ReadWrite))
+        {
+            var c = layer.GetClient("m");
+            var a = await c.CompleteAsync(Ask("same"));
+            var b = await c.CompleteAsync(Ask("same", 2));
+            a.Samples.Single().Index.Should().Be(0);
+            b.Samples.Select(s => s.Index).Should().Equal(1, 2);
+            first = [.. a.Texts, .. b.Texts];
+            first.Distinct().Should().HaveCount(3);
+        }
+        using (var layer = TestEnv.Layer(Models(), dir, CacheMode.ReadWrite))
+        {
+            var c = layer.GetClient("m");
+            var again = (await c.CompleteAsync(Ask("same"))).Texts.Concat((await c.CompleteAsync(Ask("same", 2))).Texts);
+            again.Should().Equal(first);
+        }
+        _server.RequestCount.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Many_concurrent_requests_share_one_cache_file()
+    {
+        var dir = TestEnv.TempDir();
+        using var layer = TestEnv.Layer(Models(("max_concurrency", 16)), dir, CacheMode.ReadWrite);
+        var c = layer.GetClient("m");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => c.CompleteAsync(Ask($"q{i % 20}", 3) with { SampleOffset = 0 })));
+        responses.Should().OnlyContain(r => r.Succeeded);
+        layer.Cache!.Count().Should().Be(60);
+        var again = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => c.CompleteAsync(Ask($"q{i}", 3) with { SampleOffset = 0 })));
+        again.Should().OnlyContain(r => r.FromCache);
+    }
+}
+
+public sealed class AccountingTests
+{
+    private static ModelLayer Scripted(ModelLayerOptions? options = null)
+    {
+        var dir = TestEnv.TempDir();
+        var file = Path.Combine(dir, "s.yaml");
+        File.WriteAllText(file, "default:\n  answer: \"one two three\"\n");
+        return TestEnv.Layer(TestEnv.Models("s", ("provider", "scripted"), ("file", file),
+            ("prices", new Dictionary<string, object?> { ["input_per_million"] = "1000000", ["output_per_million"] = "3000000" })), options: options);
+    }
+
+    private static ModelRequest Req(string run, string variant, string stage, string problem = "p") =>
+        new([PromptMessage.User("a b")], Tags: new CallTags(run, variant, stage, problem));
+
+    [Fact]
+    public async Task Usage_and_cost_are_summed_per_stage_variant_and_run()
+    {
+        using var layer = Scripted();
+        var seen = new List<ModelCallRecord>();
+        layer.Ledger.Recorded += seen.Add;
+        var c = layer.GetClient("s");
+        await c.CompleteAsync(Req("r1", "v1", "draft"));
+        await c.CompleteAsync(Req("r1", "v1", "draft"));
+        await c.CompleteAsync(Req("r1", "v1", "repair"));
+        await c.CompleteAsync(Req("r1", "v2", "draft"));
+        await c.CompleteAsync(Req("r2", "v1", "draft"));
+
+        seen.Should().HaveCount(5);
+        seen[0].Usage.Should().Be(new TokenUsage(2, 3));
+        seen[0].Cost.Should().Be(2m + 9m);
+        layer.Ledger.ForStage("r1", "v1", "draft").Should().BeEquivalentTo(new { Requests = 2L, Calls = 2L, InputTokens = 4L, OutputTokens = 6L, Cost = 22m });
+        layer.Ledger.ForStage("r1", "draft").Requests.Should().Be(3);
+        layer.Ledger.ForVariant("r1", "v1").Cost.Should().Be(33m);
+        layer.Ledger.ForRun("r1").Calls.Should().Be(4);
+        layer.Ledger.Total.Cost.Should().Be(55m);
+        layer.Ledger.GroupBy(r => r.Tags.Stage, r => r.Tags.RunId == "r1").Keys.Should().BeEquivalentTo("draft", "repair");
+    }
+
+    [Fact]
+    public async Task Spending_gate_stops_calls_once_the_budget_is_reached()
+    {
+        var budget = new ModelBudget(MaxCalls: 2);
+        ModelLayer? layerRef = null;
+        using var layer = Scripted(new ModelLayerOptions
+        {
+            SpendingGate = (model, tags) => budget.ExceededBy(layerRef!.Ledger.ForRun(tags.RunId)),
+        });
+        layerRef = layer;
+        var c = layer.GetClient("s");
+        (await c.CompleteAsync(Req("r", "v", "draft"))).Succeeded.Should().BeTrue();
+        (await c.CompleteAsync(Req("r", "v", "draft"))).Succeeded.Should().BeTrue();
+        var refused = await c.CompleteAsync(Req("r", "v", "draft"));
+        refused.Succeeded.Should().BeFalse();
+        refused.Error!.Kind.Should().Be(ModelErrorKind.BudgetExceeded);
+        refused.Error.Message.Should().Contain("max_calls 2");
+        refused.Calls.Should().Be(0);
+        layer.Ledger.ForRun("r").Calls.Should().Be(2);
+        (await c.CompleteAsync(Req("other-run", "v", "draft"))).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Tokens_per_minute_limit_waits_for_the_window()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
+        var limiter = new TokenRateLimiter(100, time);
+        var first = await limiter.AcquireAsync(60, default);
+        var second = limiter.AcquireAsync(60, default);
+        await Task.Delay(50);
+        second.IsCompleted.Should().BeFalse("60 + 60 tokens exceed 100 per minute");
+        time.Advance(TimeSpan.FromSeconds(59));
+        await Task.Delay(50);
+        second.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromSeconds(1));
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // Settling with the real count frees the estimate.
+        var limiter2 = new TokenRateLimiter(100, time);
+        (await limiter2.AcquireAsync(90, default)).Settle(10);
+        var quick = limiter2.AcquireAsync(80, default);
+        await quick.WaitAsync(TimeSpan.FromSeconds(5));
+        limiter2.UsedInWindow().Should().Be(90);
+    }
+}
