@@ -20,7 +20,10 @@ public sealed class FlowGraph
             .Where(x => _index.ContainsKey(x.c.Source.Activity) && _index.ContainsKey(x.c.Target.Activity))
             .Select(x => new GraphEdge(x.i, x.c.Source.Activity, x.c.Source.Port, x.c.Target.Activity))
             .ToImmutableArray();
+        // Like Elsa's flowchart: activities with no incoming connection start; when every activity has one (a loop
+        // around the first stage), the first activity in the file starts.
         Starts = Nodes.Where(n => Edges.All(e => e.Target != n)).ToImmutableArray();
+        if (Starts.IsEmpty && !Nodes.IsEmpty) Starts = [Nodes[0]];
 
         var n = Nodes.Length;
         _reach = new bool[n, n];

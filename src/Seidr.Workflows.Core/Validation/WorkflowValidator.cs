@@ -201,11 +201,6 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
     {
         if (def.Activities.IsEmpty) { error("activities", "the workflow has no activities"); return; }
         var graph = new FlowGraph(def);
-        if (graph.Starts.IsEmpty)
-        {
-            error("activities", "every activity has an incoming connection, so none can start; leave the first stage without one");
-            return;
-        }
         foreach (var id in graph.Unreachable())
             error(SourceMap.Paths.Activity(id), $"activity '{id}' can never run: no connection leads to it from a starting activity ({string.Join(", ", graph.Starts)})");
 

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Seidr.Workflows.Activities.Support;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Activities.Stages;
+
+/// <summary>SEIDR's synthesize step: n programs for the problem from a prompt file and a model.</summary>
+[Activity("Seidr", "Draft", Category = "Synthesis", DisplayName = "Draft", Description = "Asks a model for programs that solve the problem. Lexicon and sketch candidates in the input are given to the prompt.")]
+[Outcome("Done", Description = "The new programs, with the input's non-program candidates passed along.")]
+[Outcome("Exhausted", Description = "The budget was spent before drafting.")]
+public sealed class Draft : Activity
+{
+    [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the programs (a name under experiment.models).", Order = 0)]
+    public string Model { get; set; } = "";
+
+    [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (without extension).", Order = 1)]
+    public string Prompt { get; set; } = "draft";
+
+    [Input(Description = "Programs asked for per problem (SEIDR's drafts per prompt).", Min = 1, Order = 2)]
+    public int DraftsPerPrompt { get; set; } = 2;
+
+    [Input(Description = "How the answer becomes a program: 'code' takes the code block of a chat answer; 'completion' appends the answer to the problem prompt and cuts it at CodeT's stop strings.", Options = ["code", "completion"], Order = 3)]
+    public string Output { get; set; } = "code";
+
+    [Input(Description = "Index of the first sample asked for (for replaying a recorded pool from a given sample).", Min = 0, Order = 4)]
+    public int SampleOffset { get; set; }
+
+    public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var variables = ModelStage.ProblemVariables(context.Problem);
+        variables["lexicon"] = context.Input.OfKind(CandidateKinds.Lexicon).LastOrDefault()?.Content;
+        variables["sketch"] = context.Input.OfKind(CandidateKinds.Sketch).LastOrDefault()?.Content;
+        var count = Math.Min(DraftsPerPrompt, context.Budget.ProgramsLeft);
+        var offset = SampleOffset + context.Iteration * DraftsPerPrompt;
+        var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, count, offset);
+        var programs = new List<Candidate>();
+        foreach (var sample in response.Samples)
+        {
+            if (!sample.Succeeded || sample.IsEmpty) continue; // recorded by the model layer; nothing to run
+            var code = Output == "completion"
+                ? context.Problem.Prompt + CodeText.CutCompletion(sample.Text)
+                : CodeText.ExtractCode(sample.Text, context.Problem.EntryPoint);
+            programs.Add(context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
+                .WithTag("sample", sample.Index.ToString(CultureInfo.InvariantCulture)));
+        }
+        return ActivityResult.Of("Done", programs.Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
+    }
+}

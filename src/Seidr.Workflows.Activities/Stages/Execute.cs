@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Seidr.Workflows.Activities.Support;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Execution;
+using ExecStatus = Seidr.Workflows.Execution.TestStatus;
+
+namespace Seidr.Workflows.Activities.Stages;
+
+/// <summary>Runs programs against tests in the sandbox and scores each by the fraction of tests passed.</summary>
+[Activity("Seidr", "Execute", Category = "Evaluation", Spends = false, DisplayName = "Execute", Description = "Runs every program against the problem's visible examples, the generated test sets in the population, or both; each test gets its own verdict.")]
+[Outcome("Done", Description = "All programs, scored, with the other candidates passed along.")]
+[Outcome("Passed", Description = "Programs that passed every test.")]
+[Outcome("Failed", Description = "Programs that failed at least one test.")]
+public sealed class Execute : Activity
+{
+    [Input(Description = "Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or 'auto' (generated when there are any, else examples).", Options = ["auto", "examples", "generated", "both"])]
+    public string Tests { get; set; } = "auto";
+
+    [Input(Description = "Time limit of each test in milliseconds.", Min = 1)]
+    public int TimeoutMs { get; set; } = 1000;
+
+    [Input(Description = "Memory limit of a program in MiB.", Min = 16)]
+    public int MemoryMb { get; set; } = 1024;
+
+    public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var tests = SelectTests(context);
+        var programs = context.Input.Programs;
+        var runner = context.GetRequiredService<SandboxRunner>();
+        // Each distinct program runs once; duplicates share the verdicts.
+        var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
+        var scored = await Task.WhenAll(programs.Select(async p =>
+        {
+            var report = await reports.GetOrAdd(p.Content, source => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, tests)
+            {
+                TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
+                Limits = ExecutionLimits.Default with { MemoryMb = MemoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
+            }, context.CancellationToken));
+            return context.Scored(p with { Score = tests.Count == 0 ? 0 : report.Score, Results = ToResults(tests, report) });
+        }));
+        var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
+        return ActivityResult.Of("Done", scored.Concat(others))
+            .And("Passed", scored.Where(p => p.PassedAll))
+            .And("Failed", scored.Where(p => !p.PassedAll));
+    }
+
+    private List<TestSpec> SelectTests(ActivityContext context)
+    {
+        var generated = GeneratedTests(context.Input);
+        var examples = context.Problem.Visible;
+        return Tests switch
+        {
+            "examples" => [.. examples],
+            "generated" => generated,
+            "both" => [.. examples, .. generated.Where(g => !examples.Contains(g))],
+            _ => generated.Count > 0 ? generated : [.. examples],
+        };
+    }
+
+    /// <summary>The distinct tests of the test sets in a population, in order of first appearance.</summary>
+    public static List<TestSpec> GeneratedTests(Population population)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tests = new List<TestSpec>();
+        foreach (var set in population.OfKind(CandidateKinds.TestSet))
+            foreach (var test in TestSets.Parse(set.Content))
+                if (seen.Add(TestSets.Key(test))) tests.Add(test);
+        return tests;
+    }
+
+    internal static ImmutableArray<TestResult> ToResults(IReadOnlyList<TestSpec> tests, TestReport report) =>
+        report.Outcomes.Select(o => new TestResult(TestSets.Key(tests[o.Index]), Map(o.Status))
+        {
+            Expected = o.Expected,
+            Actual = o.Actual,
+            Message = o.Message ?? report.CompileError,
+        }).ToImmutableArray();
+
+    private static Engine.TestStatus Map(ExecStatus s) => s switch
+    {
+        ExecStatus.Passed => Engine.TestStatus.Passed,
+        ExecStatus.Failed => Engine.TestStatus.Failed,
+        ExecStatus.Timeout => Engine.TestStatus.Timeout,
+        ExecStatus.Memory => Engine.TestStatus.Memory,
+        ExecStatus.OutputLimit => Engine.TestStatus.OutputLimit,
+        _ => Engine.TestStatus.Error,
+    };
+}

@@ -1,0 +1,50 @@
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Models;
+
+namespace Seidr.Workflows.Activities.Stages;
+
+/// <summary>How stages call models: render a prompt file, call the model, and account for it in the flow's budget.</summary>
+public static class ModelStage
+{
+    /// <summary>The prompt variables every stage provides about its problem (never its hidden tests).</summary>
+    public static Dictionary<string, object?> ProblemVariables(Problem problem)
+    {
+        var examples = string.Join("\n", problem.Visible.Select(t => t switch
+        {
+            AssertTest a => a.Code,
+            IoTest io => $"input:\n{io.Input}\nexpected output:\n{io.ExpectedOutput}",
+            _ => "",
+        }));
+        var p = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["id"] = problem.Id,
+            ["prompt"] = problem.Prompt,
+            ["description"] = problem.Description,
+            ["entry_point"] = problem.EntryPoint,
+            ["examples"] = examples.Length == 0 ? null : examples,
+            ["language"] = problem.Language,
+        };
+        foreach (var (k, v) in problem.Extra) p[k] = v;
+        return new Dictionary<string, object?>(StringComparer.Ordinal) { ["problem"] = p };
+    }
+
+    /// <summary>
+    /// Renders <paramref name="promptName"/> with the variables and asks <paramref name="modelName"/> for
+    /// <paramref name="samples"/> samples starting at <paramref name="sampleOffset"/>. The call is counted against
+    /// the flow's budget (cached answers count too, so a resumed run spends exactly as the first did).
+    /// </summary>
+    public static async Task<ModelResponse> CompleteAsync(ActivityContext context, string modelName, string promptName,
+        IReadOnlyDictionary<string, object?> variables, int samples, int sampleOffset)
+    {
+        var layer = context.GetRequiredService<ModelLayer>();
+        var prompts = layer.Prompts ?? throw new InvalidOperationException("no prompts folder is loaded");
+        var rendered = prompts.Render(promptName, variables);
+        var client = layer.GetClient(modelName);
+        var tags = new CallTags(context.RunId, context.Flow.VariantId, context.ActivityId, context.Flow.ProblemId);
+        var response = await context.RunLimitedAsync(ct => client.CompleteAsync(ModelRequest.For(rendered, samples, tags, sampleOffset), ct));
+        var tokens = response.Usage + response.CachedUsage;
+        context.RecordModelCall(new ModelUsage(modelName, 1, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache));
+        return response;
+    }
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Globalization;
+using Seidr.Workflows.Cli.Display;
+using Seidr.Workflows.Diagnostics;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Execution;
+using Seidr.Workflows.Models.Cache;
+using Seidr.Workflows.Runtime;
+using Spectre.Console;
+using RunStatus = Seidr.Workflows.Engine.RunStatus;
+
+namespace Seidr.Workflows.Cli.Commands;
+
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The workflow file to run." };
+        var output = new Option<string?>("--out") { Description = "Folder for summary.json, flows.jsonl and the response cache." };
+        var problems = new Option<string?>("--problems") { Description = "Override the workflow's problem selection (e.g. 0-9, HumanEval/3, random:20:seed=1)." };
+        var seed = new Option<int?>("--seed") { Description = "Override the workflow's seed." };
+        var variants = new Option<string[]>("--variant") { Description = "Run only these variant ids (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var cache = new Option<string?>("--cache") { Description = "Response cache mode: read-write (default), read-only, off." };
+        cache.AcceptOnlyFromAmong("read-write", "read-only", "off");
+        var sandbox = new Option<string>("--sandbox") { Description = "Where programs run: auto (bubblewrap when it works), bubblewrap, rlimits.", DefaultValueFactory = _ => "auto" };
+        sandbox.AcceptOnlyFromAmong("auto", "bubblewrap", "rlimits");
+        var maxFlows = new Option<int?>("--max-flows") { Description = "Most problem-variant flows at once (default: the workflow's concurrency, else 4)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No live progress; only the final table." };
+        var command = new Command("run", "Run a workflow: every problem under every variant of its matrix, with live progress and a table per variant.")
+        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet };
+        command.SetAction(async (parse, ct) =>
+        {
+            var progress = new RunProgress();
+            var options = new ExperimentOptions
+            {
+                WorkflowPath = parse.GetValue(file)!,
+                OutputDirectory = parse.GetValue(output),
+                Problems = parse.GetValue(problems),
+                Seed = parse.GetValue(seed),
+                Variants = parse.GetValue(variants) is { Length: > 0 } v ? v.ToHashSet() : null,
+                Cache = parse.GetValue(cache) is { } c ? Models.ModelLayer.ParseMode(c) : null,
+                Sandbox = parse.GetValue(sandbox) switch { "bubblewrap" => SandboxMode.Bubblewrap, "rlimits" => SandboxMode.RlimitsOnly, _ => SandboxMode.Auto },
+                MaxFlows = parse.GetValue(maxFlows),
+                Observers = [progress],
+                OnWarning = w => Console.Error.WriteLine($"warning: {w}"),
+            };
+            return await RunAsync(options, progress, parse.GetValue(quiet), ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> RunAsync(ExperimentOptions options, RunProgress progress, bool quiet, CancellationToken ct)
+    {
+        ExperimentResult result;
+        try
+        {
+            var run = ExperimentRunner.RunAsync(options, ct);
+            await ShowProgressAsync(run, progress, quiet);
+            result = await run;
+        }
+        catch (WorkflowException e)
+        {
+            foreach (var d in e.Diagnostics) Console.Error.WriteLine(d);
+            return ExitCodes.InvalidInput;
+        }
+        catch (Exception e) when (e is Datasets.Loading.DatasetException or Models.ModelException or IOException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.RunFailed;
+        }
+        foreach (var w in result.Warnings) Console.Error.WriteLine(w);
+        PrintSummary(result);
+        if (result.SummaryPath is not null) Console.WriteLine($"summary: {result.SummaryPath}");
+        if (result.Run.Status == RunStatus.Cancelled)
+        {
+            Console.Error.WriteLine("cancelled: finished flows are kept in the summary");
+            return ExitCodes.RunFailed;
+        }
+        var failed = result.Run.Variants.SelectMany(v => v.Flows).Where(f => f.Status == FlowStatus.Failed).ToList();
+        if (failed.Count > 0)
+        {
+            foreach (var f in failed.Take(10)) Console.Error.WriteLine($"failed: {f.Key}: {f.Error}");
+            if (failed.Count > 10) Console.Error.WriteLine($"... and {failed.Count - 10} more failed flows");
+            return ExitCodes.RunFailed;
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static async Task ShowProgressAsync(Task run, RunProgress progress, bool quiet)
+    {
+        if (quiet) { await Task.WhenAny(run); return; }
+        if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+        {
+            await AnsiConsole.Status().StartAsync("starting", async ctx =>
+            {
+                while (!run.IsCompleted)
+                {
+                    ctx.Status(Markup.Escape(progress.Line()));
+                    await Task.WhenAny(run, Task.Delay(250));
+                }
+            });
+            return;
+        }
+        // Not a terminal (CI, a pipe): a plain line every few seconds.
+        var last = "";
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5)));
+            var line = progress.Line();
+            if (line != last && !run.IsCompleted) Console.Error.WriteLine(line);
+            last = line;
+        }
+    }
+
+    private static readonly string[] Columns = ["problems", "solved", "solved_share", "pass@1", "pass@10", "programs", "calls", "tokens", "time_s"];
+
+    public static void PrintSummary(ExperimentResult result)
+    {
+        var models = string.Join(", ", result.Models.Select(kv => kv.Value == "scripted" ? $"{kv.Key} (SCRIPTED model: answers from a file)" : $"{kv.Key} ({kv.Value})"));
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Workflow.Name ?? result.Workflow.DefinitionId)}[/]  run {result.Run.RunId}  {result.Run.Status.ToString().ToLowerInvariant()} in {result.Run.Duration.TotalSeconds:0.0}s  models: {Markup.Escape(models)}  sandbox: {result.Sandbox.Mode}");
+        var extra = result.Run.Variants.SelectMany(v => v.Metrics.Keys).Distinct().Where(k => k.StartsWith("pass@", StringComparison.Ordinal) && !Columns.Contains(k)).Order();
+        var columns = Columns.Where(c => result.Run.Variants.Any(v => v.Metrics.ContainsKey(c))).Concat(extra).ToList();
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+        var table = new Table().AddColumn("variant");
+        foreach (var c in columns) table.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var v in result.Run.Variants)
+            table.AddRow([Markup.Escape(v.Variant.Id), .. columns.Select(c => v.Metrics.TryGetValue(c, out var x) ? Format(c, x) : "")]);
+        AnsiConsole.Write(table);
+    }
+
+    private static string Format(string metric, double value) =>
+        metric.StartsWith("pass@", StringComparison.Ordinal) || metric.EndsWith("_share", StringComparison.Ordinal) ? (100 * value).ToString("0.0", CultureInfo.InvariantCulture) + "%"
+        : value == Math.Floor(value) ? value.ToString("N0", CultureInfo.InvariantCulture)
+        : value.ToString("0.###", CultureInfo.InvariantCulture);
+}

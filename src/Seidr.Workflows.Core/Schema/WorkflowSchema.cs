@@ -1,0 +1,247 @@
+using System.Text.Json.Nodes;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Serialization;
+
+namespace Seidr.Workflows.Schema;
+
+/// <summary>
+/// JSON Schemas (draft 2020-12) for the two spellings of a workflow, generated from the activity catalog, so that
+/// editors complete and check activity types and inputs. The repository ships them under <c>schemas/</c>.
+/// </summary>
+public static class WorkflowSchema
+{
+    private const string AxisPattern = @"\$\{[A-Za-z_][A-Za-z0-9_\-]*\}";
+
+    public static string ForYaml(ActivityCatalog catalog) => Write(YamlSchema(catalog));
+    public static string ForJson(ActivityCatalog catalog) => Write(JsonSchema(catalog));
+
+    private static string Write(JsonObject schema) => schema.ToJsonString(ElsaJsonFormat.WriteOptions).Replace("\r\n", "\n") + "\n";
+
+    public static JsonObject YamlSchema(ActivityCatalog catalog)
+    {
+        var descriptors = catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal).ToList();
+        var defs = new JsonObject
+        {
+            ["experiment"] = Experiment(snake: true),
+            ["connection"] = new JsonObject
+            {
+                ["oneOf"] = new JsonArray(
+                    new JsonObject { ["type"] = "string", ["pattern"] = @"^\s*[A-Za-z_][\w\-]*(\.[A-Za-z_]\w*)?\s*->\s*[A-Za-z_][\w\-]*(\.[A-Za-z_]\w*)?\s*$", ["description"] = "source.Port -> target, e.g. draft.Done -> execute" },
+                    new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["required"] = new JsonArray("from", "to"),
+                        ["additionalProperties"] = false,
+                        ["properties"] = new JsonObject { ["from"] = Str("source.Port"), ["to"] = Str("target"), ["vertices"] = new JsonObject { ["type"] = "array", ["items"] = Point() } },
+                    }),
+            },
+            ["activity"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["required"] = new JsonArray("id", "type"),
+                ["additionalProperties"] = false,
+                ["properties"] = new JsonObject
+                {
+                    ["id"] = Str("Activity id, unique in the workflow; connections use it."),
+                    ["type"] = new JsonObject { ["enum"] = new JsonArray(descriptors.Select(d => (JsonNode)d.TypeName).ToArray()), ["description"] = "Activity type (see `seidr activities`)." },
+                    ["name"] = Str("Display name in the designer."),
+                    ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                    ["node_id"] = Str("Elsa nodeId when it differs from {definitionId}:{rootId}:{id}."),
+                    ["inputs"] = new JsonObject { ["type"] = "object" },
+                    ["position"] = Point(),
+                    ["metadata"] = new JsonObject { ["type"] = "object" },
+                    ["custom"] = new JsonObject { ["type"] = "object" },
+                },
+                ["allOf"] = new JsonArray(descriptors.Select(d => (JsonNode)new JsonObject
+                {
+                    ["if"] = new JsonObject { ["properties"] = new JsonObject { ["type"] = new JsonObject { ["const"] = d.TypeName } }, ["required"] = new JsonArray("type") },
+                    ["then"] = new JsonObject { ["properties"] = new JsonObject { ["inputs"] = new JsonObject { ["$ref"] = $"#/$defs/inputs.{d.TypeName}" } } },
+                }).ToArray()),
+            },
+        };
+        foreach (var d in descriptors)
+        {
+            var props = new JsonObject();
+            foreach (var i in d.Inputs) props[i.YamlName] = InputValueSchema(i);
+            var inputs = new JsonObject { ["type"] = "object", ["description"] = $"Inputs of {d.TypeName}: {d.Description}", ["additionalProperties"] = false, ["properties"] = props };
+            var required = d.Inputs.Where(i => i.Required).Select(i => (JsonNode)i.YamlName).ToArray();
+            if (required.Length > 0) inputs["required"] = new JsonArray(required);
+            defs[$"inputs.{d.TypeName}"] = inputs;
+        }
+        return new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = "https://github.com/seidr-workflows/schemas/workflow.yaml.schema.json",
+            ["title"] = "Seidr.Workflows workflow (YAML spelling)",
+            ["type"] = "object",
+            ["required"] = new JsonArray("id", "activities", "connections"),
+            ["additionalProperties"] = false,
+            ["properties"] = new JsonObject
+            {
+                ["id"] = Str("The workflow's definition id."),
+                ["version_id"] = Str("Elsa's version id when it is not {id}:v{version}."),
+                ["name"] = Str("Display name."),
+                ["description"] = Str("What the experiment is for."),
+                ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                ["root_id"] = Str("Id of the Elsa flowchart root (default flowchart1)."),
+                ["experiment"] = new JsonObject { ["$ref"] = "#/$defs/experiment" },
+                ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/activity" } },
+                ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/connection" } },
+                ["elsa"] = new JsonObject { ["type"] = "object", ["description"] = "Elsa fields this tool does not interpret, kept for round trips." },
+            },
+            ["$defs"] = defs,
+        };
+    }
+
+    public static JsonObject JsonSchema(ActivityCatalog catalog)
+    {
+        var descriptors = catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal).ToList();
+        var defs = new JsonObject
+        {
+            ["experiment"] = Experiment(snake: false),
+            ["input"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["properties"] = new JsonObject
+                {
+                    ["typeName"] = Str("Elsa type name."),
+                    ["expression"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["required"] = new JsonArray("type"),
+                        ["properties"] = new JsonObject { ["type"] = new JsonObject { ["enum"] = new JsonArray("Literal", "Object") }, ["value"] = new JsonObject() },
+                    },
+                    ["memoryReference"] = new JsonObject { ["type"] = new JsonArray("object", "null") },
+                },
+            },
+            ["connection"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["required"] = new JsonArray("source", "target"),
+                ["properties"] = new JsonObject { ["source"] = Endpoint(), ["target"] = Endpoint(), ["vertices"] = new JsonObject { ["type"] = "array" } },
+            },
+            ["activity"] = new JsonObject
+            {
+                ["type"] = "object",
+                ["required"] = new JsonArray("id", "type"),
+                ["properties"] = new JsonObject
+                {
+                    ["id"] = Str("Activity id."),
+                    ["nodeId"] = Str("{definitionId}:{rootId}:{id}"),
+                    ["name"] = Str("Display name."),
+                    ["type"] = new JsonObject { ["enum"] = new JsonArray(descriptors.Select(d => (JsonNode)d.TypeName).ToArray()) },
+                    ["version"] = new JsonObject { ["type"] = "integer" },
+                    ["customProperties"] = new JsonObject { ["type"] = "object" },
+                    ["metadata"] = new JsonObject { ["type"] = "object" },
+                },
+                ["allOf"] = new JsonArray(descriptors.Select(d =>
+                {
+                    var props = new JsonObject();
+                    foreach (var i in d.Inputs) props[i.Name] = new JsonObject { ["$ref"] = "#/$defs/input", ["description"] = i.Description };
+                    return (JsonNode)new JsonObject
+                    {
+                        ["if"] = new JsonObject { ["properties"] = new JsonObject { ["type"] = new JsonObject { ["const"] = d.TypeName } }, ["required"] = new JsonArray("type") },
+                        ["then"] = new JsonObject { ["properties"] = props },
+                    };
+                }).ToArray()),
+            },
+        };
+        return new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = "https://github.com/seidr-workflows/schemas/workflow.json.schema.json",
+            ["title"] = "Seidr.Workflows workflow (Elsa 3 workflow definition JSON)",
+            ["type"] = "object",
+            ["required"] = new JsonArray("definitionId", "root"),
+            ["properties"] = new JsonObject
+            {
+                ["id"] = Str("Version id."),
+                ["definitionId"] = Str("Definition id."),
+                ["name"] = Str("Display name."),
+                ["description"] = Str("Description."),
+                ["version"] = new JsonObject { ["type"] = "integer" },
+                ["customProperties"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [ElsaJsonFormat.ExperimentProperty] = new JsonObject { ["$ref"] = "#/$defs/experiment" } } },
+                ["root"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("type", "activities", "connections"),
+                    ["properties"] = new JsonObject
+                    {
+                        ["type"] = new JsonObject { ["const"] = ElsaJsonFormat.FlowchartType },
+                        ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/activity" } },
+                        ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/connection" } },
+                    },
+                },
+            },
+            ["$defs"] = defs,
+        };
+    }
+
+    private static JsonObject InputValueSchema(InputDescriptor i)
+    {
+        JsonObject typed = i.TypeName switch
+        {
+            "Int32" or "Int64" => new JsonObject { ["type"] = "integer" },
+            "Double" => new JsonObject { ["type"] = "number" },
+            "Boolean" => new JsonObject { ["type"] = "boolean" },
+            "String" when !i.Options.IsEmpty => new JsonObject { ["enum"] = new JsonArray(i.Options.Select(o => (JsonNode)o).ToArray()) },
+            "String" => new JsonObject { ["type"] = "string" },
+            "String[]" => new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+            _ => new JsonObject(),
+        };
+        if (!double.IsNaN(i.Min) && i.TypeName is "Int32" or "Int64" or "Double") typed["minimum"] = i.Min;
+        var schema = new JsonObject
+        {
+            ["description"] = i.Description + (i.Required ? " (required)" : ""),
+            ["anyOf"] = new JsonArray(typed, new JsonObject { ["type"] = "string", ["pattern"] = AxisPattern, ["description"] = "A matrix axis, replaced per variant" }),
+        };
+        if (i.DefaultValue is not null) schema["default"] = i.DefaultValue.DeepClone();
+        return schema;
+    }
+
+    private static JsonObject Experiment(bool snake)
+    {
+        string N(string snakeName, string camel) => snake ? snakeName : camel;
+        var budget = new JsonObject
+        {
+            [N("max_programs", "maxPrograms")] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Programs per problem and variant." },
+            ["calls"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Model calls per problem and variant." },
+            ["tokens"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Tokens in and out per problem and variant." },
+            ["time"] = Str("Wall time per problem and variant: 90s, 10m, 1h30m."),
+        };
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["dataset"] = Str("humaneval, humaneval-no-examples, mbpp, gsm8k, or a path to a problem file."),
+                ["problems"] = Str("all, 0-19, ids, random:20:seed=7."),
+                ["seed"] = new JsonObject { ["type"] = "integer" },
+                ["concurrency"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                ["k"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 }, ["description"] = "k values reported as pass@k." },
+                ["models"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["additionalProperties"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["required"] = new JsonArray("provider"),
+                        ["properties"] = new JsonObject { ["provider"] = new JsonObject { ["type"] = "string", ["description"] = "openai, azure-openai, openai-compatible, ollama, replay, scripted (or a provider named in appsettings)." } },
+                    },
+                },
+                ["matrix"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["description"] = "Variant axes: axis -> list of values; exclude/include lists of axis -> value.",
+                    ["properties"] = new JsonObject { ["exclude"] = new JsonObject { ["type"] = "array" }, ["include"] = new JsonObject { ["type"] = "array" } },
+                    ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean") }, ["minItems"] = 1 },
+                },
+                ["budget"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = budget },
+            },
+        };
+    }
+
+    private static JsonObject Str(string description) => new() { ["type"] = "string", ["description"] = description };
+    private static JsonObject Point() => new() { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number" }, ["minItems"] = 2, ["maxItems"] = 2 };
+    private static JsonObject Endpoint() => new() { ["type"] = "object", ["required"] = new JsonArray("activity"), ["properties"] = new JsonObject { ["activity"] = Str("Activity id."), ["port"] = Str("Outcome (source) or In (target).") } };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Seidr.Workflows.Datasets.Loading;
+using Seidr.Workflows.Models;
+using Seidr.Workflows.Models.Prompts;
+using Seidr.Workflows.Validation;
+
+namespace Seidr.Workflows.Runtime;
+
+/// <summary>Checks a workflow's names against the project: models in appsettings, prompt files, datasets, model settings.</summary>
+public sealed class WorkflowReferences(ProjectLayout layout, string workflowDirectory) : IWorkflowReferences
+{
+    private readonly Lazy<PromptLibrary?> _prompts = new(() => Directory.Exists(layout.PromptsDirectory) ? PromptLibrary.Load(layout.PromptsDirectory) : null);
+    private readonly DatasetCatalog _datasets = new(layout.DataDirectory);
+
+    public bool ModelExists(string name) => layout.Configuration.GetSection($"Seidr:Models:{name}").Exists();
+
+    public string? CheckPrompt(string name)
+    {
+        var library = _prompts.Value;
+        if (library is null) return $"no prompts folder at {layout.PromptsDirectory}";
+        if (library.Contains(name)) return null;
+        var known = library.Names.ToList();
+        var near = known.OrderBy(k => Distance(k, name)).FirstOrDefault();
+        return $"no prompt '{name}' under {layout.PromptsDirectory}" + (near is not null && Distance(near, name) <= 3 ? $"; did you mean '{near}'?" : $" (known: {string.Join(", ", known)})");
+    }
+
+    public string? CheckDataset(string dataset) => _datasets.Check(dataset, workflowDirectory);
+
+    public string? CheckModelSettings(string name, JsonObject settings)
+    {
+        try
+        {
+            var plain = new Dictionary<string, IReadOnlyDictionary<string, object?>> { [name] = ToPlain(settings) };
+            using var models = ModelLayer.Create(layout.Configuration, plain, new ModelLayerOptions { BaseDirectory = workflowDirectory, CacheMode = Models.Cache.CacheMode.Off, ExportTelemetry = false });
+            var problems = models.Validate(name).Where(p => !p.Contains("API key", StringComparison.Ordinal)).ToList();
+            return problems.Count == 0 ? null : string.Join("; ", problems);
+        }
+        catch (ModelConfigurationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>JSON settings as plain values (strings, numbers, booleans, lists, maps) for the model layer.</summary>
+    public static IReadOnlyDictionary<string, object?> ToPlain(JsonObject o) =>
+        o.ToDictionary(kv => kv.Key, kv => Plain(kv.Value), StringComparer.Ordinal);
+
+    private static object? Plain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => ToPlain(o),
+        JsonArray a => a.Select(Plain).ToList(),
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        JsonValue v => v.ToString(),
+        _ => node.ToJsonString(),
+    };
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}
