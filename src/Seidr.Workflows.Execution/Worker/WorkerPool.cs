@@ -23,7 +23,7 @@ internal sealed class WorkerPool : IAsyncDisposable
         _start = start;
         Parallelism = Math.Max(1, parallelism);
         _yieldAfter = yieldAfter;
-        MaxWorkers = yieldAfter is null ? Parallelism : 2 * Parallelism;
+        MaxWorkers = 2 * Parallelism;
         _cores = new SemaphoreSlim(Parallelism, Parallelism);
         _workers = new SemaphoreSlim(MaxWorkers, MaxWorkers);
     }
@@ -33,13 +33,16 @@ internal sealed class WorkerPool : IAsyncDisposable
     public int WorkersStarted => _all.Count;
     public int Restarts;
 
+    /// <summary>Host process ids of the live workers (the outer bwrap or the interpreter).</summary>
+    public IReadOnlyList<int> WorkerPids => _all.Keys.Where(w => w.Alive).Select(w => w.Pid).ToArray();
+
     public void AddIdle(WorkerProcess worker)
     {
         _all[worker] = 0;
         _idle.Push(worker);
     }
 
-    public async Task<T> RunAsync<T>(Func<WorkerProcess, Task<T>> op, CancellationToken ct)
+    public async Task<T> RunAsync<T>(Func<WorkerProcess, Task<T>> op, CancellationToken ct, TimeSpan? yieldAfter = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _cores.WaitAsync(ct).ConfigureAwait(false);
@@ -54,7 +57,7 @@ internal sealed class WorkerPool : IAsyncDisposable
             try
             {
                 var worker = await LeaseAsync(ct).ConfigureAwait(false);
-                using var yieldTimer = _yieldAfter is { } after ? new Timer(_ => ReleaseCore(), null, after, Timeout.InfiniteTimeSpan) : null;
+                using var yieldTimer = (yieldAfter ?? _yieldAfter) is { } after ? new Timer(_ => ReleaseCore(), null, after, Timeout.InfiniteTimeSpan) : null;
                 try
                 {
                     return await op(worker).ConfigureAwait(false);

@@ -10,6 +10,7 @@ import builtins
 import contextlib
 import errno
 import faulthandler
+import gc
 import io
 import json
 import os
@@ -43,6 +44,23 @@ MAX_CACHED_TESTSETS = 64
 MAX_TEXT = 4000                    # chars kept of expected/actual/message per test
 
 SELF = os.getpid()
+
+
+def _in_own_pid_namespace():
+    # bubblewrap's init is pid 1 of the namespace and we are its only child (pid 2).
+    try:
+        with open("/proc/1/comm") as f:
+            return SELF == 2 and f.read().strip() == "bwrap"
+    except OSError:
+        return False
+
+
+# Safety: kill(-1) is only ever used where it cannot reach anything outside the job.
+if CLEANUP == "namespace" and not _in_own_pid_namespace():
+    sys.stderr.write("seidr worker: not in a private PID namespace; using per-child cleanup\n")
+    CLEANUP = "children"
+if CLEANUP == "uid" and not DROP_UID:
+    CLEANUP = "children"
 PROTO_IN = os.dup(0)
 PROTO_OUT = os.dup(1)
 _devnull = os.open(os.devnull, os.O_RDWR)
@@ -59,13 +77,83 @@ try:
 except Exception:
     _libc = None
 
-_wake_r, _wake_w = os.pipe()
-os.set_blocking(_wake_r, False)
-os.set_blocking(_wake_w, False)
-signal.signal(signal.SIGCHLD, lambda s, f: None)
-signal.set_wakeup_fd(_wake_w)
+
+
+def pidfd_open(pid):
+    """A pollable fd that becomes readable when pid exits (Linux >= 5.3), or None."""
+    if hasattr(os, "pidfd_open"):
+        try:
+            return os.pidfd_open(pid)
+        except OSError:
+            return None
+    if _libc is not None:
+        try:
+            fd = _libc.syscall(434, pid, 0)   # SYS_pidfd_open (x86_64, aarch64)
+            return fd if fd >= 0 else None
+        except Exception:
+            return None
+    return None
+
+
+def _make_fork():
+    """fork() for the worker. On CPython, libc's fork called with the GIL held: the worker is single-threaded, and
+    skipping CPython's at-fork machinery (thread-state reinit, Python-level at-fork hooks) saves ~200 copy-on-write
+    page faults per child, most of the cost of a short program. Children reseed `random` themselves (reseed_child)."""
+    if platform.python_implementation() == "CPython" and _libc is not None and not CFG.get("pyfork"):
+        try:
+            f = ctypes.PyDLL(None, use_errno=True).fork
+            f.restype = ctypes.c_int
+            f.argtypes = []
+
+            def libc_fork():
+                pid = f()
+                if pid < 0:
+                    e = ctypes.get_errno()
+                    raise OSError(e, os.strerror(e))
+                return pid
+            return libc_fork, True
+        except Exception:
+            pass
+    return os.fork, False
+
+
+FORK, RAW_FORK = _make_fork()
+
+
+def reseed_child():
+    """What CPython's own at-fork hooks would do that matters to a program: a fresh `random` state."""
+    if RAW_FORK:
+        import random
+        random.seed()
+
+
+_probe = pidfd_open(SELF)
+USE_PIDFD = _probe is not None
+if USE_PIDFD:
+    os.close(_probe)
+    _wake_r = _wake_w = None
+else:
+    # No pidfd: learn about child exits through SIGCHLD written to a wakeup pipe.
+    _wake_r, _wake_w = os.pipe()
+    os.set_blocking(_wake_r, False)
+    os.set_blocking(_wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda s, f: None)
+    signal.set_wakeup_fd(_wake_w)
+
+# Every job runs in the same directory path (one job at a time per worker), so the environment children
+# see is set once here and forked children need not touch it (a forked child pays for every page it writes).
+JOB_DIR = os.path.join(TMP_ROOT, "job%d" % SELF)
+os.environ.clear()
+os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
+                   "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+try:
+    _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, _hard), _hard))
+except (ValueError, OSError):
+    pass
 
 _job_counter = [0]
+_TRACE = []      # in a child: monotonic times at fork return and after setup (for profiling)
 _testsets = {}   # key -> prepared tests (compiled once per worker, inherited by forked children)
 
 
@@ -100,7 +188,9 @@ def recv():
 # jobs: directories, children, supervision, cleanup
 def make_job_dir():
     _job_counter[0] += 1
-    path = os.path.join(TMP_ROOT, "job%d-%d" % (SELF, _job_counter[0]))
+    path = JOB_DIR
+    if os.path.lexists(path):
+        remove_tree(path)
     os.mkdir(path, 0o700)
     if DROP_UID is not None:
         os.chown(path, DROP_UID, DROP_GID)
@@ -145,7 +235,7 @@ def address_space_base():
         return 0
 
 
-def set_limits(lim, relative_memory):
+def set_limits(lim, as_base):
     def setl(res, value):
         try:
             soft, hard = resource.getrlimit(res)
@@ -169,43 +259,48 @@ def set_limits(lim, relative_memory):
     setl(resource.RLIMIT_NOFILE, 256)
     mem = lim.get("memMb")
     if mem:
-        base = address_space_base() if relative_memory else 0
-        setl(resource.RLIMIT_AS, base + int(mem) * 1024 * 1024)
+        setl(resource.RLIMIT_AS, as_base + int(mem) * 1024 * 1024)
 
 
-def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, lim, relative_memory):
-    """Runs in the forked child before the program: session, fds, limits, identity, environment."""
-    try:
-        signal.set_wakeup_fd(-1)
-    except Exception:
-        pass
-    for s in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGXFSZ):
-        signal.signal(s, signal.SIG_DFL)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+def _make_close_from():
+    fn = getattr(_libc, "close_range", None) if _libc is not None else None
+    if fn is not None:
+        fn.restype = ctypes.c_int
+        fn.argtypes = [ctypes.c_uint, ctypes.c_uint, ctypes.c_int]
+
+        def close_from(first):
+            if fn(first, 0xFFFFFFFF, 0) != 0:
+                os.closerange(first, 1024)
+        return close_from
+    return lambda first: os.closerange(first, 1024)
+
+
+close_from = _make_close_from()
+
+
+def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, lim, as_base):
+    """Runs in the forked child before the program: session, fds, identity, limits. Kept minimal: every
+    page a forked child writes is copied, and that copy is most of what a short program costs."""
+    if not USE_PIDFD:
+        try:
+            signal.set_wakeup_fd(-1)
+        except Exception:
+            pass
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
     os.dup2(fd_in, 0)
     os.dup2(fd_out, 1)
     os.dup2(fd_err, 2)
-    keep = {0, 1, 2}
     if fd_res is not None:
         os.dup2(fd_res, 3)
-        keep.add(3)
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    close_from(4 if fd_res is not None else 3)
     os.chdir(job_dir)
     if DROP_UID is not None:
         os.setgroups([])
         os.setgid(DROP_GID)
         os.setuid(DROP_UID)
-    set_limits(lim, relative_memory)
-    os.environ.clear()
-    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": job_dir, "TMPDIR": job_dir,
-                       "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+    set_limits(lim, as_base)
+    gc.enable()
 
 
 def cleanup_all(pgid):
@@ -293,6 +388,8 @@ def any_child_left():
 
 
 def drain_wake():
+    if _wake_r is None:
+        return
     try:
         while os.read(_wake_r, 4096):
             pass
@@ -326,11 +423,14 @@ class Job(object):
             err_r, err_w = os.pipe()
         res_r, res_w = os.pipe() if want_result else (None, None)
         drain_wake()
-        pid = os.fork()
+        as_base = address_space_base() if relative_memory else 0
+        pid = FORK()
         if pid == 0:
             code = 70
             try:
-                child_prepare(self.job_dir, fin, out_w, err_w, res_w, lim, relative_memory)
+                _TRACE.append(time.monotonic())
+                child_prepare(self.job_dir, fin, out_w, err_w, res_w, lim, as_base)
+                _TRACE.append(time.monotonic())
                 code = body()
             except BaseException:
                 try:
@@ -349,6 +449,7 @@ class Job(object):
         for fd, name in ((out_r, "out"), (err_r, "err"), (res_r, "res")):
             if fd is not None:
                 self.fds[fd] = name
+        self.pidfd = pidfd_open(pid) if USE_PIDFD else None
 
     def kill_group(self):
         try:
@@ -359,6 +460,7 @@ class Job(object):
     def supervise(self, deadline_fn, on_result=None):
         """Pump output until the child exits or a limit is hit. deadline_fn() -> absolute time."""
         exited = False
+        lower_at = self.start + float(self.lim["lowerAfter"]) if self.lim.get("lowerAfter") else None
         while True:
             if not exited:
                 try:
@@ -378,14 +480,28 @@ class Job(object):
                 self.end = now
                 self.kill_group()
                 break
-            rl = list(self.fds) + [_wake_r]
+            wait = min(remaining, 1.0)
+            if lower_at is not None:
+                if now >= lower_at:
+                    # Still running: most likely heading for its timeout. Lower its CPU priority so it waits
+                    # out the wall clock without taking a core from short programs (the timeout is wall time).
+                    try:
+                        os.setpriority(os.PRIO_PGRP, self.pid, 19)
+                    except OSError:
+                        pass
+                    lower_at = None
+                else:
+                    wait = min(wait, lower_at - now)
+            rl = list(self.fds) + [self.pidfd if self.pidfd is not None else _wake_r]
             try:
-                ready, _, _ = select.select(rl, [], [], min(remaining, 1.0))
+                ready, _, _ = select.select(rl, [], [], wait)
             except InterruptedError:
                 continue
             for fd in ready:
                 if fd == _wake_r:
                     drain_wake()
+                    continue
+                if fd == self.pidfd:
                     continue
                 if not self._read(fd, on_result):
                     break
@@ -437,6 +553,9 @@ class Job(object):
         return True
 
     def close(self):
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
         for fd in list(self.fds):
             try:
                 os.close(fd)
@@ -490,7 +609,7 @@ def classify(job, exc_type=None):
         if sig == signal.SIGXFSZ:
             return "output-limit"
         return "killed"
-    if exc_type == "OutputLimit":
+    if exc_type == "OutputLimit" or "File too large" in err:
         return "output-limit"
     return "ok" if job.exit_code() == 0 else "error"
 
@@ -548,8 +667,9 @@ def trimmed_traceback(exc, filenames=("main.py", "<test>", "<string>")):
     return out
 
 
-def run_as_main(source, filename="main.py"):
-    """Runs source like `python main.py` would; returns the exit code."""
+def run_as_main(program, compile_error, filename="main.py"):
+    """Runs compiled source like `python main.py` would; returns the exit code."""
+    reseed_child()
     mod = types.ModuleType("__main__")
     mod.__dict__["__file__"] = filename
     mod.__dict__["__builtins__"] = builtins
@@ -557,23 +677,25 @@ def run_as_main(source, filename="main.py"):
     sys.argv = [filename]
     sys.path[0:0] = [os.getcwd()]
     res = os.fdopen(3, "w") if os.path.exists("/proc/self/fd/3") else None
-    code = 0
+    exit_code = 0
     try:
-        exec(compile(source, filename, "exec"), mod.__dict__)
+        if compile_error is not None:
+            raise compile_error
+        exec(program, mod.__dict__)
     except SystemExit as e:
         c = e.code
         if c is None:
-            code = 0
+            exit_code = 0
         elif isinstance(c, int):
-            code = c & 0xFF
+            exit_code = c & 0xFF
         else:
             try:
                 sys.stderr.write(str(c) + "\n")
             except Exception:
                 pass
-            code = 1
+            exit_code = 1
     except BaseException as e:
-        code = 1
+        exit_code = 1
         try:
             sys.stderr.write(trimmed_traceback(e))
         except Exception:
@@ -589,7 +711,7 @@ def run_as_main(source, filename="main.py"):
             stream.flush()
         except Exception:
             pass
-    return code
+    return exit_code
 
 
 # ---- human-eval semantics (same behaviour as openai/human-eval's execution.py) ----------------
@@ -655,22 +777,36 @@ def _reliability_guard():
         sys.modules[name] = None
 
 
+def precompile(source, filename):
+    """Compile in the worker before forking (the worker's heap is warm; a child would copy every page the
+    compiler touches). Returns (code, None) or (None, exception) with the exception exec/compile would raise."""
+    try:
+        return compile(source, filename, "exec", dont_inherit=True), None
+    except Exception as e:      # SyntaxError, ValueError (null bytes), RecursionError, MemoryError ...
+        return None, e
+
+
 def human_eval_body(program, timeout):
     write, exit_ = os.write, os._exit
+    code, compile_error = precompile(program, "<string>")
 
     def body():
+        reseed_child()
         _reliability_guard()
         try:
             exec_globals = {}
             with _swallow_io():
                 with _time_limit(timeout):
-                    exec(program, exec_globals)
+                    if compile_error is not None:
+                        raise compile_error
+                    exec(code, exec_globals)
             result = "passed"
         except TimeoutException:
             result = "timed out"
         except BaseException as e:
             result = f"failed: {e}" if sys.version_info >= (3, 6) else "failed: " + str(e)
-        write(3, (json.dumps({"result": result}) + "\n").encode("utf-8"))
+        _TRACE.append(time.monotonic())
+        write(3, (json.dumps({"result": result, "trace": _TRACE}) + "\n").encode("utf-8"))
         exit_(0)
     return body
 
@@ -726,18 +862,20 @@ def _safe_repr(v):
         return "<repr failed: %s>" % type(e).__name__
 
 
-def tests_body(source, prepared, start, test_timeout, def_timeout, out_cap):
+def tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap):
     write = os.write
+    code, compile_error = compiled
 
     def emit(obj):
         write(3, (json.dumps(obj) + "\n").encode("utf-8"))
 
     def body():
+        reseed_child()
         signal.signal(signal.SIGALRM, _on_alarm)
-        mod = types.ModuleType("__main__")
+        # Like human-eval's exec(program, {}): __name__ is not "__main__", so `if __name__ == "__main__":` blocks do not run.
+        mod = types.ModuleType("__program__")
         g = mod.__dict__
         g["__builtins__"] = builtins
-        sys.modules["__main__"] = mod
         sink = CappedWriter(out_cap)
         real_out, real_err = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = sink
@@ -746,7 +884,9 @@ def tests_body(source, prepared, start, test_timeout, def_timeout, out_cap):
         signal.setitimer(signal.ITIMER_REAL, def_timeout)
         status, message = None, None
         try:
-            exec(compile(source, "main.py", "exec"), g)
+            if compile_error is not None:
+                raise compile_error
+            exec(code, g)
             _alarm_armed[0] = False
         except _Timeout:
             status, message = "timeout", "defining the program timed out"
@@ -820,9 +960,9 @@ def tests_body(source, prepared, start, test_timeout, def_timeout, out_cap):
 # operations
 def op_run(req):
     """Run Python source as a script (stdin, stdout, stderr, exit code)."""
-    src = req["src"]
+    code, err = precompile(req["src"], "main.py")
     lim = req["limits"]
-    job = Job(lambda: run_as_main(src), lim, req.get("stdin") or "")
+    job = Job(lambda: run_as_main(code, err), lim, req.get("stdin") or "")
     exc = []
     try:
         job.supervise(lambda: job.start + lim["wall"], lambda line: exc.append(json.loads(line).get("exc")))
@@ -877,8 +1017,13 @@ def op_check(req):
     job = Job(human_eval_body(req["program"], timeout), lim, b"", discard_output=True)
     got = []
     try:
-        job.supervise(lambda: job.start + timeout + 1.0, lambda line: got.append(json.loads(line)["result"]))
-        result = got[0] if got else "timed out"
+        job.supervise(lambda: job.start + timeout + 1.0, lambda line: got.append(json.loads(line)))
+        result = got[0]["result"] if got else "timed out"
+        if req.get("trace") and got:
+            t = got[0]["trace"]
+            trace = {"fork": t[0] - job.start, "setup": t[1] - t[0], "run": t[2] - t[1], "exit": job.end - t[2],
+                     "cleanup": time.monotonic() - job.end}
+            return {"result": result, "trace": dict((k, round(v * 1000, 3)) for k, v in trace.items())}
         return {"result": result, "passed": result == "passed", "wallMs": round(job.wall_ms, 3),
                 "exitCode": job.exit_code(), "signal": job.signal_number(), "killedBy": job.killed_by}
     finally:
@@ -896,7 +1041,7 @@ def op_tests(req):
         if len(_testsets) >= MAX_CACHED_TESTSETS:
             _testsets.pop(next(iter(_testsets)))
         _testsets[key] = prepared
-    src = req["src"]
+    compiled = precompile(req["src"], "main.py")
     lim = req["limits"]
     test_timeout = float(req["testTimeout"])
     def_timeout = float(req.get("defTimeout") or lim["wall"])
@@ -920,7 +1065,7 @@ def op_tests(req):
             state["next"] = obj[0] + 1
             state["last"] = time.monotonic()
 
-        job = Job(tests_body(src, prepared, start, test_timeout, def_timeout, out_cap), lim, b"")
+        job = Job(tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap), lim, b"")
         try:
             def deadline():
                 if state["last"] is None:
@@ -963,6 +1108,10 @@ OPS = {"run": op_run, "exec": op_exec, "check": op_check, "tests": op_tests}
 
 
 def main():
+    gc.collect()
+    if hasattr(gc, "freeze"):
+        gc.freeze()        # forked children never scan (and so never copy) the worker's own objects
+    gc.disable()
     send({"ready": True, "pid": SELF, "version": sys.version.split()[0],
           "implementation": platform.python_implementation(), "cleanup": CLEANUP})
     while True:

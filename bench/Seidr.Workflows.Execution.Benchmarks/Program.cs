@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Seidr.Workflows.Datasets.Loading;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Execution;
+using Seidr.Workflows.Execution.HumanEval;
+
+// Side-by-side benchmark: openai/human-eval's method against SandboxRunner on the same samples, in one run.
+// dotnet run -c Release --project bench/Seidr.Workflows.Execution.Benchmarks -- --official-harness /path/to/human-eval
+
+var opts = Options.Parse(args);
+var data = SharedData.Find() ?? throw new DirectoryNotFoundException("../shared/data not found beside the repository");
+var problems = HumanEvalLoader.Load(Path.Combine(data, "humaneval", "HumanEval_no_examples.jsonl.gz"), "humaneval").ToDictionary(p => p.Id);
+var refs = JsonLines.Read(Path.Combine(data, "humaneval", "reference_verdicts_first10.jsonl.gz"))
+    .Select(x => (TaskId: x.Value.GetProperty("task_id").GetString()!, Completion: x.Value.GetProperty("completion").GetString()!,
+                  Result: x.Value.GetProperty("result").GetString()!))
+    .Take(opts.Limit).ToList();
+Console.WriteLine($"samples: {refs.Count} (reference_verdicts_first10, CodeGen-16B, no-examples prompts), timeout {opts.Timeout} s, {Environment.ProcessorCount} cores");
+Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+// ---- ours
+string[] ours;
+double oursSeconds, oursStartSeconds;
+await using (var runner = await Timed(() => SandboxRunner.StartAsync(new RunnerOptions
+             {
+                 Python = opts.Python, MaxParallelism = opts.Parallelism ?? Environment.ProcessorCount,
+             }), out var startWatch))
+{
+    oursStartSeconds = startWatch.Elapsed.TotalSeconds;
+    Console.WriteLine($"ours: sandbox {runner.Sandbox.Mode}, {runner.Sandbox.InterpreterVersion}, parallelism {runner.Parallelism}, started in {oursStartSeconds:F2} s");
+    var results = new string[refs.Count];
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var sw = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, refs.Count), new ParallelOptions { MaxDegreeOfParallelism = runner.Parallelism * 2 + 2 }, async (i, ct) =>
+    {
+        var p = problems[refs[i].TaskId];
+        var check = (CheckTest)p.Hidden[0];
+        results[i] = (await runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, refs[i].Completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(opts.Timeout), ct)).Result;
+    });
+    sw.Stop();
+    oursSeconds = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"ours: CPU of the .NET process during the run: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F2} s");
+    ours = results;
+}
+int oursVsRef = Enumerable.Range(0, refs.Count).Count(i => ours[i] != refs[i].Result);
+Console.WriteLine($"ours:     {refs.Count} samples in {oursSeconds,7:F2} s = {refs.Count / oursSeconds,7:F1} samples/s; disagreements with the recorded official verdicts: {oursVsRef}");
+
+// ---- official harness
+if (opts.OfficialHarness is null)
+{
+    Console.WriteLine("official: skipped (pass --official-harness DIR, a checkout of github.com/openai/human-eval)");
+    return;
+}
+var tmp = Directory.CreateTempSubdirectory("seidr-bench-").FullName;
+try
+{
+    var problemsFile = Path.Combine(tmp, "problems.jsonl");
+    await File.WriteAllLinesAsync(problemsFile, problems.Values.Select(p => JsonSerializer.Serialize(new Dictionary<string, string>
+    {
+        ["task_id"] = p.Id, ["prompt"] = p.Prompt, ["test"] = ((CheckTest)p.Hidden[0]).Code, ["entry_point"] = p.EntryPoint!,
+    })));
+    var samplesFile = Path.Combine(tmp, "samples.jsonl");
+    await File.WriteAllLinesAsync(samplesFile, refs.Select(r => JsonSerializer.Serialize(new { task_id = r.TaskId, completion = r.Completion })));
+    var script = Path.Combine(tmp, "official_method.py");
+    await using (var s = typeof(Options).Assembly.GetManifestResourceStream("official_method.py")!)
+    await using (var f = File.Create(script)) await s.CopyToAsync(f);
+    var outFile = Path.Combine(tmp, "official.jsonl");
+    var psi = new ProcessStartInfo(opts.Python, [script, opts.OfficialHarness, problemsFile, samplesFile, outFile, "4", opts.Timeout.ToString(CultureInfo.InvariantCulture)])
+    {
+        RedirectStandardOutput = true, WorkingDirectory = tmp,
+    };
+    using var proc = Process.Start(psi)!;
+    var stdout = await proc.StandardOutput.ReadToEndAsync();
+    await proc.WaitForExitAsync();
+    if (proc.ExitCode != 0) Fail($"official harness failed (exit {proc.ExitCode})");
+    var officialSeconds = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("elapsed").GetDouble();
+    var official = File.ReadAllLines(outFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("result").GetString()!).ToArray();
+    int disagree = 0, timeoutOnly = 0;
+    for (int i = 0; i < refs.Count; i++)
+    {
+        if (official[i] == ours[i]) continue;
+        if (official[i] == "timed out" || ours[i] == "timed out") timeoutOnly++;
+        else disagree++;
+        Console.WriteLine($"  differs: {refs[i].TaskId} official '{official[i]}' ours '{ours[i]}'");
+    }
+    Console.WriteLine($"official: {refs.Count} samples in {officialSeconds,7:F2} s = {refs.Count / officialSeconds,7:F1} samples/s (human-eval check_correctness, ThreadPoolExecutor(4))");
+    Console.WriteLine($"ratio:    {officialSeconds / oursSeconds:F1}x samples/s; verdicts: {refs.Count - disagree - timeoutOnly} identical, {timeoutOnly} differ where one side timed out, {disagree} other differences");
+    Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+}
+finally
+{
+    Directory.Delete(tmp, true);
+}
+
+static void Fail(string message) { Console.Error.WriteLine(message); Environment.Exit(2); }
+
+static Task<T> Timed<T>(Func<Task<T>> f, out Stopwatch sw)
+{
+    sw = Stopwatch.StartNew();
+    var watch = sw;
+    return f().ContinueWith(t => { watch.Stop(); return t.Result; });
+}
+
+sealed record Options(string? OfficialHarness, int Limit, int? Parallelism, string Python, double Timeout)
+{
+    public static Options Parse(string[] args)
+    {
+        string? official = null; int limit = int.MaxValue; int? par = null; string python = "python3"; double timeout = 3;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--official-harness": official = Path.GetFullPath(Next()); break;
+                case "--limit": limit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--parallelism": par = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--python": python = Next(); break;
+                case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option {args[i]}; options: --official-harness DIR --limit N --parallelism P --python python3|pypy3 --timeout S");
+            }
+        }
+        return new Options(official, limit, par, python, timeout);
+    }
+}

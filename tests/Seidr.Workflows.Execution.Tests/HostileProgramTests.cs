@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Sockets;
+using Seidr.Workflows.Execution;
+
+namespace Seidr.Workflows.Execution.Tests;
+
+/// <summary>Hostile programs, sandbox on: each is contained, gets the right status, and leaves nothing behind.</summary>
+[Collection("runner")]
+public sealed class HostileProgramTests(RunnerFixture fx)
+{
+    private SandboxRunner Runner => fx.Runner;
+
+    private static RunRequest Py(string src, double timeout = 3, int memoryMb = 512) =>
+        new(ProgramLanguage.Python, src) { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(timeout), MemoryMb = memoryMb, MaxOutputBytes = 64 << 10 } };
+
+    /// <summary>Every process below the runner's workers, except the workers' own bwrap/interpreter processes.</summary>
+    private List<string> LeftBehind()
+    {
+        var parent = new Dictionary<int, int>();
+        var name = new Dictionary<int, string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                parent[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1]);
+                name[pid] = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+            }
+            catch (IOException) { }
+        }
+        var left = new List<string>();
+        foreach (var root in Runner.WorkerProcessIds)
+        {
+            // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py.
+            foreach (var (pid, _) in parent.Where(kv => IsBelow(kv.Key, root)))
+            {
+                var cmd = name.GetValueOrDefault(pid, "");
+                if (cmd.StartsWith("bwrap ", StringComparison.Ordinal) || cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && Depth(pid, root) <= 2) continue;
+                left.Add($"{pid}: {cmd}");
+            }
+        }
+        return left;
+
+        bool IsBelow(int pid, int root)
+        {
+            for (int i = 0; i < 64 && parent.TryGetValue(pid, out var pp); i++) { if (pp == root) return true; pid = pp; }
+            return false;
+        }
+        int Depth(int pid, int root)
+        {
+            int d = 0;
+            while (pid != root && parent.TryGetValue(pid, out var pp) && d < 64) { pid = pp; d++; }
+            return d;
+        }
+    }
+
+    private async Task AssertNothingLeftBehind()
+    {
+        // The worker cleans up before it answers; allow the kernel a moment to finish reaping.
+        for (int i = 0; i < 20 && LeftBehind().Count > 0; i++) await Task.Delay(50);
+        LeftBehind().Should().BeEmpty();
+        var tmp = await Runner.RunAsync(Py("import os\nprint(sorted(os.listdir('/tmp')), sorted(os.listdir('.')))"));
+        tmp.Stdout.Trim().Should().MatchRegex(@"^\['job\d+'\] \[\]$", "only the current job's directory exists, and it starts empty");
+    }
+
+    [Fact]
+    public async Task Fork_bomb_is_contained_by_the_process_limit_and_killed_at_the_timeout()
+    {
+        var r = await Runner.RunAsync(Py("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", timeout: 2));
+        r.Status.Should().Be(RunStatus.Timeout);
+        r.WallMs.Should().BeLessThan(4000);
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Memory_hog_gets_memory_status()
+    {
+        var r = await Runner.RunAsync(Py("x = []\nwhile True:\n    x.append(bytearray(10**7))\n", memoryMb: 256));
+        r.Status.Should().Be(RunStatus.Memory);
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Infinite_output_gets_output_limit_status()
+    {
+        var r = await Runner.RunAsync(Py("import sys\nwhile True:\n    sys.stdout.write('spam' * 1000)\n"));
+        r.Status.Should().Be(RunStatus.OutputLimit);
+        r.Stdout.Length.Should().BeLessThanOrEqualTo(64 << 10);
+        var file = await Runner.RunAsync(Py("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n") with
+            { Limits = new ExecutionLimits { MaxFileBytes = 1 << 20 } });
+        file.Status.Should().Be(RunStatus.OutputLimit);
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Sleeping_past_the_timeout_is_killed_on_time()
+    {
+        var r = await Runner.RunAsync(Py("import time\ntime.sleep(100)\n", timeout: 0.5));
+        r.Status.Should().Be(RunStatus.Timeout);
+        r.WallMs.Should().BeInRange(450, 1500);
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Environment_secrets_and_home_are_not_visible()
+    {
+        Environment.GetEnvironmentVariable("OPENAI_API_KEY").Should().Be(RunnerFixture.Secret, "the test process itself has the secret");
+        var r = await Runner.RunAsync(Py(
+            "import os, glob\n" +
+            "print(dict(os.environ))\n" +
+            "for p in glob.glob('/proc/*/environ'):\n" +
+            "    try:\n        print(p, open(p, 'rb').read())\n    except Exception as e:\n        print(p, type(e).__name__)\n" +
+            "print(os.path.expanduser('~'))\n" +
+            "print(os.path.exists('/root/.nuget'), os.path.exists('/work'))\n"));
+        r.Status.Should().Be(RunStatus.Ok, r.Stderr);
+        r.Stdout.Should().NotContain(RunnerFixture.Secret).And.NotContain("OPENAI_API_KEY").And.NotContain("SEIDR_TEST_API_KEY");
+        r.Stdout.Should().NotContain("'HOME': '/root'");
+        r.Stdout.Should().Contain("False False");
+    }
+
+    [Fact]
+    public async Task Writing_outside_the_temp_dir_fails_and_the_host_is_untouched()
+    {
+        var marker = "seidr-escape-" + Guid.NewGuid().ToString("N");
+        var repo = Path.GetDirectoryName(Path.GetDirectoryName(Data.Dir))!;
+        var targets = new[] { $"/tmp/{marker}", $"/root/{marker}", $"/etc/{marker}", $"/usr/{marker}", $"/{marker}", $"/dev/shm/{marker}", Path.Combine(repo, marker), $"/proc/{marker}" };
+        var code = "import os\n" + string.Join("", targets.Select(t =>
+            $"try:\n    open('{t}', 'w').write('x')\n    print('WROTE {t}')\nexcept Exception as e:\n    print('blocked', type(e).__name__)\n"));
+        var r = await Runner.RunAsync(Py(code));
+        r.Stdout.Should().NotContain("WROTE");
+        foreach (var t in targets) File.Exists(t).Should().BeFalse(t);
+        var inJob = await Runner.RunAsync(Py("open('mine.txt', 'w').write('ok')\nprint(open('mine.txt').read())"));
+        inJob.Stdout.Should().Be("ok\n", "the private working directory is writable");
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Network_is_unreachable_even_to_the_hosts_loopback()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accept = listener.AcceptTcpClientAsync();
+        var r = await Runner.RunAsync(Py(
+            "import socket\n" +
+            $"for host, port in [('127.0.0.1', {port}), ('8.8.8.8', 53), ('1.1.1.1', 443)]:\n" +
+            "    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n    s.settimeout(1)\n" +
+            "    try:\n        s.connect((host, port))\n        print('CONNECTED', host)\n    except OSError as e:\n        print('blocked', host, type(e).__name__)\n" +
+            "try:\n    socket.getaddrinfo('example.com', 80)\n    print('RESOLVED')\nexcept OSError as e:\n    print('no dns', type(e).__name__)\n", timeout: 5));
+        r.Stdout.Should().NotContain("CONNECTED").And.NotContain("RESOLVED").And.Contain("blocked 127.0.0.1");
+        accept.IsCompleted.Should().BeFalse("nothing reached the host's listener");
+        listener.Stop();
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Killing_its_parent_fails_and_the_worker_survives()
+    {
+        var restarts = Runner.WorkerRestarts;
+        var r = await Runner.RunAsync(Py(
+            "import os, signal\n" +
+            "for pid in (os.getppid(), 1, 2):\n" +
+            "    try:\n        os.kill(pid, signal.SIGKILL)\n        print('KILLED', pid)\n    except OSError as e:\n        print('refused', pid, type(e).__name__)\n"));
+        r.Stdout.Should().NotContain("KILLED");
+        r.Status.Should().Be(RunStatus.Ok);
+        var all = await Runner.RunAsync(Py("import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('survived')"));
+        all.Status.Should().Be(RunStatus.Ok, "kill(-1) reaches only the program's own processes (and never the caller)");
+        all.Stdout.Should().Be("survived\n");
+        (await Runner.RunAsync(Py("print('still here')"))).Stdout.Should().Be("still here\n");
+        Runner.WorkerRestarts.Should().Be(restarts, "no worker died");
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Background_children_do_not_outlive_the_program()
+    {
+        var r = await Runner.RunAsync(Py(
+            "import os, subprocess, time\n" +
+            "subprocess.Popen(['sleep', '1000'], start_new_session=True)\n" +
+            "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(1000)\n    os._exit(0)\n" +
+            "print('parent done')\n"));
+        r.Status.Should().Be(RunStatus.Ok, r.Stderr);
+        r.Stdout.Should().Be("parent done\n");
+        await AssertNothingLeftBehind();
+    }
+}
