@@ -179,3 +179,6 @@ public sealed record CheckVerdict(bool Passed, string Result, double WallMs);
 
 /// <summary>What sandbox the runner actually uses.</summary>
 public sealed record SandboxInfo(SandboxMode Mode, string Interpreter, string InterpreterVersion, bool DropsPrivileges, string? Warning);
+
+/// <summary>The runner cannot start (no interpreter, sandbox asked for but unusable, ...).</summary>
+public sealed class ExecutionSetupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -226,6 +226,3 @@ internal sealed class SandboxEnvironment : IDisposable
         catch (UnauthorizedAccessException) { }
     }
 }
-
-/// <summary>The runner cannot start (no interpreter, sandbox asked for but unusable, ...).</summary>
-public sealed class ExecutionSetupException(string message, Exception? inner = null) : Exception(message, inner);
