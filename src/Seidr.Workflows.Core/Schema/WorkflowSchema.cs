@@ -5,7 +5,7 @@ using Seidr.Workflows.Serialization;
 namespace Seidr.Workflows.Schema;
 
 /// <summary>
-/// JSON Schemas (draft 2020-12) for the two spellings of a workflow, generated from the activity catalog, so that
+/// JSON Schemas (draft-07, what editors and validators support best) for the two spellings of a workflow, generated from the activity catalog, so that
 /// editors complete and check activity types and inputs. The repository ships them under <c>schemas/</c>.
 /// </summary>
 public static class WorkflowSchema
@@ -35,27 +35,26 @@ public static class WorkflowSchema
                         ["properties"] = new JsonObject { ["from"] = Str("source.Port"), ["to"] = Str("target"), ["vertices"] = new JsonObject { ["type"] = "array", ["items"] = Point() } },
                     }),
             },
+            // One alternative per activity type, told apart by `type`, so each type's inputs are checked.
             ["activity"] = new JsonObject
             {
-                ["type"] = "object",
-                ["required"] = new JsonArray("id", "type"),
-                ["additionalProperties"] = false,
-                ["properties"] = new JsonObject
+                ["oneOf"] = new JsonArray(descriptors.Select(d => (JsonNode)new JsonObject
                 {
-                    ["id"] = Str("Activity id, unique in the workflow; connections use it."),
-                    ["type"] = new JsonObject { ["enum"] = new JsonArray(descriptors.Select(d => (JsonNode)d.TypeName).ToArray()), ["description"] = "Activity type (see `seidr activities`)." },
-                    ["name"] = Str("Display name in the designer."),
-                    ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
-                    ["node_id"] = Str("Elsa nodeId when it differs from {definitionId}:{rootId}:{id}."),
-                    ["inputs"] = new JsonObject { ["type"] = "object" },
-                    ["position"] = Point(),
-                    ["metadata"] = new JsonObject { ["type"] = "object" },
-                    ["custom"] = new JsonObject { ["type"] = "object" },
-                },
-                ["allOf"] = new JsonArray(descriptors.Select(d => (JsonNode)new JsonObject
-                {
-                    ["if"] = new JsonObject { ["properties"] = new JsonObject { ["type"] = new JsonObject { ["const"] = d.TypeName } }, ["required"] = new JsonArray("type") },
-                    ["then"] = new JsonObject { ["properties"] = new JsonObject { ["inputs"] = new JsonObject { ["$ref"] = $"#/$defs/inputs.{d.TypeName}" } } },
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("id", "type"),
+                    ["additionalProperties"] = false,
+                    ["properties"] = new JsonObject
+                    {
+                        ["id"] = Str("Activity id, unique in the workflow; connections use it."),
+                        ["type"] = new JsonObject { ["enum"] = new JsonArray((JsonNode)d.TypeName), ["description"] = $"{d.DisplayName}: {d.Description}" },
+                        ["name"] = Str("Display name in the designer."),
+                        ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                        ["node_id"] = Str("Elsa nodeId when it differs from {definitionId}:{rootId}:{id}."),
+                        ["inputs"] = new JsonObject { ["$ref"] = $"#/definitions/inputs.{d.TypeName}" },
+                        ["position"] = Point(),
+                        ["metadata"] = new JsonObject { ["type"] = "object" },
+                        ["custom"] = new JsonObject { ["type"] = "object" },
+                    },
                 }).ToArray()),
             },
         };
@@ -70,7 +69,7 @@ public static class WorkflowSchema
         }
         return new JsonObject
         {
-            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$schema"] = "http://json-schema.org/draft-07/schema#",
             ["$id"] = "https://github.com/seidr-workflows/schemas/workflow.yaml.schema.json",
             ["title"] = "Seidr.Workflows workflow (YAML spelling)",
             ["type"] = "object",
@@ -84,12 +83,12 @@ public static class WorkflowSchema
                 ["description"] = Str("What the experiment is for."),
                 ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
                 ["root_id"] = Str("Id of the Elsa flowchart root (default flowchart1)."),
-                ["experiment"] = new JsonObject { ["$ref"] = "#/$defs/experiment" },
-                ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/activity" } },
-                ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/connection" } },
+                ["experiment"] = new JsonObject { ["$ref"] = "#/definitions/experiment" },
+                ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/activity" } },
+                ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/connection" } },
                 ["elsa"] = new JsonObject { ["type"] = "object", ["description"] = "Elsa fields this tool does not interpret, kept for round trips." },
             },
-            ["$defs"] = defs,
+            ["definitions"] = defs,
         };
     }
 
@@ -137,7 +136,7 @@ public static class WorkflowSchema
                 ["allOf"] = new JsonArray(descriptors.Select(d =>
                 {
                     var props = new JsonObject();
-                    foreach (var i in d.Inputs) props[i.Name] = new JsonObject { ["$ref"] = "#/$defs/input", ["description"] = i.Description };
+                    foreach (var i in d.Inputs) props[i.Name] = new JsonObject { ["$ref"] = "#/definitions/input", ["description"] = i.Description };
                     return (JsonNode)new JsonObject
                     {
                         ["if"] = new JsonObject { ["properties"] = new JsonObject { ["type"] = new JsonObject { ["const"] = d.TypeName } }, ["required"] = new JsonArray("type") },
@@ -148,7 +147,7 @@ public static class WorkflowSchema
         };
         return new JsonObject
         {
-            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$schema"] = "http://json-schema.org/draft-07/schema#",
             ["$id"] = "https://github.com/seidr-workflows/schemas/workflow.json.schema.json",
             ["title"] = "Seidr.Workflows workflow (Elsa 3 workflow definition JSON)",
             ["type"] = "object",
@@ -160,7 +159,7 @@ public static class WorkflowSchema
                 ["name"] = Str("Display name."),
                 ["description"] = Str("Description."),
                 ["version"] = new JsonObject { ["type"] = "integer" },
-                ["customProperties"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [ElsaJsonFormat.ExperimentProperty] = new JsonObject { ["$ref"] = "#/$defs/experiment" } } },
+                ["customProperties"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [ElsaJsonFormat.ExperimentProperty] = new JsonObject { ["$ref"] = "#/definitions/experiment" } } },
                 ["root"] = new JsonObject
                 {
                     ["type"] = "object",
@@ -168,12 +167,12 @@ public static class WorkflowSchema
                     ["properties"] = new JsonObject
                     {
                         ["type"] = new JsonObject { ["const"] = ElsaJsonFormat.FlowchartType },
-                        ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/activity" } },
-                        ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/$defs/connection" } },
+                        ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/activity" } },
+                        ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/connection" } },
                     },
                 },
             },
-            ["$defs"] = defs,
+            ["definitions"] = defs,
         };
     }
 

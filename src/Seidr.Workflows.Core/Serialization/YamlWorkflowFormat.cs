@@ -146,7 +146,7 @@ public static partial class YamlWorkflowFormat
             var extras = new JsonObject();
             foreach (var (name, (k, v)) in f)
             {
-                map.Add($"{P}.{name}", At(k));
+                map.Add($"{P}.{name}", v is YamlScalarNode ? At(v) : At(k));
                 if (!ExperimentKeys.Contains(name)) extras[name] = ToJson(v);
             }
             var settings = new ExperimentSettings

@@ -202,7 +202,8 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         if (def.Activities.IsEmpty) { error("activities", "the workflow has no activities"); return; }
         var graph = new FlowGraph(def);
         foreach (var id in graph.Unreachable())
-            error(SourceMap.Paths.Activity(id), $"activity '{id}' can never run: no connection leads to it from a starting activity ({string.Join(", ", graph.Starts)})");
+            error(SourceMap.Paths.Activity(id), $"activity '{id}' can never run: no connection leads to it from a starting activity ({string.Join(", ", graph.Starts)}); " +
+                "activities with no incoming connection start, and a loop's first stage starts only when no activity lacks one");
 
         foreach (var component in graph.Components.Where(graph.IsLoop))
         {
