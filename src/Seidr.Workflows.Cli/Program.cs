@@ -20,5 +20,7 @@ public static class Program
         ConvertCommand.Create(),
         ActivitiesCommand.Create(),
         SchemaCommand.Create(),
+        ExecCommand.Create(),
+        EvalCommand.Create(),
     ];
 }
