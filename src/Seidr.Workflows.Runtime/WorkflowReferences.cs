@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Seidr.Workflows.Datasets.Loading;
+using Seidr.Workflows.Diagnostics;
 using Seidr.Workflows.Models;
 using Seidr.Workflows.Models.Prompts;
 using Seidr.Workflows.Validation;
@@ -21,8 +22,7 @@ public sealed class WorkflowReferences(ProjectLayout layout, string workflowDire
         if (library is null) return $"no prompts folder at {layout.PromptsDirectory}";
         if (library.Contains(name)) return null;
         var known = library.Names.ToList();
-        var near = known.OrderBy(k => Distance(k, name)).FirstOrDefault();
-        return $"no prompt '{name}' under {layout.PromptsDirectory}" + (near is not null && Distance(near, name) <= 3 ? $"; did you mean '{near}'?" : $" (known: {string.Join(", ", known)})");
+        return $"no prompt '{name}' under {layout.PromptsDirectory}" + Suggestions.DidYouMean(name, known, $" (known: {string.Join(", ", known)})");
     }
 
     public string? CheckDataset(string dataset) => _datasets.Check(dataset, workflowDirectory);
@@ -57,15 +57,4 @@ public sealed class WorkflowReferences(ProjectLayout layout, string workflowDire
         JsonValue v => v.ToString(),
         _ => node.ToJsonString(),
     };
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
 }

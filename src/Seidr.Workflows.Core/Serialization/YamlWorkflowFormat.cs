@@ -367,22 +367,8 @@ public static partial class YamlWorkflowFormat
         }
     }
 
-    private static string Suggest(string name, IEnumerable<string> allowed)
-    {
-        var best = allowed.Select(a => (a, d: Levenshtein(name, a))).OrderBy(x => x.d).FirstOrDefault();
-        return best.a is not null && best.d <= Math.Max(2, name.Length / 3) ? $"; did you mean '{best.a}'?" : $"; expected one of {string.Join(", ", allowed)}";
-    }
-
-    internal static int Levenshtein(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
+    private static string Suggest(string name, IEnumerable<string> allowed) =>
+        Suggestions.DidYouMean(name, allowed, $"; expected one of {string.Join(", ", allowed)}");
 
     public static string Write(WorkflowDefinition def)
     {

@@ -225,11 +225,5 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         _ => [],
     };
 
-    internal static string Suggest(string name, IEnumerable<string> known)
-    {
-        var list = known.ToList();
-        if (list.Count == 0) return "";
-        var best = list.Select(k => (k, d: YamlWorkflowFormat.Levenshtein(name.ToLowerInvariant(), k.ToLowerInvariant()))).OrderBy(x => x.d).First();
-        return best.d <= Math.Max(2, name.Length / 3) ? $"; did you mean '{best.k}'?" : list.Count <= 12 ? $"; known: {string.Join(", ", list)}" : "";
-    }
+    private static string Suggest(string name, IEnumerable<string> known) => Suggestions.DidYouMean(name, known);
 }
