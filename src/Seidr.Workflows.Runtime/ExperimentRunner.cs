@@ -91,7 +91,10 @@ public static class ExperimentRunner
                 PromptsDirectory = layout.PromptsDirectory,
                 CacheMode = options.Cache,
                 CachePath = options.CachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "responses.db")),
+                ExportTelemetry = false,
             });
+        using var telemetry = TelemetryExport.Start(layout.Configuration);
+        using var engineTelemetry = new EngineTelemetry();
         await using var runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = options.Sandbox, OnWarning = options.OnWarning }, cancellationToken);
         var services = new ServiceMap()
             .Add(models)
@@ -107,7 +110,7 @@ public static class ExperimentRunner
             Seed = options.Seed,
             MaxFlows = options.MaxFlows,
             MaxWork = options.MaxWork,
-            Observers = options.Observers,
+            Observers = options.Observers.Add(engineTelemetry),
             Completed = options.Completed,
             VariantFilter = options.Variants,
         }, cancellationToken);
