@@ -20,8 +20,39 @@ Console.WriteLine($"samples: {refs.Count} (reference_verdicts_first10, CodeGen-1
 Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
 
 // ---- ours
+var (ours, oursSeconds, oursCpu) = await RunOursAsync("ours");
+if (opts.OfficialHarness is null)
+{
+    Console.WriteLine("official: skipped (pass --official-harness DIR, a checkout of github.com/openai/human-eval)");
+    return;
+}
+var (official, officialSeconds, officialCpu) = await RunOfficialAsync();
+var (ours2, oursSeconds2, oursCpu2) = await RunOursAsync("ours (again, after the official run)");
+int disagree = 0, timeoutOnly = 0;
+for (int i = 0; i < refs.Count; i++)
+{
+    if (official[i] == ours[i]) continue;
+    if (official[i] == "timed out" || ours[i] == "timed out") timeoutOnly++;
+    else disagree++;
+    Console.WriteLine($"  differs: {refs[i].TaskId} official '{official[i]}' ours '{ours[i]}'");
+}
+var oursBest = Math.Min(oursSeconds, oursSeconds2);
+Console.WriteLine();
+Console.WriteLine($"| method | samples/s | wall s | CPU s (all processes) | CPU ms per sample |");
+Console.WriteLine($"|---|---|---|---|---|");
+Console.WriteLine($"| official harness (check_correctness, ThreadPoolExecutor(4)) | {refs.Count / officialSeconds:F1} | {officialSeconds:F1} | {officialCpu:F1} | {officialCpu * 1000 / refs.Count:F1} |");
+Console.WriteLine($"| seidr SandboxRunner, run 1 | {refs.Count / oursSeconds:F1} | {oursSeconds:F1} | {oursCpu:F1} | {oursCpu * 1000 / refs.Count:F1} |");
+Console.WriteLine($"| seidr SandboxRunner, run 2 | {refs.Count / oursSeconds2:F1} | {oursSeconds2:F1} | {oursCpu2:F1} | {oursCpu2 * 1000 / refs.Count:F1} |");
+Console.WriteLine();
+Console.WriteLine($"ratio (samples/s, mean of our two runs vs official): {officialSeconds / ((oursSeconds + oursSeconds2) / 2):F1}x; CPU per sample: {officialCpu / ((oursCpu + oursCpu2) / 2):F1}x less");
+Console.WriteLine($"verdicts vs the official run: {refs.Count - disagree - timeoutOnly} identical, {timeoutOnly} differ where one side timed out, {disagree} other differences; run 2 vs run 1: {Enumerable.Range(0, refs.Count).Count(i => ours[i] != ours2[i])} differ");
+Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+async Task<(string[] Results, double Seconds, double Cpu)> RunOursAsync(string label)
+{
+var cpuStart = Rusage.SelfAndChildrenSeconds();
 string[] ours;
-double oursSeconds, oursStartSeconds;
+double oursSeconds, oursStartSeconds, workerCpu;
 await using (var runner = await Timed(() => SandboxRunner.StartAsync(new RunnerOptions
              {
                  Python = opts.Python, MaxParallelism = opts.Parallelism ?? Environment.ProcessorCount,
@@ -40,18 +71,19 @@ await using (var runner = await Timed(() => SandboxRunner.StartAsync(new RunnerO
     });
     sw.Stop();
     oursSeconds = sw.Elapsed.TotalSeconds;
-    Console.WriteLine($"ours: CPU of the .NET process during the run: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F2} s");
+    Console.WriteLine($"{label}: CPU of the .NET process during the run: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F2} s");
     ours = results;
+    workerCpu = Rusage.WorkerTreeSeconds(runner.WorkerProcessIds);
 }
+var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart + workerCpu;
 int oursVsRef = Enumerable.Range(0, refs.Count).Count(i => ours[i] != refs[i].Result);
-Console.WriteLine($"ours:     {refs.Count} samples in {oursSeconds,7:F2} s = {refs.Count / oursSeconds,7:F1} samples/s; disagreements with the recorded official verdicts: {oursVsRef}");
-
-// ---- official harness
-if (opts.OfficialHarness is null)
-{
-    Console.WriteLine("official: skipped (pass --official-harness DIR, a checkout of github.com/openai/human-eval)");
-    return;
+Console.WriteLine($"{label}: {refs.Count} samples in {oursSeconds,7:F2} s = {refs.Count / oursSeconds,7:F1} samples/s, {cpu:F1} CPU s incl. start and stop; disagreements with the recorded official verdicts: {oursVsRef}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+return (ours, oursSeconds, cpu);
 }
+
+async Task<(string[] Results, double Seconds, double Cpu)> RunOfficialAsync()
+{
+var cpuStart = Rusage.SelfAndChildrenSeconds();
 var tmp = Directory.CreateTempSubdirectory("seidr-bench-").FullName;
 try
 {
@@ -76,21 +108,14 @@ try
     if (proc.ExitCode != 0) Fail($"official harness failed (exit {proc.ExitCode})");
     var officialSeconds = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("elapsed").GetDouble();
     var official = File.ReadAllLines(outFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("result").GetString()!).ToArray();
-    int disagree = 0, timeoutOnly = 0;
-    for (int i = 0; i < refs.Count; i++)
-    {
-        if (official[i] == ours[i]) continue;
-        if (official[i] == "timed out" || ours[i] == "timed out") timeoutOnly++;
-        else disagree++;
-        Console.WriteLine($"  differs: {refs[i].TaskId} official '{official[i]}' ours '{ours[i]}'");
-    }
-    Console.WriteLine($"official: {refs.Count} samples in {officialSeconds,7:F2} s = {refs.Count / officialSeconds,7:F1} samples/s (human-eval check_correctness, ThreadPoolExecutor(4))");
-    Console.WriteLine($"ratio:    {officialSeconds / oursSeconds:F1}x samples/s; verdicts: {refs.Count - disagree - timeoutOnly} identical, {timeoutOnly} differ where one side timed out, {disagree} other differences");
-    Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+    var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart;
+    Console.WriteLine($"official: {refs.Count} samples in {officialSeconds,7:F2} s = {refs.Count / officialSeconds,7:F1} samples/s, {cpu:F1} CPU s; disagreements with the recorded official verdicts: {Enumerable.Range(0, refs.Count).Count(i => official[i] != refs[i].Result)}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+    return (official, officialSeconds, cpu);
 }
 finally
 {
     Directory.Delete(tmp, true);
+}
 }
 
 static void Fail(string message) { Console.Error.WriteLine(message); Environment.Exit(2); }
@@ -121,5 +146,55 @@ sealed record Options(string? OfficialHarness, int Limit, int? Parallelism, stri
             }
         }
         return new Options(official, limit, par, python, timeout);
+    }
+}
+
+static class Rusage
+{
+    /// <summary>CPU seconds (own + reaped children) of every process below the given worker processes, read from /proc.</summary>
+    public static double WorkerTreeSeconds(IReadOnlyList<int> roots)
+    {
+        var parent = new Dictionary<int, int>();
+        var ticks = new Dictionary<int, long>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parent[pid] = int.Parse(f[1]);
+                // utime stime cutime cstime are fields 14-17 (f[11..14] after the command name).
+                ticks[pid] = long.Parse(f[11]) + long.Parse(f[12]) + long.Parse(f[13]) + long.Parse(f[14]);
+            }
+            catch (IOException) { }
+        }
+        long total = 0;
+        foreach (var (pid, t) in ticks)
+        {
+            var p = pid;
+            for (int i = 0; i < 64 && parent.TryGetValue(p, out var pp); i++)
+            {
+                if (roots.Contains(p)) { total += t; break; }
+                p = pp;
+            }
+        }
+        return total / 100.0; // USER_HZ
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, long[] usage);
+
+    /// <summary>User + system CPU seconds of this process and of all its waited-for descendants.</summary>
+    public static double SelfAndChildrenSeconds()
+    {
+        double total = 0;
+        foreach (var who in new[] { 0, -1 }) // RUSAGE_SELF, RUSAGE_CHILDREN
+        {
+            var u = new long[18];
+            if (getrusage(who, u) != 0) throw new InvalidOperationException("getrusage failed");
+            total += u[0] + u[1] / 1e6 + u[2] + u[3] / 1e6;
+        }
+        return total;
     }
 }

