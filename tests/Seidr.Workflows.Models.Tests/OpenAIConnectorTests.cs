@@ -280,6 +280,35 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Completions_api_sends_the_prompt_verbatim_for_code_models()
+    {
+        using var layer = Layer(("api", "completions"), ("supports_n", true), ("samples_per_call", 2), ("stop", new List<object?> { "\ndef" }));
+        var prompt = "def add(a, b):\n    \"\"\" Add. \"\"\"\n";
+        _server.Enqueue(new FakeReply.Text("    return a + b\n", "stop"));
+        var r = await layer.GetClient("m").CompleteAsync(ModelRequest.ForText(prompt) with { Samples = 2 });
+
+        r.Texts.Should().Equal("    return a + b\n", "    return a + b\n");
+        var seen = _server.Requests.Single();
+        seen.Path.Should().Be("/v1/completions");
+        seen.Body!["prompt"]!.GetValue<string>().Should().Be(prompt);
+        seen.Body["n"]!.GetValue<int>().Should().Be(2);
+        seen.Body["stop"]!.AsArray().Single()!.GetValue<string>().Should().Be("\ndef");
+        r.Usage.OutputTokens.Should().Be(10);
+    }
+
+    [Fact]
+    public async Task Completions_api_errors_are_retried_like_chat()
+    {
+        using var layer = Layer(("api", "completions"));
+        _server.Enqueue(new FakeReply.Status(429, RetryAfter: "0"), new FakeReply.Status(502), new FakeReply.Text("x"));
+        var r = await layer.GetClient("m").CompleteAsync(ModelRequest.ForText("p"));
+        r.Text.Should().Be("x");
+        r.Attempts.Should().Be(3);
+        _server.Enqueue(new FakeReply.Malformed());
+        (await layer.GetClient("m").CompleteAsync(ModelRequest.ForText("q"))).Error!.Kind.Should().Be(ModelErrorKind.InvalidResponse);
+    }
+
+    [Fact]
     public async Task Rerun_is_served_from_the_cache_with_zero_calls()
     {
         var dir = TestEnv.TempDir();

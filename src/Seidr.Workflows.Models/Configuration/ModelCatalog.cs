@@ -13,7 +13,7 @@ public static class ModelCatalog
     internal static readonly string[] ModelKeys =
     [
         "provider", "model", "deployment", "base_url", "endpoint", "api_key_env", "temperature", "top_p", "max_tokens",
-        "stop", "seed", "samples_per_call", "timeout_seconds", "prices", "file", "files", "cache", "description",
+        "stop", "seed", "samples_per_call", "timeout_seconds", "prices", "file", "files", "cache", "description", "api",
         "max_concurrency", "tokens_per_minute", "max_retries", "retry_base_delay_ms", "max_retry_delay_seconds", "supports_n",
     ];
 
@@ -118,9 +118,19 @@ public static class ModelCatalog
         if (kind is not (ProviderKind.Replay or ProviderKind.Scripted) && !files.IsEmpty)
             throw new ModelConfigurationException(name, "file", $"only replay and scripted models read a file, not {KindName(kind)}");
 
+        var api = v.String("api")?.ToLowerInvariant() switch
+        {
+            null or "chat" => ModelApi.Chat,
+            "completions" or "completion" or "text" => ModelApi.Completions,
+            var other => throw new ModelConfigurationException(name, "api", $"'{other}' is not chat or completions"),
+        };
+        if (api == ModelApi.Completions && kind is ProviderKind.Replay or ProviderKind.Scripted)
+            throw new ModelConfigurationException(name, "api", $"{KindName(kind)} models have no api setting");
+
         return new ModelDefinition
         {
             Name = name,
+            Api = api,
             Provider = provider,
             ModelId = modelId,
             Settings = settings,

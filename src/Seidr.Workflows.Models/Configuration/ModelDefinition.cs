@@ -19,6 +19,18 @@ public enum ProviderKind
     Scripted,
 }
 
+/// <summary>Which endpoint a model is called through.</summary>
+public enum ModelApi
+{
+    /// <summary>Chat completions (<c>/chat/completions</c>, Ollama <c>/api/chat</c>).</summary>
+    Chat,
+    /// <summary>
+    /// Text completions for base/code models (<c>/completions</c>, Ollama <c>/api/generate</c> with <c>raw</c>): the prompt is
+    /// the messages' contents joined by blank lines (a single user message is sent as it is).
+    /// </summary>
+    Completions,
+}
+
 /// <summary>Price of a model per million tokens.</summary>
 public sealed record ModelPricing(decimal InputPerMillion, decimal OutputPerMillion)
 {
@@ -59,6 +71,8 @@ public sealed record ModelDefinition
     /// <summary>Model id sent to the provider (Azure: the deployment name).</summary>
     public required string ModelId { get; init; }
     public ModelSettings Settings { get; init; } = ModelSettings.Empty;
+    /// <summary>Chat (default) or text completions.</summary>
+    public ModelApi Api { get; init; } = ModelApi.Chat;
     public ModelPricing Pricing { get; init; } = ModelPricing.Free;
     /// <summary>Files of a replay pool or the scripted YAML file (absolute paths).</summary>
     public ImmutableArray<string> Files { get; init; } = [];

@@ -22,6 +22,13 @@ internal interface IModelBackend : IDisposable
     Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken cancellationToken);
 }
 
+internal static class CompletionPrompt
+{
+    /// <summary>The text sent to a completion endpoint: one message as it is, several joined by blank lines.</summary>
+    public static string Of(IReadOnlyList<PromptMessage> messages)
+        => messages.Count == 1 ? messages[0].Content : string.Join("\n\n", messages.Select(m => m.Content));
+}
+
 /// <summary>The server's answer cannot be used (no choices, wrong shape).</summary>
 internal sealed class InvalidModelResponseException(string message, Exception? inner = null) : Exception(message, inner);
 

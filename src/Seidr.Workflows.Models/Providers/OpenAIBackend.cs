@@ -51,7 +51,44 @@ internal sealed class OpenAIBackend : IModelBackend
     }
 
     public async Task<BackendResult> GenerateAsync(BackendCall call, CancellationToken ct)
-        => call.Count == 1 ? await ViaSemanticKernelAsync(call, ct).ConfigureAwait(false) : await ViaProtocolAsync(call, ct).ConfigureAwait(false);
+    {
+        if (_model.Api == ModelApi.Completions) return await ViaCompletionsAsync(call, ct).ConfigureAwait(false);
+        return call.Count == 1 ? await ViaSemanticKernelAsync(call, ct).ConfigureAwait(false) : await ViaProtocolAsync(call, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>POST {base}/completions</c> through the OpenAI client's pipeline (same transport, authentication and
+    /// headers; the SDK has no public client for this endpoint, which code models served by vLLM or llama.cpp use).
+    /// </summary>
+    private async Task<BackendResult> ViaCompletionsAsync(BackendCall call, CancellationToken ct)
+    {
+        var s = call.Settings;
+        var body = new JsonObject
+        {
+            ["model"] = _model.ModelId,
+            ["prompt"] = CompletionPrompt.Of(call.Messages),
+        };
+        if (call.Count > 1) body["n"] = call.Count;
+        if (s.Temperature is { } t) body["temperature"] = t;
+        if (s.TopP is { } p) body["top_p"] = p;
+        if (s.MaxTokens is { } mt) body["max_tokens"] = mt;
+        if (s.Stop is { } stop) body["stop"] = new JsonArray(stop.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
+        if (s.Seed is { } seed) body["seed"] = seed;
+
+        var endpoint = _client.Endpoint.ToString();
+        var message = _client.Pipeline.CreateMessage();
+        message.Request.Method = "POST";
+        message.Request.Uri = new Uri(endpoint.TrimEnd('/') + "/completions");
+        message.Request.Headers.Set("Content-Type", "application/json");
+        message.Request.Headers.Set("Accept", "application/json");
+        message.Request.Content = System.ClientModel.BinaryContent.Create(BinaryData.FromString(body.ToJsonString()));
+        message.Apply(new RequestOptions { CancellationToken = ct });
+        message.ResponseClassifier = PipelineMessageClassifier.Create([200]);
+        await _client.Pipeline.SendAsync(message).ConfigureAwait(false);
+        var response = message.Response ?? throw new InvalidModelResponseException("no response");
+        if (response.IsError) throw new ClientResultException(response);
+        return ParseChatCompletion(response.Content.ToString());
+    }
 
     private async Task<BackendResult> ViaSemanticKernelAsync(BackendCall call, CancellationToken ct)
     {

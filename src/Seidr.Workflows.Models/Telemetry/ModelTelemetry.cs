@@ -40,9 +40,10 @@ public static class ModelTelemetry
 
     internal static Activity? StartCall(ModelDefinition model, ModelSettings settings, int count, CallTags tags, string? promptName)
     {
-        var activity = Source.StartActivity($"chat {model.ModelId}", ActivityKind.Client);
+        var operation = Operation(model);
+        var activity = Source.StartActivity($"{operation} {model.ModelId}", ActivityKind.Client);
         if (activity is null) return null;
-        activity.SetTag("gen_ai.operation.name", "chat");
+        activity.SetTag("gen_ai.operation.name", operation);
         activity.SetTag("gen_ai.provider.name", ProviderName(model.Kind));
         activity.SetTag("gen_ai.request.model", model.ModelId);
         if (settings.Temperature is { } t) activity.SetTag("gen_ai.request.temperature", t);
@@ -71,7 +72,7 @@ public static class ModelTelemetry
     {
         var common = new TagList
         {
-            { "gen_ai.operation.name", "chat" },
+            { "gen_ai.operation.name", Operation(model) },
             { "gen_ai.provider.name", ProviderName(model.Kind) },
             { "gen_ai.request.model", model.ModelId },
         };
@@ -101,6 +102,8 @@ public static class ModelTelemetry
             activity.SetStatus(ActivityStatusCode.Error, err.ToString());
         }
     }
+
+    internal static string Operation(ModelDefinition model) => model.Api == ModelApi.Completions ? "text_completion" : "chat";
 
     internal static string ErrorType(ModelErrorKind kind) => kind switch
     {

@@ -74,7 +74,9 @@ public sealed class FakeLlmServer : IAsyncDisposable
         var server = new FakeLlmServer(app, latency ?? TimeSpan.Zero);
         app.MapPost("/v1/chat/completions", server.ChatCompletionsAsync);
         app.MapPost("/openai/v1/chat/completions", server.ChatCompletionsAsync);
+        app.MapPost("/v1/completions", server.CompletionsAsync);
         app.MapPost("/api/chat", server.OllamaChatAsync);
+        app.MapPost("/api/generate", server.OllamaChatAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Root = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -97,26 +99,30 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     private FakeReply NextReply() => _script.TryDequeue(out var r) ? r : new FakeReply.Normal();
 
-    private async Task ChatCompletionsAsync(HttpContext context)
+    private Task ChatCompletionsAsync(HttpContext context) => CompletionsAsync(context, chat: true);
+
+    private Task CompletionsAsync(HttpContext context) => CompletionsAsync(context, chat: false);
+
+    private async Task CompletionsAsync(HttpContext context, bool chat)
     {
         try
         {
             var body = await BeginAsync(context);
             var k = Interlocked.Increment(ref _counter);
             if (Latency > TimeSpan.Zero) await Task.Delay(Latency, context.RequestAborted);
-            await ReplyAsync(context, NextReply(), body, k);
+            await ReplyAsync(context, NextReply(), body, k, chat);
         }
         catch (OperationCanceledException) { }
         finally { Interlocked.Decrement(ref _inFlight); }
     }
 
-    private async Task ReplyAsync(HttpContext context, FakeReply reply, JsonNode? body, int k)
+    private async Task ReplyAsync(HttpContext context, FakeReply reply, JsonNode? body, int k, bool chat)
     {
         switch (reply)
         {
             case FakeReply.Delay d:
                 await Task.Delay(d.Wait, context.RequestAborted);
-                await ReplyAsync(context, d.Then, body, k);
+                await ReplyAsync(context, d.Then, body, k, chat);
                 return;
             case FakeReply.Status s:
                 context.Response.StatusCode = s.Code;
@@ -131,22 +137,20 @@ public sealed class FakeLlmServer : IAsyncDisposable
         }
         int n = body?["n"]?.GetValue<int>() ?? 1;
         var messages = body?["messages"]?.AsArray() ?? [];
-        int promptChars = messages.Sum(m => m?["content"]?.GetValue<string>()?.Length ?? 0);
+        int promptChars = chat ? messages.Sum(m => m?["content"]?.GetValue<string>()?.Length ?? 0) : body?["prompt"]?.GetValue<string>()?.Length ?? 0;
         var choices = new JsonArray();
         for (int i = 0; i < n; i++)
         {
             var (content, finish) = reply is FakeReply.Text t ? (t.Content, t.FinishReason) : (DefaultText(k, i, body), "stop");
-            choices.Add(new JsonObject
-            {
-                ["index"] = i,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
-                ["finish_reason"] = finish,
-            });
+            var choice = new JsonObject { ["index"] = i, ["finish_reason"] = finish };
+            if (chat) choice["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content };
+            else choice["text"] = content;
+            choices.Add(choice);
         }
         var answer = new JsonObject
         {
             ["id"] = $"chatcmpl-{k}",
-            ["object"] = "chat.completion",
+            ["object"] = chat ? "chat.completion" : "text_completion",
             ["created"] = 1700000000,
             ["model"] = body?["model"]?.GetValue<string>() ?? "fake",
             ["choices"] = choices,
@@ -177,13 +181,15 @@ public sealed class FakeLlmServer : IAsyncDisposable
             }
             var content = reply is FakeReply.Text t ? t.Content : DefaultText(k, 0, body);
             var messages = body?["messages"]?.AsArray() ?? [];
-            int promptChars = messages.Sum(m => m?["content"]?.GetValue<string>()?.Length ?? 0);
+            int promptChars = body?["prompt"]?.GetValue<string>()?.Length ?? messages.Sum(m => m?["content"]?.GetValue<string>()?.Length ?? 0);
             var answer = new JsonObject
             {
                 ["model"] = body?["model"]?.GetValue<string>() ?? "fake",
                 ["created_at"] = "2024-01-01T00:00:00Z",
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
                 ["done"] = true,
+                [body?["prompt"] is null ? "message" : "response"] = body?["prompt"] is null
+                    ? new JsonObject { ["role"] = "assistant", ["content"] = content }
+                    : JsonValue.Create(content),
                 ["done_reason"] = "stop",
                 ["prompt_eval_count"] = Math.Max(1, promptChars / 4),
                 ["eval_count"] = 7,
