@@ -134,6 +134,13 @@ public sealed record TestRunRequest(ProgramLanguage Language, string Source, IRe
     public ExecutionLimits Limits { get; init; } = ExecutionLimits.Default;
 
     public OutputComparison Comparison { get; init; } = OutputComparison.Default;
+
+    /// <summary>
+    /// Assert tests only: after this many tests of the program timed out, the rest are reported as timeouts without
+    /// running them ("not run: ..."). Null (default) runs every test, as CodeT does; a small number (e.g. 3) bounds the
+    /// cost of programs that loop on most inputs, at the price of possibly missing tests they would pass.
+    /// </summary>
+    public int? MaxTimeouts { get; init; }
 }
 
 /// <summary>Verdict of one test, with what the explain and repair stages need.</summary>

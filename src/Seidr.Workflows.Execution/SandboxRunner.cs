@@ -384,7 +384,7 @@ public sealed class SandboxRunner : IAsyncDisposable
                 var req = new Dictionary<string, object?>
                 {
                     ["op"] = "tests", ["key"] = key, ["src"] = request.Source, ["testTimeout"] = request.TestTimeout.TotalSeconds,
-                    ["defTimeout"] = defTimeout.TotalSeconds, ["limits"] = limits,
+                    ["defTimeout"] = defTimeout.TotalSeconds, ["limits"] = limits, ["maxTimeouts"] = request.MaxTimeouts,
                 };
                 var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
                 if (doc.RootElement.TryGetProperty("needTests", out _))

@@ -902,12 +902,26 @@ def _safe_repr(v):
         return "<repr failed: %s>" % type(e).__name__
 
 
-def tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap):
+def tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap, timeouts_so_far=0, max_timeouts=None,
+               batch=True):
     write = os.write
     code, compile_error = compiled
+    pending = []
+    last_flush = [time.monotonic()]
+
+    def flush():
+        if pending:
+            write(3, "".join(json.dumps(o) + "\n" for o in pending).encode("utf-8"))
+            del pending[:]
+        last_flush[0] = time.monotonic()
 
     def emit(obj):
-        write(3, (json.dumps(obj) + "\n").encode("utf-8"))
+        # Results go out in small batches (one write per ~20 ms): a test's verdict reaches the worker at most one
+        # test later than it would unbatched, which the worker's per-test deadline already allows for. If the
+        # process dies, unreported tests simply run again in the next process.
+        pending.append(obj)
+        if not batch or time.monotonic() - last_flush[0] >= 0.02:
+            flush()
 
     def body():
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -941,9 +955,20 @@ def tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap):
         if status is not None:
             if start == 0:
                 emit({"def": status, "message": message})
+                flush()
             return 0
+        emit({"defined": True})
+        flush()
+        timeouts = timeouts_so_far
         for i in range(start, len(prepared)):
-            emit(run_one(i, prepared[i], g))
+            if max_timeouts is not None and timeouts >= max_timeouts:
+                emit([i, "timeout", None, None, "not run: %d tests already timed out" % timeouts, 0.0, ""])
+                continue
+            r = run_one(i, prepared[i], g)
+            if r[1] == "timeout":
+                timeouts += 1
+            emit(r)
+        flush()
         sys.stdout, sys.stderr = real_out, real_err
         return 0
 
@@ -1087,24 +1112,36 @@ def op_tests(req):
     grace = max(0.25, test_timeout)
     out_cap = int(lim.get("outBytes") or (1 << 20))
     n = len(prepared)
+    max_timeouts = req.get("maxTimeouts")
     results = [None] * n
     definition = None
     start = 0
     restarts = 0
     t_begin = time.monotonic()
+    batch = True
     while start < n and definition is None:
-        state = {"next": start, "last": None}
+        state = {"next": start, "last": None, "defined": False}
 
         def on_line(line):
             obj = json.loads(line)
             if isinstance(obj, dict):
-                state["def"] = obj
+                if obj.get("defined"):
+                    state["defined"] = True
+                    state["last"] = time.monotonic()
+                else:
+                    state["def"] = obj
                 return
             results[obj[0]] = obj
             state["next"] = obj[0] + 1
             state["last"] = time.monotonic()
 
-        job = Job(tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap), lim, b"")
+        done_timeouts = sum(1 for r in results if r is not None and r[1] == "timeout")
+        if max_timeouts is not None and done_timeouts >= max_timeouts:
+            for i in range(start, n):
+                results[i] = [i, "timeout", None, None, "not run: %d tests already timed out" % done_timeouts, 0.0, ""]
+            break
+        job = Job(tests_body(compiled, prepared, start, test_timeout, def_timeout, out_cap, done_timeouts, max_timeouts, batch),
+                  lim, b"")
         try:
             def deadline():
                 if state["last"] is None:
@@ -1119,10 +1156,17 @@ def op_tests(req):
         nxt = state["next"]
         if nxt >= n:
             break
-        if state["last"] is None and nxt == start and start == 0 and job.killed_by == "timeout":
+        if not state["defined"] and start == 0 and job.killed_by == "timeout":
             definition = {"def": "timeout", "message": "defining the program timed out"}
             break
-        # The child died or hung inside test `nxt`: record it and go on with a fresh child.
+        if batch:
+            # Results were batched, so the test that crashed or hung may be any after `nxt`: run again from `nxt`
+            # reporting each test at once, which pins the culprit down.
+            batch = False
+            start = nxt
+            restarts += 1
+            continue
+        # The child died or hung inside test `nxt`: record it and go on with a fresh (batching) child.
         status = classify(job)
         if status == "ok":
             status, msg = "error", "the program exited while test %d ran (exit code %s)" % (nxt, job.exit_code())
@@ -1137,6 +1181,7 @@ def op_tests(req):
         results[nxt] = [nxt, status, None, None, msg, round((time.monotonic() - (state["last"] or job.start)) * 1000.0, 3), ""]
         start = nxt + 1
         restarts += 1
+        batch = True
     resp = {"results": results, "restarts": restarts, "wallMs": round((time.monotonic() - t_begin) * 1000.0, 3)}
     if definition is not None:
         resp["definition"] = definition
