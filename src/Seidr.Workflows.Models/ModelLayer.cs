@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -38,6 +39,8 @@ public sealed record ModelLayerOptions
     public Func<string, string?>? SecretResolver { get; init; }
     /// <summary>Overrides <c>Seidr:Telemetry:OtlpEndpoint</c> (and <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</summary>
     public Uri? OtlpEndpoint { get; init; }
+    /// <summary>Overrides <c>Seidr:Telemetry:OtlpProtocol</c> (and <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>): <c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public string? OtlpProtocol { get; init; }
     /// <summary>Whether the layer starts its own OTLP exporter when an endpoint is configured (false when the host exports).</summary>
     public bool ExportTelemetry { get; init; } = true;
 }
@@ -209,11 +212,22 @@ public sealed class ModelLayer : IDisposable
         if (string.IsNullOrWhiteSpace(endpointText)) return;
         if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint))
             throw new ArgumentException($"Seidr:Telemetry:OtlpEndpoint '{endpointText}' is not a URL");
+        var protocolText = _options.OtlpProtocol ?? _configuration["Seidr:Telemetry:OtlpProtocol"]
+            ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL");
+        var protocol = protocolText?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "grpc" => OtlpExportProtocol.Grpc,
+            "http/protobuf" or "http" => OtlpExportProtocol.HttpProtobuf,
+            _ => throw new ArgumentException($"OTLP protocol '{protocolText}' is not grpc or http/protobuf"),
+        };
+        // With http/protobuf an endpoint set in code is used as is: add the signal paths (as OTEL_EXPORTER_OTLP_ENDPOINT would).
+        Uri Signal(string path) => protocol == OtlpExportProtocol.HttpProtobuf
+            ? new Uri(endpoint.ToString().TrimEnd('/') + path) : endpoint;
         var resource = ResourceBuilder.CreateDefault().AddService("seidr-workflows");
         _disposables.Add(Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(ModelTelemetry.SourceName)
-            .AddOtlpExporter(o => o.Endpoint = endpoint).Build());
+            .AddOtlpExporter(o => { o.Endpoint = Signal("/v1/traces"); o.Protocol = protocol; }).Build());
         _disposables.Add(Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(ModelTelemetry.SourceName)
-            .AddOtlpExporter(o => o.Endpoint = endpoint).Build());
+            .AddOtlpExporter(o => { o.Endpoint = Signal("/v1/metrics"); o.Protocol = protocol; }).Build());
     }
 
     public void Dispose()

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Seidr.Workflows.Models.Telemetry;
 using Seidr.Workflows.Models.Testing;
 using Seidr.Workflows.Models.Tests.Support;
@@ -122,6 +125,39 @@ public sealed class TelemetryTests : IAsyncLifetime
         meters.RecordObservableInstruments();
         tokens.Should().BeEquivalentTo(new[] { (r.Usage.InputTokens, (string?)"input"), (5L, (string?)"output") });
         durations.Should().ContainSingle().Which.Should().BeGreaterThan(0);
+    }
+}
+
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task Traces_and_metrics_are_exported_when_an_otlp_endpoint_is_configured()
+    {
+        var posts = new ConcurrentQueue<(string Path, string? ContentType, long Length)>();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        await using var app = builder.Build();
+        app.MapPost("/v1/{signal}", async (Microsoft.AspNetCore.Http.HttpContext c) =>
+        {
+            using var ms = new MemoryStream();
+            await c.Request.Body.CopyToAsync(ms);
+            posts.Enqueue((c.Request.Path, c.Request.ContentType, ms.Length));
+            c.Response.ContentType = "application/x-protobuf";
+        });
+        await app.StartAsync();
+        var root = app.Urls.First();
+
+        var dir = TestEnv.TempDir();
+        File.WriteAllText(Path.Combine(dir, "s.yaml"), "default:\n  answer: ok\n");
+        var layer = ModelLayer.Create(TestEnv.Config(("Seidr:Telemetry:OtlpEndpoint", root), ("Seidr:Telemetry:OtlpProtocol", "http/protobuf")),
+            TestEnv.Models("otlp-scripted", ("provider", "scripted"), ("file", Path.Combine(dir, "s.yaml"))),
+            new ModelLayerOptions { CacheMode = Seidr.Workflows.Models.Cache.CacheMode.Off });
+        (await layer.GetClient("otlp-scripted").CompleteAsync(ModelRequest.ForText("hi"))).Text.Should().Be("ok");
+        layer.Dispose(); // flushes both exporters
+
+        posts.Should().Contain(p => p.Path == "/v1/traces" && p.ContentType == "application/x-protobuf" && p.Length > 0);
+        posts.Should().Contain(p => p.Path == "/v1/metrics" && p.Length > 0);
     }
 }
 
