@@ -155,7 +155,7 @@ public sealed class ModelLayer : IDisposable
     {
         if (!Models.TryGetValue(name, out var model)) return [$"model '{name}' is not configured"];
         var problems = new List<string>();
-        if (model.Provider.ApiKeyEnv is { } env && model.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI && ResolveSecret(env) is null)
+        if (model.Provider.ApiKeyEnv is { } env && NeedsKey(model) && ResolveSecret(env) is null)
             problems.Add($"model '{name}': the API key variable {env} is not set (environment or user secrets)");
         foreach (var f in model.Files.Where(f => !File.Exists(f)))
             problems.Add($"model '{name}': file '{f}' does not exist");
@@ -182,10 +182,13 @@ public sealed class ModelLayer : IDisposable
         var env = model.Provider.ApiKeyEnv;
         if (env is null) return null;
         var key = ResolveSecret(env);
-        if (key is null && model.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI)
+        if (key is null && NeedsKey(model))
             throw new ModelConfigurationException(model.Name, "api_key_env", $"the API key variable {env} is not set (set it in the environment or with dotnet user-secrets)");
         return key;
     }
+
+    /// <summary>OpenAI and Azure always need a key; an OpenAI-compatible server needs one when api_key_env is set.</summary>
+    private static bool NeedsKey(ModelDefinition model) => model.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI or ProviderKind.OpenAICompatible;
 
     private string? ResolveSecret(string name)
     {

@@ -276,7 +276,12 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
         layer.Validate("o").Should().ContainSingle().Which.Should().Contain("SEIDR_TEST_UNSET_KEY");
         var act = () => layer.GetClient("o");
         act.Should().Throw<ModelConfigurationException>().Where(e => e.ModelName == "o" && e.Key == "api_key_env" && e.Message.Contains("SEIDR_TEST_UNSET_KEY"));
-        await Task.CompletedTask;
+
+        // An OpenAI-compatible server needs no key, unless api_key_env names one.
+        var local = TestEnv.Models("l", ("provider", "openai-compatible"), ("model", "x"), ("base_url", _server.OpenAIBaseUrl.ToString()));
+        using (var l = TestEnv.Layer(local)) (await l.GetClient("l").CompleteAsync(Ask())).Succeeded.Should().BeTrue();
+        var keyed = TestEnv.Models("k", ("provider", "openai-compatible"), ("model", "x"), ("base_url", _server.OpenAIBaseUrl.ToString()), ("api_key_env", "SEIDR_TEST_UNSET_KEY"));
+        using (var k = TestEnv.Layer(keyed)) k.Invoking(x => x.GetClient("k")).Should().Throw<ModelConfigurationException>().Where(e => e.Key == "api_key_env");
     }
 
     [Fact]

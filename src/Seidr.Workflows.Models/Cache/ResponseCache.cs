@@ -39,7 +39,8 @@ public sealed class ResponseCache : IDisposable
         {
             DataSource = Path,
             Mode = mode == CacheMode.ReadOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Shared,
+            // Private cache per connection: shared-cache mode turns lock waits into SQLITE_LOCKED errors that busy_timeout does not retry.
+            Cache = SqliteCacheMode.Private,
             Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
