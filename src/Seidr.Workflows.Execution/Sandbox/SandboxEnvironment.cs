@@ -178,6 +178,14 @@ internal sealed class SandboxEnvironment : IDisposable
             "--die-with-parent", "--new-session", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr",
         };
+        if (IsRoot)
+        {
+            // As root (no user namespace) the worker keeps only what it needs: switching its children to their own
+            // uid, owning/removing their directories and killing them. No CAP_SYS_ADMIN, CAP_MKNOD, CAP_NET_*, ...
+            args.AddRange(["--cap-drop", "ALL"]);
+            foreach (var cap in new[] { "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE" })
+                args.AddRange(["--cap-add", cap]);
+        }
         foreach (var top in new[] { "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" })
         {
             var info = new FileInfo(top);
