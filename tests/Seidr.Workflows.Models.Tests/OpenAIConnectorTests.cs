@@ -53,7 +53,8 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
         body["model"]!.GetValue<string>().Should().Be("fake-model");
         body["temperature"]!.GetValue<double>().Should().BeApproximately(0.2, 1e-6);
         body["top_p"]!.GetValue<double>().Should().BeApproximately(0.9, 1e-6);
-        (body["max_tokens"] ?? body["max_completion_tokens"])!.GetValue<int>().Should().Be(64);
+        body["max_completion_tokens"]!.GetValue<int>().Should().Be(64);
+        body["max_tokens"]!.GetValue<int>().Should().Be(64, "OpenAI-compatible servers also get max_tokens");
         body["stop"]!.AsArray().Select(x => x!.GetValue<string>()).Should().Equal("\ndef", "\nclass");
         body["seed"]!.GetValue<long>().Should().Be(7);
         var messages = body["messages"]!.AsArray();
@@ -72,11 +73,12 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
     [Fact]
     public async Task N_samples_in_one_call_when_the_server_supports_n()
     {
-        using var layer = Layer(("supports_n", true), ("samples_per_call", 4));
+        using var layer = Layer(("supports_n", true), ("samples_per_call", 4), ("max_tokens", 32));
         var r = await layer.GetClient("m").CompleteAsync(Ask(samples: 4));
 
         _server.RequestCount.Should().Be(1);
         _server.Requests[0].Body!["n"]!.GetValue<int>().Should().Be(4);
+        _server.Requests[0].Body!["max_tokens"]!.GetValue<int>().Should().Be(32);
         r.Samples.Select(s => s.Text).Should().Equal("answer 1.0", "answer 1.1", "answer 1.2", "answer 1.3");
         r.Samples.Select(s => s.Index).Should().Equal(0, 1, 2, 3);
         r.Usage.OutputTokens.Should().Be(20);
@@ -243,13 +245,14 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
     public async Task Azure_openai_uses_the_v1_path_and_the_api_key_header()
     {
         var models = TestEnv.Models("az", ("provider", "azure-openai"), ("deployment", "my-gpt"), ("base_url", _server.Root.ToString()),
-            ("api_key_env", "FAKE_KEY"), ("max_retries", 0));
+            ("api_key_env", "FAKE_KEY"), ("max_retries", 0), ("max_tokens", 10));
         using var layer = TestEnv.Layer(models);
         var r = await layer.GetClient("az").CompleteAsync(Ask());
         r.Succeeded.Should().BeTrue();
         var seen = _server.Requests.Single();
         seen.Path.Should().Be("/openai/v1/chat/completions");
         seen.Headers["api-key"].Should().Be("sk-test-secret-123");
+        seen.Body!["max_tokens"].Should().BeNull("OpenAI and Azure get max_completion_tokens only");
         seen.Body!["model"]!.GetValue<string>().Should().Be("my-gpt");
     }
 

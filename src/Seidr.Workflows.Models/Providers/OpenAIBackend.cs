@@ -111,6 +111,9 @@ internal sealed class OpenAIBackend : IModelBackend
             StopSequences = s.Stop is { } stop ? [.. stop] : null,
             Seed = s.Seed,
         };
+        // SK sends max_completion_tokens; OpenAI-compatible servers (llama.cpp, LM Studio, older vLLM) read max_tokens.
+        if (_model.Kind == ProviderKind.OpenAICompatible && s.MaxTokens is { } limit)
+            settings.ExtraBody = new Dictionary<string, object?> { ["max_tokens"] = limit };
         var results = await _chat.GetChatMessageContentsAsync(history, settings, kernel: null, ct).ConfigureAwait(false);
         if (results.Count == 0) throw new InvalidModelResponseException("the server returned no choices");
         var message = results[0];
@@ -139,7 +142,7 @@ internal sealed class OpenAIBackend : IModelBackend
         };
         if (s.Temperature is { } t) body["temperature"] = t;
         if (s.TopP is { } p) body["top_p"] = p;
-        if (s.MaxTokens is { } mt) body["max_tokens"] = mt;
+        if (s.MaxTokens is { } mt) body[_model.Kind == ProviderKind.OpenAICompatible ? "max_tokens" : "max_completion_tokens"] = mt;
         if (s.Stop is { } stop) body["stop"] = new JsonArray(stop.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
         if (s.Seed is { } seed) body["seed"] = seed;
 
