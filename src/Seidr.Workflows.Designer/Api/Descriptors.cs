@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Seidr.Workflows.Catalog;
+
+namespace Seidr.Workflows.Designer.Api;
+
+/// <summary>Elsa 3 activity descriptors (server model <c>ActivityDescriptor</c>) for our catalog, plus the root <c>Elsa.Flowchart</c>.</summary>
+public static class Descriptors
+{
+    public static JsonArray Activities(ActivityCatalog catalog)
+    {
+        var items = new JsonArray { Flowchart() };
+        foreach (var d in catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal)) items.Add(Activity(d));
+        return items;
+    }
+
+    public static JsonObject Flowchart() => new()
+    {
+        ["typeName"] = "Elsa.Flowchart",
+        ["namespace"] = "Elsa",
+        ["name"] = "Flowchart",
+        ["version"] = 1,
+        ["category"] = "Flow",
+        ["displayName"] = "Flowchart",
+        ["description"] = "The workflow's flowchart.",
+        ["kind"] = "Action",
+        ["runAsynchronously"] = false,
+        ["isContainer"] = true,
+        ["isBrowsable"] = false,
+        ["isStart"] = false,
+        ["isTerminal"] = false,
+        ["customProperties"] = new JsonObject(),
+        ["constructionProperties"] = new JsonObject(),
+        ["ports"] = new JsonArray { new JsonObject { ["name"] = "Start", ["displayName"] = "Start", ["type"] = "Embedded", ["isBrowsable"] = false } },
+        ["inputs"] = new JsonArray(),
+        ["outputs"] = new JsonArray(),
+    };
+
+    public static JsonObject Activity(ActivityDescriptor d) => new()
+    {
+        ["typeName"] = d.TypeName,
+        ["namespace"] = d.Namespace,
+        ["name"] = d.Name,
+        ["version"] = d.Version,
+        ["category"] = d.Category,
+        ["displayName"] = d.DisplayName,
+        ["description"] = d.Description,
+        ["kind"] = "Action",
+        ["runAsynchronously"] = false,
+        ["isContainer"] = false,
+        ["isBrowsable"] = true,
+        ["isStart"] = false,
+        ["isTerminal"] = false,
+        ["customProperties"] = new JsonObject { ["spends"] = d.Spends },
+        ["constructionProperties"] = new JsonObject(),
+        ["ports"] = new JsonArray(d.Outcomes.Select(o => (JsonNode)new JsonObject
+        {
+            ["name"] = o.Name,
+            ["displayName"] = o.Name,
+            ["type"] = "Flow",
+            ["isBrowsable"] = true,
+        }).ToArray()),
+        ["inputs"] = new JsonArray(d.Inputs.Select((i, index) => (JsonNode)Input(i, index)).ToArray()),
+        ["outputs"] = new JsonArray(),
+    };
+
+    private static JsonObject Input(InputDescriptor i, int index) => new()
+    {
+        // Elsa names inputs by the CLR property (PascalCase); Studio camelizes it to find the activity's JSON property.
+        ["name"] = i.PropertyName,
+        ["typeName"] = i.TypeName,
+        ["displayName"] = i.DisplayName,
+        ["description"] = i.Required && i.Description.Length > 0 ? $"{i.Description} (required)" : i.Required ? "Required." : i.Description,
+        ["order"] = i.Order * 1000 + index,
+        ["isBrowsable"] = true,
+        ["isSerializable"] = true,
+        ["isSynthetic"] = false,
+        ["isWrapped"] = true,
+        ["uiHint"] = i.UIHint,
+        ["category"] = null,
+        ["defaultValue"] = i.DefaultValue?.DeepClone(),
+        ["defaultSyntax"] = "Literal",
+        ["isReadOnly"] = false,
+        ["isSensitive"] = false,
+        ["storageDriverType"] = null,
+        ["uiSpecifications"] = i.Options.IsEmpty ? null : new JsonObject
+        {
+            [UIHints.Dropdown] = new JsonObject
+            {
+                ["selectList"] = new JsonObject
+                {
+                    ["items"] = new JsonArray(i.Options.Select(o => (JsonNode)new JsonObject { ["text"] = o, ["value"] = o }).ToArray()),
+                    ["isFlagsEnum"] = false,
+                },
+            },
+        },
+    };
+
+    public static JsonArray Expressions() =>
+    [
+        Expression("Literal", "Literal", ""),
+        Expression("Object", "Object", "json"),
+        Expression("Json", "Json", "json"),
+    ];
+
+    private static JsonObject Expression(string type, string display, string monaco) => new()
+    {
+        ["type"] = type,
+        ["displayName"] = display,
+        ["isSerializable"] = true,
+        ["isBrowsable"] = false,
+        ["properties"] = monaco.Length > 0 ? new JsonObject { ["MonacoLanguage"] = monaco } : new JsonObject(),
+    };
+
+    /// <summary>Variable types Studio's variable editor may list; Seidr workflows have no variables, so saving one is refused with a message.</summary>
+    public static JsonArray VariableTypes() =>
+    [
+        new JsonObject { ["typeName"] = "String", ["displayName"] = "String", ["category"] = "Primitives", ["description"] = null },
+        new JsonObject { ["typeName"] = "Object", ["displayName"] = "Object", ["category"] = "Primitives", ["description"] = null },
+    ];
+
+    public static JsonArray StorageDrivers() =>
+    [
+        new JsonObject { ["typeName"] = "Seidr.Workflows.Memory", ["displayName"] = "Memory", ["priority"] = 0, ["deprecated"] = false },
+    ];
+}
