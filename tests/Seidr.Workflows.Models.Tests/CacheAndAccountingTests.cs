@@ -195,6 +195,23 @@ public sealed class AccountingTests
     }
 
     [Fact]
+    public async Task Tokens_per_minute_limit_is_applied_to_calls_of_a_provider()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
+        var dir = TestEnv.TempDir();
+        File.WriteAllText(Path.Combine(dir, "s.yaml"), "default:\n  answer: \"one two three\"\n");
+        using var layer = TestEnv.Layer(TestEnv.Models("s", ("provider", "scripted"), ("file", Path.Combine(dir, "s.yaml")),
+            ("tokens_per_minute", 6), ("max_tokens", 10)), options: new ModelLayerOptions { TimeProvider = time });
+        var c = layer.GetClient("s");
+        (await c.CompleteAsync(Req("r", "v", "draft"))).Usage.TotalTokens.Should().Be(5);
+        var second = c.CompleteAsync(Req("r", "v", "draft"));
+        await Task.Delay(100);
+        second.IsCompleted.Should().BeFalse("5 tokens used + 12 estimated exceed 6 per minute");
+        time.Advance(TimeSpan.FromSeconds(61));
+        (await second.WaitAsync(TimeSpan.FromSeconds(5))).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Tokens_per_minute_limit_waits_for_the_window()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));

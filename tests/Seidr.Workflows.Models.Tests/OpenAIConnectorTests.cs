@@ -129,6 +129,19 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Persistent_429_fails_as_rate_limited_and_long_retry_after_is_capped()
+    {
+        using var layer = Layer(("max_retries", 2), ("max_retry_delay_seconds", 0.2));
+        _server.Enqueue(Enumerable.Repeat<FakeReply>(new FakeReply.Status(429, RetryAfter: "3600"), 3).ToArray());
+        var sw = Stopwatch.StartNew();
+        var r = await layer.GetClient("m").CompleteAsync(Ask());
+        sw.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "Retry-After: 3600 is capped at 0.2 s");
+        r.Error!.Kind.Should().Be(ModelErrorKind.RateLimited);
+        r.Error.StatusCode.Should().Be(429);
+        r.Error.Attempts.Should().Be(3);
+    }
+
+    [Fact]
     public async Task Server_error_500_is_retried()
     {
         using var layer = Layer();
