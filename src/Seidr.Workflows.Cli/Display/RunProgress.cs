@@ -27,6 +27,9 @@ public sealed class RunProgress : IRunObserver
         {
             case RunStarted s:
                 Interlocked.Add(ref _flowsTotal, s.Variants.Count * s.Problems);
+                // Where no live display runs (a pipe, CI), say at once which run this is: --resume needs its id.
+                if (Console.IsErrorRedirected)
+                    Console.Error.WriteLine($"run {s.RunId} started: {s.Problems} problems x {s.Variants.Count} variants");
                 break;
             case CandidateCreated c:
                 Interlocked.Increment(ref _candidates);
