@@ -161,6 +161,23 @@ try:
 except (ValueError, OSError):
     pass
 
+def _processes_of_my_uid():
+    uid, n = os.getuid(), 0
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                if os.stat("/proc/" + p).st_uid == uid:
+                    n += 1
+            except OSError:
+                pass
+    return n
+
+
+# RLIMIT_NPROC counts every process of the uid. Children with their own uid (root worker) or in bubblewrap's user
+# namespace start near zero; a non-root worker without namespaces shares the count with the user's other processes,
+# so its limit is set on top of what the user already runs.
+NPROC_BASE = _processes_of_my_uid() if (DROP_UID is None and os.geteuid() != 0 and CLEANUP == "children") else 2
+
 _job_counter = [0]
 _TRACE = []      # in a child: monotonic times at fork return and after setup (for profiling)
 _testsets = {}   # key -> prepared tests (compiled once per worker, inherited by forked children)
@@ -277,39 +294,12 @@ def limit_list(lim, as_base):
         c = max(1, int(cpu + 0.999))
         out.append((resource.RLIMIT_CPU, (c, c + 1)))
     if lim.get("nproc"):
-        add(resource.RLIMIT_NPROC, int(lim["nproc"]))
+        add(resource.RLIMIT_NPROC, NPROC_BASE + int(lim["nproc"]))
     if lim.get("fsize"):
         add(resource.RLIMIT_FSIZE, int(lim["fsize"]))
     if lim.get("memMb"):
         add(resource.RLIMIT_AS, as_base + int(lim["memMb"]) * 1024 * 1024)
     return out
-
-
-def set_limits(lim, as_base):
-    def setl(res, value):
-        try:
-            soft, hard = resource.getrlimit(res)
-            if hard != resource.RLIM_INFINITY and value > hard:
-                value = hard
-            resource.setrlimit(res, (value, value))
-        except (ValueError, OSError):
-            pass
-    cpu = lim.get("cpu")
-    if cpu:
-        c = max(1, int(cpu + 0.999))
-        try:
-            resource.setrlimit(resource.RLIMIT_CPU, (c, c + 1))
-        except (ValueError, OSError):
-            pass
-    if lim.get("nproc"):
-        setl(resource.RLIMIT_NPROC, int(lim["nproc"]))
-    if lim.get("fsize"):
-        setl(resource.RLIMIT_FSIZE, int(lim["fsize"]))
-    setl(resource.RLIMIT_CORE, 0)
-    setl(resource.RLIMIT_NOFILE, 256)
-    mem = lim.get("memMb")
-    if mem:
-        setl(resource.RLIMIT_AS, as_base + int(mem) * 1024 * 1024)
 
 
 def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, limits):
