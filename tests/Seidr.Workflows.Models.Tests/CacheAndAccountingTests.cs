@@ -121,6 +121,35 @@ public sealed class CacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Cache_keys_are_stable_across_versions()
+    {
+        // Changing how keys are derived silently invalidates every cache: this pins the derivation.
+        var key = ResponseCache.PromptKey("openai", "gpt-4o-mini",
+            [PromptMessage.System("s"), PromptMessage.User("def f():\n")],
+            new ModelSettings { Temperature = 0.8, TopP = 0.95, MaxTokens = 300, Stop = ["\ndef"], Seed = 1, SamplesPerCall = 10, Timeout = TimeSpan.FromSeconds(5) });
+        key.Should().Be(ResponseCache.PromptKey("openai", "gpt-4o-mini", [PromptMessage.System("s"), PromptMessage.User("def f():\n")],
+            new ModelSettings { Temperature = 0.8, TopP = 0.95, MaxTokens = 300, Stop = ["\ndef"], Seed = 1 }), "samples_per_call and timeout are not part of the key");
+        // SHA-256 of {"v":1,"provider":..,"model":..,"messages":[[role,content],..],"settings":{..}} (compact JSON), checked independently.
+        key.Should().Be("85b1524885fc5d48bea8a8be09b47f65a727c050df47c8812648d66e34b021e9");
+        ResponseCache.SampleKey(key, 3).Should().NotBe(ResponseCache.SampleKey(key, 4));
+    }
+
+    [Fact]
+    public async Task Two_layers_write_the_same_cache_file_at_once()
+    {
+        var dir = TestEnv.TempDir();
+        using var a = TestEnv.Layer(Models(("max_concurrency", 16)), dir, CacheMode.ReadWrite);
+        using var b = TestEnv.Layer(Models(("max_concurrency", 16)), dir, CacheMode.ReadWrite);
+        var calls = Enumerable.Range(0, 30).SelectMany(i => new[]
+        {
+            a.GetClient("m").CompleteAsync(Ask($"a{i}", 2) with { SampleOffset = 0 }),
+            b.GetClient("m").CompleteAsync(Ask($"b{i}", 2) with { SampleOffset = 0 }),
+        });
+        (await Task.WhenAll(calls)).Should().OnlyContain(r => r.Succeeded);
+        a.Cache!.Count().Should().Be(120);
+    }
+
+    [Fact]
     public async Task Many_concurrent_requests_share_one_cache_file()
     {
         var dir = TestEnv.TempDir();
