@@ -26,6 +26,14 @@ public sealed class PromptTests
     }
 
     [Fact]
+    public void Values_are_not_parsed_as_templates_and_braces_can_be_escaped()
+    {
+        var t = PromptTemplate.Parse("t", "user: \"\\\\{{literal}} {{x}}\"");
+        t.RequiredVariables.Should().Equal("x");
+        t.Render(("x", "{{y}} f'{a}'")).UserText.Should().Be("{{literal}} {{y}} f'{a}'");
+    }
+
+    [Fact]
     public void Block_scalars_keep_their_layout()
     {
         var yaml = "system: |\n  Be exact.\nuser: |\n  Program:\n  {{ program }}\n  End.\n";
@@ -147,6 +155,9 @@ public sealed class PromptTests
         plain.UserText.Should().NotContain("Follow this plan").And.Contain("def f():\n");
         var withSketch = lib.Render("draft", new Dictionary<string, object?> { ["problem.prompt"] = "def f():\n", ["sketch"] = "1. do it" });
         withSketch.UserText.Should().Contain("Follow this plan:\n1. do it");
+        var withExamples = lib.Render("draft", new Dictionary<string, object?> { ["problem"] = new Dictionary<string, object?> { ["prompt"] = "def f():\n", ["examples"] = "assert f() == 1", ["description"] = null } });
+        withExamples.UserText.Should().Contain("```\n\nIt must pass these examples:\nassert f() == 1\n\nReturn");
+        plain.UserText.Should().Contain("```\n\nReturn the whole function");
     }
 
     [Fact]
