@@ -1,0 +1,63 @@
+using System.Text;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Activities.Support;
+
+/// <summary>
+/// How a program's failed tests are shown to a model (SEIDR's feedback to the instruct and debug steps): each failing
+/// test with what was expected and what the program did. Only the tests the program was executed on appear, which are
+/// visible or generated tests, never hidden ones.
+/// </summary>
+public static class TestFeedback
+{
+    /// <summary>Longest text shown for one expected or actual value (long outputs are cut in the middle).</summary>
+    public const int MaxValueLength = 600;
+
+    /// <summary>Whether the program has at least one failing test result to explain.</summary>
+    public static bool HasFailures(Candidate program) => program.Results.Any(r => !r.Passed);
+
+    /// <summary>The first <paramref name="max"/> failing tests rendered as expected vs actual, in test order; empty when none failed.</summary>
+    public static string Render(Candidate program, int max)
+    {
+        var failures = program.Results.Where(r => !r.Passed).ToList();
+        if (failures.Count == 0) return "";
+        var text = new StringBuilder();
+        foreach (var r in failures.Take(Math.Max(1, max)))
+        {
+            if (text.Length > 0) text.Append('\n');
+            text.Append("Test: ").Append(r.Test.Trim()).Append('\n');
+            switch (r.Status)
+            {
+                case TestStatus.Failed when r.Expected is not null || r.Actual is not null:
+                    text.Append("Expected: ").Append(Cut(r.Expected ?? "(not reported)")).Append('\n');
+                    text.Append("Actual: ").Append(Cut(r.Actual ?? "(not reported)")).Append('\n');
+                    if (!string.IsNullOrWhiteSpace(r.Message)) text.Append("Message: ").Append(Cut(r.Message)).Append('\n');
+                    break;
+                case TestStatus.Failed:
+                    text.Append("Failed").Append(string.IsNullOrWhiteSpace(r.Message) ? "" : ": " + Cut(r.Message)).Append('\n');
+                    break;
+                case TestStatus.Timeout:
+                    text.Append("Actual: the program did not finish within the time limit\n");
+                    break;
+                case TestStatus.Memory:
+                    text.Append("Actual: the program ran out of memory\n");
+                    break;
+                case TestStatus.OutputLimit:
+                    text.Append("Actual: the program wrote too much output\n");
+                    break;
+                default:
+                    if (r.Expected is not null) text.Append("Expected: ").Append(Cut(r.Expected)).Append('\n');
+                    text.Append("Actual: error").Append(string.IsNullOrWhiteSpace(r.Message) ? "" : "\n" + Cut(r.Message)).Append('\n');
+                    break;
+            }
+        }
+        if (failures.Count > max) text.Append($"\n({failures.Count - max} more failing test(s) not shown)\n");
+        return text.ToString();
+    }
+
+    private static string Cut(string value)
+    {
+        var v = value.TrimEnd();
+        return v.Length <= MaxValueLength ? v : v[..(MaxValueLength / 2)] + " ... " + v[^(MaxValueLength / 2)..];
+    }
+}
