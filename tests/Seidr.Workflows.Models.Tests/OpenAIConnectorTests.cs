@@ -18,7 +18,7 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
         var values = new List<(string, object?)>
         {
             ("provider", "openai-compatible"), ("model", "fake-model"), ("base_url", _server.OpenAIBaseUrl.ToString()),
-            ("max_retries", 3), ("retry_base_delay_ms", 10), ("timeout_seconds", 2),
+            ("max_retries", 3), ("retry_base_delay_ms", 10), ("timeout_seconds", 20), // generous: a loaded CI machine must not turn a normal answer into a timeout retry
         };
         foreach (var (k, v) in extra)
         {
