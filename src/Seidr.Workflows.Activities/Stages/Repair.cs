@@ -1,0 +1,87 @@
+using System.Globalization;
+using Seidr.Workflows.Activities.Support;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Activities.Stages;
+
+/// <summary>
+/// SEIDR's debug step: for each explanation in the input, r repaired programs written by a model from the program it
+/// explains and the explanation. A repair is a program whose parent is the explanation (lineage: program ->
+/// explanation -> repair), one generation after the program.
+/// </summary>
+[Activity("Seidr", "Repair", Category = "Repair", DisplayName = "Repair", Description = "For each explanation, asks a model for repaired programs (SEIDR's debug). Answers without the function are dropped as unparseable.")]
+[Outcome("Done", Description = "The repaired programs, with the input's lexicon, sketch and test sets passed along.")]
+[Outcome("Empty", Description = "No repair was made (no explanation with its program in the input, or every answer was empty, failed or unparseable): the input's programs, best first.")]
+[Outcome("Exhausted", Description = "The budget was spent before any repair was made: the input's programs, best first.")]
+public sealed class Repair : Activity
+{
+    [Input(Required = true, Reference = InputReference.Model, Description = "The model that repairs (a name under experiment.models).", Order = 0)]
+    public string Model { get; set; } = "";
+
+    [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (variables: problem, program, explanation, optional test_results).", Order = 1)]
+    public string Prompt { get; set; } = "repair";
+
+    [Input(Description = "Repaired programs asked for per explanation (SEIDR's repairs_per_explanation).", Min = 1, Order = 2)]
+    public int RepairsPerExplanation { get; set; } = 2;
+
+    [Input(Description = "How many failing tests are shown again with the explanation (0: none).", Min = 0, Order = 3)]
+    public int FailingTests { get; set; } = 3;
+
+    [Input(Description = "Index of the first sample asked for; each iteration asks for the next repairs_per_explanation samples.", Min = 0, Order = 4)]
+    public int SampleOffset { get; set; }
+
+    public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var programs = context.Input.Programs.GroupBy(p => p.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var jobs = context.Input.OfKind(CandidateKinds.Explanation)
+            .Where(e => e.ParentId is not null && programs.ContainsKey(e.ParentId))
+            .Select(e => (Explanation: e, Program: programs[e.ParentId!]))
+            .ToList();
+        var fallback = Rank.Order(programs.Values).Concat(Others(context.Input)).ToList();
+        if (jobs.Count == 0) return ActivityResult.Of("Empty", fallback);
+
+        // Programs and calls are handed out in explanation order before any call, so limits cut the same jobs every run.
+        var shares = StageBudget.SharePrograms(context.Budget, jobs.Count, RepairsPerExplanation);
+        var callsLeft = StageBudget.CallsLeft(context.Budget);
+        var served = jobs.Select((j, i) => (j.Explanation, j.Program, Count: shares[i]))
+            .Where(j => j.Count > 0).Take(callsLeft).ToList();
+        var offset = SampleOffset + context.Iteration * RepairsPerExplanation;
+        var made = await context.ForEachAsync<(Candidate Explanation, Candidate Program, int Count), List<Candidate>>(served, async (job, index, ct) =>
+        {
+            if (context.Budget.IsExhausted) return [];
+            var variables = ModelStage.ProblemVariables(context.Problem);
+            variables["program"] = job.Program.Content;
+            variables["explanation"] = job.Explanation.Content;
+            variables["test_results"] = FailingTests > 0 && TestFeedback.HasFailures(job.Program) ? TestFeedback.Render(job.Program, FailingTests) : null;
+            var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, job.Count, offset);
+            var repairs = new List<Candidate>();
+            foreach (var sample in response.Samples)
+            {
+                if (!sample.Succeeded || sample.IsEmpty) continue;
+                var code = CodeText.ExtractCode(sample.Text, context.Problem.EntryPoint);
+                if (!IsProgram(code, context.Problem.EntryPoint)) continue; // unparseable: no program to run
+                var sampleKey = sample.Index.ToString(CultureInfo.InvariantCulture);
+                repairs.Add(context.Create(CandidateKinds.Program, code, job.Explanation, Model, Prompt, key: $"{index}.{sampleKey}")
+                    .WithTag("sample", sampleKey)
+                    .WithTag("repairs", job.Program.Id));
+            }
+            return repairs;
+        });
+
+        var children = made.SelectMany(m => m).ToList();
+        if (children.Count == 0) return ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Empty", fallback);
+        return ActivityResult.Of("Done", children.Concat(Others(context.Input)));
+    }
+
+    private static IEnumerable<Candidate> Others(Population input) =>
+        input.Where(c => c.Kind != CandidateKinds.Program && c.Kind != CandidateKinds.Explanation);
+
+    /// <summary>
+    /// Whether extracted text can be a program: not blank, and for function problems it defines the entry point
+    /// (an answer that is prose, or code for something else, cannot pass a test and is dropped).
+    /// </summary>
+    public static bool IsProgram(string code, string? entryPoint) =>
+        !string.IsNullOrWhiteSpace(code) &&
+        (string.IsNullOrEmpty(entryPoint) || code.Contains($"def {entryPoint}(", StringComparison.Ordinal) || code.Contains($"def {entryPoint} (", StringComparison.Ordinal));
+}
