@@ -1,0 +1,48 @@
+using System.Globalization;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Activities.Stages;
+
+/// <summary>
+/// Asks a model for a symbolic lexicon of the problem (names, types, invariants, edge cases) before any code is
+/// written. The lexicon is a candidate of kind <c>lexicon</c>; Draft and Sketch give it to their prompts.
+/// </summary>
+[Activity("Seidr", "Lexicon", Category = "Synthesis", DisplayName = "Lexicon", Description = "Asks a model for the problem's lexicon (names, types, invariants) that later prompts (sketch, draft) include.")]
+[Outcome("Done", Description = "The lexicon, with the input passed along.")]
+[Outcome("Empty", Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a lexicon).")]
+[Outcome("Exhausted", Description = "The budget was spent before asking: the input, unchanged.")]
+public sealed class Lexicon : Activity
+{
+    [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the lexicon.", Order = 0)]
+    public string Model { get; set; } = "";
+
+    [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (variables: problem).", Order = 1)]
+    public string Prompt { get; set; } = "lexicon";
+
+    [Input(Description = "Index of the sample asked for.", Min = 0, Order = 2)]
+    public int SampleOffset { get; set; }
+
+    public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+    {
+        var made = await TextArtefact.AskAsync(context, CandidateKinds.Lexicon, Model, Prompt, ModelStage.ProblemVariables(context.Problem), 1, SampleOffset);
+        return made.Count == 0
+            ? ActivityResult.Of("Empty", context.Input)
+            : ActivityResult.Of("Done", context.Input.Where(c => c.Kind != CandidateKinds.Lexicon).Concat(made));
+    }
+}
+
+/// <summary>A stage's text artefact (lexicon, sketch): one candidate per usable sample, in sample order.</summary>
+internal static class TextArtefact
+{
+    public static async Task<List<Candidate>> AskAsync(ActivityContext context, string kind, string model, string prompt,
+        Dictionary<string, object?> variables, int samples, int sampleOffset, Candidate? parent = null)
+    {
+        var response = await ModelStage.CompleteAsync(context, model, prompt, variables, samples, sampleOffset + context.Iteration * samples);
+        return response.Samples
+            .Where(s => s.Succeeded && !string.IsNullOrWhiteSpace(s.Text))
+            .Select(s => context.Create(kind, s.Text.Trim() + "\n", parent, model, prompt, key: s.Index.ToString(CultureInfo.InvariantCulture))
+                .WithTag("sample", s.Index.ToString(CultureInfo.InvariantCulture)))
+            .ToList();
+    }
+}
