@@ -44,6 +44,9 @@ public sealed class SandboxRunner : IAsyncDisposable
     /// <summary>Programs run at the same time.</summary>
     public int Parallelism => _pool.Parallelism;
 
+    /// <summary>Where compiled C++ binaries are cached (one directory per compiled source).</summary>
+    internal string CompileCacheDirectory => _env.CacheDir;
+
     /// <summary>Host process ids of the live workers (for tests that check nothing is left behind).</summary>
     internal IReadOnlyList<int> WorkerProcessIds => _pool.WorkerPids;
 

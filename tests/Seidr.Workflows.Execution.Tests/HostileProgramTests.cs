@@ -77,7 +77,8 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     [Fact]
     public async Task Memory_hog_gets_memory_status()
     {
-        var r = await Runner.RunAsync(Py("x = []\nwhile True:\n    x.append(bytearray(10**7))\n", memoryMb: 256));
+        // Generous wall time: on a loaded machine allocating is slow, and the status must come from the memory limit.
+        var r = await Runner.RunAsync(Py("x = []\nwhile True:\n    x.append(bytearray(10**7))\n", timeout: 20, memoryMb: 128));
         r.Status.Should().Be(RunStatus.Memory);
         await AssertNothingLeftBehind();
     }
@@ -99,7 +100,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     {
         var r = await Runner.RunAsync(Py("import time\ntime.sleep(100)\n", timeout: 0.5));
         r.Status.Should().Be(RunStatus.Timeout);
-        r.WallMs.Should().BeInRange(450, 1500);
+        r.WallMs.Should().BeInRange(450, 3000);
         await AssertNothingLeftBehind();
     }
 

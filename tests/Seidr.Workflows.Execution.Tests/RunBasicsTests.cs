@@ -77,7 +77,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     {
         var t = await Runner.RunAsync(Py("while True: pass", timeout: 0.5));
         t.Status.Should().Be(RunStatus.Timeout);
-        t.WallMs.Should().BeInRange(450, 1500);
+        t.WallMs.Should().BeInRange(450, 3000);
 
         var m = await Runner.RunAsync(Py("x = bytearray(3 * 1024 * 1024 * 1024)") with { Limits = new ExecutionLimits { MemoryMb = 256 } });
         m.Status.Should().Be(RunStatus.Memory);
@@ -92,9 +92,9 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     [Fact]
     public async Task Cpu_time_limit_stops_a_busy_program_before_the_wall_timeout()
     {
-        var r = await Runner.RunAsync(Py("while True: pass") with { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(20), CpuTime = TimeSpan.FromSeconds(1) } });
+        var r = await Runner.RunAsync(Py("while True: pass") with { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(60), CpuTime = TimeSpan.FromSeconds(1) } });
         r.Status.Should().Be(RunStatus.Timeout);
-        r.WallMs.Should().BeLessThan(5000);
+        r.Signal.Should().Be(24, "RLIMIT_CPU ends it with SIGXCPU, long before the 60 s wall timeout");
     }
 
     [Fact]
@@ -133,11 +133,14 @@ public sealed class RunBasicsTests(RunnerFixture fx)
         var r1 = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, src) { Stdin = "2 40" });
         r1.Status.Should().Be(RunStatus.Ok, r1.Stderr);
         r1.Stdout.Should().Be("42\n");
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var cached = Directory.GetDirectories(Runner.CompileCacheDirectory);
+        var binaries = cached.Select(d => Path.Combine(d, "prog")).Where(File.Exists).ToDictionary(p => p, File.GetLastWriteTimeUtc);
         var r2 = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, src) { Stdin = "1 2" });
-        sw.Stop();
         r2.Stdout.Should().Be("3\n");
-        sw.ElapsedMilliseconds.Should().BeLessThan(300, "the second run hits the compile cache");
+        Directory.GetDirectories(Runner.CompileCacheDirectory).Should()
+            .BeEquivalentTo(cached, "the second run reuses the cached binary instead of compiling again");
+        binaries.Should().NotBeEmpty();
+        foreach (var (path, written) in binaries) File.GetLastWriteTimeUtc(path).Should().Be(written, "no binary was rebuilt");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class TestRunTests(RunnerFixture fx)
         sw.Stop();
         report.Outcomes.Select(o => o.Status).Should().Equal(
             TestStatus.Passed, TestStatus.Timeout, TestStatus.Timeout, TestStatus.Timeout, TestStatus.Passed, TestStatus.Passed);
-        sw.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "each test is cut at its own limit (sum(range(10**10)) is not interruptible and needs a new process)");
+        sw.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "each test is cut at its own limit (sum(range(10**10)) is not interruptible and needs a new process), not at 5 s or 100 s");
     }
 
     [Fact]
