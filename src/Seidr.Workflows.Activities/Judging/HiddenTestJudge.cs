@@ -12,7 +12,23 @@ namespace Seidr.Workflows.Activities.Judging;
 /// </summary>
 public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = null) : ISubmissionJudge
 {
-    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(3);
+    private readonly TimeSpan _timeout = timeout ?? DefaultTimeout;
+
+    /// <summary>The official harness's limit, used unless the experiment sets <see cref="TimeoutSetting"/>.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The experiment setting (<c>experiment.judge_timeout_ms</c>) that sets the judge's time limit per program, e.g. 100 for CodeT's 0.1 s.</summary>
+    public const string TimeoutSetting = "judge_timeout_ms";
+
+    /// <summary>The judge's time limit set by an experiment, or null (default). Throws <see cref="ArgumentException"/> for a value that is not a positive number.</summary>
+    public static TimeSpan? TimeoutOf(Definitions.ExperimentSettings experiment)
+    {
+        if (experiment.Extras?[TimeoutSetting] is not { } node) return null;
+        var text = node.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString();
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) || !(ms > 0) || double.IsInfinity(ms))
+            throw new ArgumentException($"experiment.{TimeoutSetting}: expected a positive number of milliseconds, got '{node.ToJsonString()}'");
+        return TimeSpan.FromMilliseconds(ms);
+    }
 
     public async Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken)
     {

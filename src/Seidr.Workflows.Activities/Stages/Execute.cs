@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Datasets.Problems;
@@ -25,6 +28,12 @@ public sealed class Execute : Activity
     [Input(Description = "Memory limit of a program in MiB.", Min = 16)]
     public int MemoryMb { get; set; } = 1024;
 
+    [Input(Description = "Reuse the verdicts of an identical program on identical tests and limits already run in this experiment (e.g. by another variant of a ranking comparison) instead of running it again.")]
+    public bool ReuseResults { get; set; }
+
+    /// <summary>Verdicts shared by the flows of one run (keyed by the run's service provider, so they go with the run).</summary>
+    private static readonly ConditionalWeakTable<IServiceProvider, ConcurrentDictionary<(string Tests, int TimeoutMs, int MemoryMb, string Source), Task<TestReport>>> Shared = new();
+
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var tests = SelectTests(context);
@@ -32,13 +41,23 @@ public sealed class Execute : Activity
         var runner = context.GetRequiredService<SandboxRunner>();
         // Each distinct program runs once; duplicates share the verdicts.
         var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
+        var shared = ReuseResults ? Shared.GetValue(context.Services, _ => new()) : null;
+        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0000", tests.Select(TestSets.Key)))));
+        Task<TestReport> Run(string source) => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, tests)
+        {
+            TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
+            Limits = ExecutionLimits.Default with { MemoryMb = MemoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
+        }, context.CancellationToken);
+        async Task<TestReport> RunShared(string source)
+        {
+            var key = (testsKey, TimeoutMs, MemoryMb, source);
+            var task = shared!.GetOrAdd(key, _ => Run(source));
+            try { return await task; }
+            catch { shared.TryRemove(new KeyValuePair<(string, int, int, string), Task<TestReport>>(key, task)); throw; } // a cancelled or failed run is not reused
+        }
         var scored = await Task.WhenAll(programs.Select(async p =>
         {
-            var report = await reports.GetOrAdd(p.Content, source => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, tests)
-            {
-                TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
-                Limits = ExecutionLimits.Default with { MemoryMb = MemoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
-            }, context.CancellationToken));
+            var report = await reports.GetOrAdd(p.Content, source => shared is null ? Run(source) : RunShared(source));
             return context.Scored(p with { Score = tests.Count == 0 ? 0 : report.Score, Results = ToResults(tests, report) });
         }));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
