@@ -22,5 +22,6 @@ public static class Program
         SchemaCommand.Create(),
         ExecCommand.Create(),
         EvalCommand.Create(),
+        ServeCommand.Create(),
     ];
 }
