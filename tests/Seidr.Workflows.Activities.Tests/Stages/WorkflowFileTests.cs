@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using Seidr.Workflows.Activities.Tests.Stages.Support;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Runtime;
+
+namespace Seidr.Workflows.Activities.Tests.Stages;
+
+/// <summary>
+/// The experiment files of workflows/ run end to end (scripted model; the replay model where a file has a replay
+/// variant) through the runtime, as `seidr run` does, and their summary.json says what the scripts make happen.
+/// </summary>
+public class WorkflowFileTests
+{
+    private static async Task<(ExperimentResult Result, JsonObject Summary, Dictionary<string, JsonObject> Metrics, List<JsonObject> Flows)> RunAsync(string file, string? problems = null)
+    {
+        var output = Path.Combine(Path.GetTempPath(), "seidr-workflow-tests", Path.GetFileNameWithoutExtension(file));
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        var result = await ExperimentRunner.RunAsync(new ExperimentOptions
+        {
+            WorkflowPath = Repo.Path("workflows", file),
+            OutputDirectory = output,
+            Problems = problems,
+            Cache = Models.Cache.CacheMode.Off,
+            OnWarning = _ => { },
+        });
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "summary.json")))!.AsObject();
+        var metrics = summary["variants"]!.AsArray().ToDictionary(v => v!["id"]!.GetValue<string>(), v => v!["metrics"]!.AsObject());
+        var flows = File.ReadAllLines(Path.Combine(output, "flows.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        return (result, summary, metrics, flows);
+    }
+
+    private static double M(JsonObject metrics, string name) =>
+        metrics.TryGetPropertyValue(name, out var v) && v is not null ? v.GetValue<double>() : throw new KeyNotFoundException($"metric '{name}' missing; have {string.Join(", ", metrics.Select(m => m.Key))}");
+
+    private static JsonObject Flow(List<JsonObject> flows, string variant, string problem) =>
+        flows.Single(f => f["variant"]!.GetValue<string>() == variant && f["problem"]!.GetValue<string>() == problem);
+
+    [Fact]
+    public async Task Seidr_repairs_what_it_can_and_spends_the_budget_on_the_rest()
+    {
+        var (run, summary, metrics, flows) = await RunAsync("seidr.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        metrics.Keys.Should().BeEquivalentTo("ranking=score,branching=2", "ranking=lexicase,branching=2");
+        foreach (var (variant, m) in metrics)
+        {
+            M(m, "problems").Should().Be(5);
+            M(m, "failed_flows").Should().Be(0);
+            M(m, "solved_by_generated_tests").Should().Be(4, $"{variant}: HumanEval/0-3 pass their examples, /4 never does");
+            M(m, "solved_by_hidden_tests").Should().Be(3, $"{variant}: HumanEval/0's program passes the examples but not the hidden tests");
+            M(m, "pass@1").Should().BeApproximately(0.6, 1e-9);
+            M(m, "budget_exhausted").Should().Be(1);
+            Flow(flows, variant, "HumanEval/4")["programs"]!.GetValue<int>().Should().Be(100, "the loop stops at max_programs");
+            Flow(flows, variant, "HumanEval/2")["programs"]!.GetValue<int>().Should().Be(2, "a draft passed: nothing to repair");
+            Flow(flows, variant, "HumanEval/2")["calls"]!.GetValue<int>().Should().Be(1);
+            // HumanEval/1: 2 drafts, 2 beam programs x 2 explanations x 2 repairs (one per pair is prose, dropped).
+            Flow(flows, variant, "HumanEval/1")["solvedByHiddenTests"]!.GetValue<bool>().Should().BeTrue();
+        }
+        var best = run.Run.Variants[0].Flows.Single(f => f.Key.ProblemId == "HumanEval/3").Submission[0];
+        best.Generation.Should().Be(1, "the first repair generation fixed it");
+        best.Stage.Should().Be("repair");
+        best.ParentId.Should().StartWith("explain#0.");
+    }
+}
