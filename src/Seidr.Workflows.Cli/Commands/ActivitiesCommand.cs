@@ -12,6 +12,7 @@ internal static class ActivitiesCommand
         var command = new Command("activities", "List the activity types a workflow can use, with their inputs and outcomes.") { type };
         command.SetAction(parse =>
         {
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
             var catalog = ExperimentRunner.Catalog;
             if (parse.GetValue(type) is { } name)
             {
