@@ -64,10 +64,11 @@ public sealed partial class GenerateTests : Activity
             if (PerSample > 0 && valid.Count > PerSample) valid = valid.Take(PerSample).ToList();
             if (valid.Count == 0) continue; // a sample without a usable test adds nothing (CodeT: an empty list)
             var index = sample.Index.ToString(CultureInfo.InvariantCulture);
-            sets.Add(context.Create(CandidateKinds.TestSet, JsonSerializer.Serialize(valid, Json), model: Model, prompt: Prompt, key: index)
+            // Reported again once tagged, so observers (run store, progress) see the counts.
+            sets.Add(context.Scored(context.Create(CandidateKinds.TestSet, JsonSerializer.Serialize(valid, Json), model: Model, prompt: Prompt, key: index)
                 .WithTag("sample", index)
                 .WithTag("tests", valid.Count.ToString(CultureInfo.InvariantCulture))
-                .WithTag("dropped", dropped.ToString(CultureInfo.InvariantCulture)));
+                .WithTag("dropped", dropped.ToString(CultureInfo.InvariantCulture))));
         }
         return ActivityResult.Of("Done", context.Input.Concat(sets));
     }

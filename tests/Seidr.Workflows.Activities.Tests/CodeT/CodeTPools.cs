@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Datasets.Loading;
 using Seidr.Workflows.Datasets.Problems;
@@ -16,12 +17,21 @@ internal static class CodeTPools
     public static string Data => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
     public static string Workflow => Path.Combine(Root, "workflows", "codet.yaml");
 
-    private static string FindRoot()
+    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
         throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
     }
+
+    /// <summary>The repository's prompts and the shared data, for workflows written outside the repository.</summary>
+    public static Microsoft.Extensions.Configuration.IConfiguration Configuration { get; } =
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Seidr:Prompts:Directory"] = Path.Combine(Root, "prompts"),
+            ["Seidr:Data:Directory"] = Data,
+        }).Build();
 
     public static IReadOnlyList<Problem> Problems() => new DatasetCatalog(Data).Load("humaneval-no-examples", Root);
 

@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using Seidr.Workflows.Activities.Ranking;
+
+namespace Seidr.Workflows.Activities.Tests.Ranking;
+
+public class BehaviourRankingTests
+{
+    /// <summary>A matrix from outcome rows ("=" passed, anything else the outcome), with multiplicities.</summary>
+    private static DualExecution Matrix(int[] programCounts, int[] testCounts, params string[][] rows) => new()
+    {
+        Programs = [.. rows.Select((_, i) => $"p{i}")],
+        ProgramCounts = [.. programCounts],
+        Tests = [.. testCounts.Select((_, i) => $"assert t{i}")],
+        TestCounts = [.. testCounts],
+        Passed = [.. rows.Select(r => r.Select(o => o == "=").ToImmutableArray())],
+        Outcomes = [.. rows.Select(r => r.ToImmutableArray())],
+    };
+
+    [Fact]
+    public void Programs_that_pass_the_same_tests_but_fail_others_with_different_values_are_different_behaviours()
+    {
+        var m = Matrix([1, 1, 1], [1, 1], ["=", "≠1"], ["=", "≠2"], ["=", "≠1"]);
+        CodeTAgreement.ConsensusSets(m).Should().ContainSingle();
+        BehaviourRanking.Clusters(m).Select(c => c.ToArray()).Should().BeEquivalentTo(new[] { new[] { 0, 2 }, new[] { 1 } }, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public void Near_identical_behaviours_support_each_other_where_CodeT_lets_a_larger_wrong_set_win()
+    {
+        // w (4 samples) passes t0, t1; c1 and c2 (1 sample each) pass t0, t1 and one of t2, t3 each.
+        var m = Matrix([4, 1, 1], [1, 1, 1, 1],
+            ["=", "=", "≠0", "≠0"],
+            ["=", "=", "=", "≠9"],
+            ["=", "=", "≠8", "="]);
+        CodeTAgreement.Rank(m).Groups[0].Programs.Should().Equal(0); // 2 x sqrt(4) = 4 > 3 x sqrt(1)
+
+        // gamma 2: d(c1) = 1 + 1 x 0.5^2 + 4 x 0.5^2 = 2.25 -> 3 x 1.5 = 4.5; d(w) = 4 + 2 x 0.25 = 4.5 -> 2 x sqrt(4.5) = 4.24.
+        var ranking = BehaviourRanking.Rank(m, gamma: 2);
+        ranking.Groups[0].Programs.Should().BeEquivalentTo([1, 2]);
+        ranking.Groups[0].Score.Should().BeApproximately(4.5, 1e-12);
+        ranking.Groups[1].Programs.Should().Equal(0);
+    }
+
+    [Fact]
+    public void With_a_very_sharp_support_it_is_CodeTs_rule_over_behaviour_clusters()
+    {
+        var m = Matrix([4, 1, 1], [1, 1, 1, 1],
+            ["=", "=", "≠0", "≠0"],
+            ["=", "=", "=", "≠9"],
+            ["=", "=", "≠8", "="]);
+        var ranking = BehaviourRanking.Rank(m, gamma: 1000);
+        ranking.Groups[0].Programs.Should().Equal(0);
+        ranking.Groups[0].Score.Should().BeApproximately(4.0, 1e-9);
+    }
+
+    [Fact]
+    public void When_nothing_passes_the_pool_is_one_group()
+    {
+        var m = Matrix([1, 2], [1], ["≠1"], ["error:ValueError"]);
+        var ranking = BehaviourRanking.Rank(m);
+        ranking.Fallback.Should().BeTrue();
+        ranking.Groups.Should().ContainSingle().Which.Programs.Should().Equal(0, 1);
+    }
+}
