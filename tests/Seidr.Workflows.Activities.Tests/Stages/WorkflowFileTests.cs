@@ -60,4 +60,30 @@ public class WorkflowFileTests
         best.Stage.Should().Be("repair");
         best.ParentId.Should().StartWith("explain#0.");
     }
+
+    [Fact]
+    public async Task Align_regenerates_code_and_tests_until_they_agree()
+    {
+        var (_, summary, metrics, flows) = await RunAsync("align.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        const string scripted = "model=coder,code_prompt=draft,output=code,test_prompt=generate-tests,extraction=asserts";
+        const string replay = "model=codegen,code_prompt=humaneval/complete,output=completion,test_prompt=humaneval/tests-codet,extraction=codet";
+        metrics.Keys.Should().BeEquivalentTo(scripted, replay);
+        var s = metrics[scripted];
+        M(s, "aligned").Should().Be(0.75, "HumanEval/0, 2 and 3 reach agreement, HumanEval/1 never does");
+        M(s, "false_aligned").Should().Be(0.25, "HumanEval/3's code and tests share a misreading");
+        M(s, "solved_by_hidden_tests").Should().Be(2);
+        M(s, "pass@1").Should().BeApproximately(0.5, 1e-9);
+        M(s, "budget_exhausted").Should().Be(1);
+        Flow(flows, scripted, "HumanEval/0")["programs"]!.GetValue<int>().Should().Be(5, "aligned in round 1");
+        Flow(flows, scripted, "HumanEval/2")["programs"]!.GetValue<int>().Should().Be(10, "aligned in round 2");
+        Flow(flows, scripted, "HumanEval/1")["programs"]!.GetValue<int>().Should().Be(20, "four rounds, then the budget is spent");
+        Flow(flows, scripted, "HumanEval/1")["flags"]!["aligned"]!.GetValue<bool>().Should().BeFalse();
+        // The replay variant runs on the recorded CodeGen-16B samples: every flow ends, aligned or out of budget.
+        var r = metrics[replay];
+        M(r, "problems").Should().Be(4);
+        M(r, "failed_flows").Should().Be(0);
+        M(r, "programs").Should().BeInRange(20, 80);
+        M(r, "false_aligned").Should().BeLessThanOrEqualTo(M(r, "aligned"));
+    }
 }
