@@ -86,4 +86,21 @@ public class WorkflowFileTests
         M(r, "programs").Should().BeInRange(20, 80);
         M(r, "false_aligned").Should().BeLessThanOrEqualTo(M(r, "aligned"));
     }
+
+    [Fact]
+    public async Task Gsm8k_programs_agree_with_independent_checks_and_vote_on_the_number()
+    {
+        var (run, summary, metrics, flows) = await RunAsync("gsm8k.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        var m = metrics.Single().Value;
+        M(m, "problems").Should().Be(3);
+        M(m, "aligned").Should().Be(1, "every problem reaches agreement");
+        M(m, "false_aligned").Should().BeApproximately(1.0 / 3, 1e-6, "GSM8K/2's programs and checks share a misreading");
+        M(m, "solved_by_hidden_tests").Should().Be(2);
+        Flow(flows, "default", "GSM8K/1")["programs"]!.GetValue<int>().Should().Be(6, "round 1 is rejected by the checks");
+        var ducks = run.Run.Variants[0].Flows.Single(f => f.Key.ProblemId == "GSM8K/0");
+        ducks.Submission.Should().HaveCount(2, "the two programs that pass the checks (18 and 18.0), one copy each");
+        ducks.Submission[0].Tags["votes"].Should().Be("2");
+        ducks.Hidden.Should().OnlyContain(h => h.Passed);
+    }
 }
