@@ -103,4 +103,25 @@ public class WorkflowFileTests
         ducks.Submission[0].Tags["votes"].Should().Be("2");
         ducks.Hidden.Should().OnlyContain(h => h.Passed);
     }
+
+    [Fact]
+    public async Task Multilevel_runs_every_combination_and_each_level_changes_what_is_solved()
+    {
+        var (_, summary, metrics, _) = await RunAsync("multilevel.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        metrics.Should().HaveCount(32);
+        metrics.Values.Should().OnlyContain(m => M(m, "failed_flows") == 0 && M(m, "problems") == 2);
+        double Solved(string model, string prompt, bool lexicon, bool sketch, bool ensemble) =>
+            M(metrics[$"model={model},prompt={prompt},lexicon={(lexicon ? "true" : "false")},sketch={(sketch ? "true" : "false")},ensemble={(ensemble ? "true" : "false")}"], "solved_by_hidden_tests");
+        foreach (var prompt in new[] { "draft", "draft-terse" })
+        {
+            Solved("small", prompt, false, false, false).Should().Be(0, "the small model needs a plan");
+            Solved("small", prompt, false, true, false).Should().Be(2, "with a sketch it solves both");
+            Solved("small", prompt, false, false, true).Should().Be(1, "the ensemble adds the large model's HumanEval/2");
+            Solved("large", prompt, false, false, false).Should().Be(1);
+            Solved("large", prompt, true, false, false).Should().Be(2, "the lexicon fixes HumanEval/3 for the large model");
+        }
+        var calls = M(metrics["model=small,prompt=draft,lexicon=true,sketch=true,ensemble=true"], "calls");
+        calls.Should().Be(2 * 4, "lexicon, sketch and two drafts per problem");
+    }
 }
