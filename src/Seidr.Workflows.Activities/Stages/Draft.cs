@@ -37,7 +37,10 @@ public sealed class Draft : Activity
         var programs = new List<Candidate>();
         foreach (var sample in response.Samples)
         {
-            if (!sample.Succeeded || sample.IsEmpty) continue; // recorded by the model layer; nothing to run
+            // A failed call is recorded by the model layer and gives no sample. An empty answer is a sample that
+            // fails: it stays in the pool, so pass@k counts it as the model's answer (as CodeT counts the
+            // recorded empty completions).
+            if (!sample.Succeeded) continue;
             var code = Output == "completion"
                 ? context.Problem.Prompt + CodeText.CutCompletion(sample.Text)
                 : CodeText.ExtractCode(sample.Text, context.Problem.EntryPoint);
