@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,6 +19,14 @@ namespace Seidr.Workflows.Designer.Api;
 /// </summary>
 public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<LoadedWorkflow, ImmutableArray<Diagnostic>> validate, RunManager runs, ILogger logger)
 {
+    private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Per YAML file: Studio's id for an activity it created (16 hex digits) -> the readable id written to the file (connection
+    /// lines name activities; Elsa JSON keeps Studio's ids). Studio keeps
+    /// its own ids until the page is reloaded, so later saves are translated, and answers are translated back.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _aliases = new(StringComparer.Ordinal);
     public const string Prefix = "/elsa/api";
     public const string InstanceIdHeader = "x-elsa-workflow-instance-id";
     public const string CannotStartHeader = "x-elsa-workflow-cannot-start";
@@ -164,6 +173,17 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
             if (Load(definitionId) is not var (entry, loaded)) return NotFound($"no workflow with id '{definitionId}' in {store.Directory}");
             if (loaded.Definition is not { } current) return Problem(StatusCodes.Status400BadRequest, $"{entry.RelativePath} cannot be read, so it cannot be saved", loaded.Diagnostics);
 
+            var aliases = _aliases.GetOrAdd(entry.Path, _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+            var taken = current.Activities.Select(a => a.Id).Concat(aliases.Values).ToHashSet(StringComparer.Ordinal);
+            foreach (var a in (model["root"]?["activities"] as JsonArray ?? []).OfType<JsonObject>())
+                if (a["id"] is JsonValue idv && idv.TryGetValue<string>(out var studioId) && !aliases.ContainsKey(studioId) && !taken.Contains(studioId)
+                    && entry.Format == WorkflowFormat.Yaml && (!StudioModel.IsReadableId(studioId) || StudioModel.IsGeneratedId(studioId)))
+                {
+                    var readable = StudioModel.ReadableId(a["name"]?.GetValue<string>(), a["type"]?.GetValue<string>() ?? "activity", taken);
+                    aliases[studioId] = readable;
+                    taken.Add(readable);
+                }
+            StudioModel.RenameIds(model, aliases);
             var (merged, problems) = StudioModel.FromStudio(model, current, catalog);
             if (merged is null)
                 return Problem(StatusCodes.Status400BadRequest, "the workflow cannot be saved",
@@ -185,6 +205,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
                 current = merged;
             }
             var saved = StudioModel.ToStudio(current, catalog, File.GetLastWriteTimeUtc(entry.Path), entry.Key);
+            StudioModel.RenameIds(saved, aliases.Where(kv => current.FindActivity(kv.Value) is not null).ToDictionary(kv => kv.Value, kv => kv.Key));
             return Json(SaveResponse(saved));
         }
         finally { store.WriteLock.Release(); }
@@ -238,7 +259,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
 
     public static JsonObject List(JsonArray items) => new() { ["items"] = items, ["count"] = items.Count };
 
-    public static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json; charset=utf-8");
+    public static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(JsonOut), "application/json; charset=utf-8");
 
     public static IResult NotFound(string message) => Problem(StatusCodes.Status404NotFound, message, []);
 
@@ -269,6 +290,6 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
                 ["message"] = d.Message,
             }).ToArray()),
         };
-        return Results.Text(body.ToJsonString(), "application/problem+json; charset=utf-8", statusCode: status);
+        return Results.Text(body.ToJsonString(JsonOut), "application/problem+json; charset=utf-8", statusCode: status);
     }
 }

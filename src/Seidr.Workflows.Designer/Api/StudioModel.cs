@@ -52,6 +52,40 @@ public static class StudioModel
         ];
     }
 
+    /// <summary>Ids a YAML connection line (<c>source.Port -> target</c>) can name.</summary>
+    public static bool IsReadableId(string id) =>
+        id.Length > 0 && (char.IsAsciiLetter(id[0]) || id[0] == '_') && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    /// <summary>Studio's own ids for new activities: 16 hex digits.</summary>
+    public static bool IsGeneratedId(string id) => id.Length == 16 && id.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>A readable id for a new activity, from its name ("Rank1" -> "rank1") or type, not in <paramref name="taken"/>.</summary>
+    public static string ReadableId(string? name, string type, ISet<string> taken)
+    {
+        var source = !string.IsNullOrWhiteSpace(name) ? name! : type[(type.LastIndexOf('.') + 1)..];
+        var chars = source.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray();
+        var baseId = Naming.ToSnakeCase(new string(chars)).Trim('_');
+        if (baseId.Length == 0 || !(char.IsAsciiLetter(baseId[0]) || baseId[0] == '_')) baseId = "activity_" + baseId;
+        var id = baseId;
+        for (int n = 2; taken.Contains(id); n++) id = $"{baseId}_{n}";
+        return id;
+    }
+
+    /// <summary>Renames activity ids in a Studio model (ids, their node ids, connection ends) by <paramref name="map"/>.</summary>
+    public static void RenameIds(JsonObject model, IReadOnlyDictionary<string, string> map)
+    {
+        if (map.Count == 0 || model["root"] is not JsonObject root) return;
+        foreach (var a in (root["activities"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (Text(a["id"]) is not { } id || !map.TryGetValue(id, out var to)) continue;
+            a["id"] = to;
+            if (Text(a["nodeId"]) is { } nodeId && nodeId.EndsWith(":" + id, StringComparison.Ordinal)) a["nodeId"] = nodeId[..^id.Length] + to;
+        }
+        foreach (var c in (root["connections"] as JsonArray ?? []).OfType<JsonObject>())
+            foreach (var end in new[] { "source", "target" })
+                if (c[end] is JsonObject e && Text(e["activity"]) is { } id && map.TryGetValue(id, out var to)) e["activity"] = to;
+    }
+
     /// <summary>Activities without a designer position get one from a left-to-right layering of the flowchart, so a YAML file written by hand opens tidy.</summary>
     public static ImmutableArray<ActivityNode> WithPositions(WorkflowDefinition def)
     {
