@@ -89,6 +89,27 @@ public class SaveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_commented_YAML_file_keeps_its_comments_and_blank_lines_when_a_node_moves()
+    {
+        var canonical = File.ReadAllText(_p.YamlPath);
+        var commented = "# Kept in git: comments are the researcher's notes.\n" + canonical
+            .Replace("activities:\n", "\nactivities:\n# the drafts come first\n")
+            .Replace("  position: [240, 0]\n", "  position: [240, 0]  # beside the draft\n");
+        commented.Should().NotBe(canonical);
+        File.WriteAllText(_p.YamlPath, commented);
+
+        var model = AsStudioPosts(await _p.LoadAsync(), m =>
+        {
+            var pos = Activity(m, "execute")["metadata"]!["designer"]!["position"]!.AsObject();
+            pos["x"] = 300;
+            pos["y"] = 120;
+        });
+        var response = await SaveAsync(model);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        TextDiff.ChangedLines(commented, File.ReadAllText(_p.YamlPath)).Should().Equal([("  position: [240, 0]  # beside the draft", "  position: [300, 120]  # beside the draft")]);
+    }
+
+    [Fact]
     public async Task An_autosave_without_edits_leaves_the_file_untouched()
     {
         var before = File.ReadAllText(_p.YamlPath);

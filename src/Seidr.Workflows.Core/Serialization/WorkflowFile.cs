@@ -39,10 +39,15 @@ public static class WorkflowFile
         _ => ElsaJsonFormat.Write(definition),
     };
 
-    /// <summary>Writes the file atomically (a temp file renamed over it), so a crash never leaves half a workflow.</summary>
+    /// <summary>
+    /// Writes the file atomically (a temp file renamed over it), so a crash never leaves half a workflow. A YAML file
+    /// that is already there keeps its comments and blank lines (<see cref="YamlComments"/>).
+    /// </summary>
     public static void Save(WorkflowDefinition definition, string path)
     {
-        var text = Write(definition, FormatOf(path));
+        var format = FormatOf(path);
+        var text = Write(definition, format);
+        if (format == WorkflowFormat.Yaml && File.Exists(path)) text = YamlComments.Carry(File.ReadAllText(path, Encoding.UTF8), text);
         var temp = path + ".tmp";
         File.WriteAllText(temp, text, new UTF8Encoding(false));
         File.Move(temp, path, overwrite: true);
