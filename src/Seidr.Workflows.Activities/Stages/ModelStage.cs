@@ -44,7 +44,11 @@ public static class ModelStage
         var tags = new CallTags(context.RunId, context.Flow.VariantId, context.ActivityId, context.Flow.ProblemId);
         var response = await context.RunLimitedAsync(ct => client.CompleteAsync(ModelRequest.For(rendered, samples, tags, sampleOffset), ct));
         var tokens = response.Usage + response.CachedUsage;
-        context.RecordModelCall(new ModelUsage(modelName, 1, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache));
+        context.RecordModelCall(new ModelUsage(modelName, 1, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache)
+        {
+            Prompt = promptName,
+            Answers = response.Texts,
+        });
         return response;
     }
 }

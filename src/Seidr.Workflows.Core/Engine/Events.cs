@@ -23,10 +23,16 @@ public sealed record BudgetExhausted(FlowKey Flow, string ActivityId, string Lim
 public sealed record FlowCompleted(FlowResult Result) : RunEvent;
 public sealed record RunCompleted(RunResult Result) : RunEvent;
 
-/// <summary>What one model call cost.</summary>
+/// <summary>What one model call cost (and, when the caller gives them, its prompt and answers, for the run store).</summary>
 public sealed record ModelUsage(string Model, int Calls, long InputTokens, long OutputTokens, decimal Cost, TimeSpan Latency, bool Cached)
 {
     public long Tokens => InputTokens + OutputTokens;
+
+    /// <summary>The prompt file the call rendered.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>The answer texts, one per sample (null when not recorded).</summary>
+    public IReadOnlyList<string>? Answers { get; init; }
 }
 
 /// <summary>Receives run events. Called synchronously from engine threads: keep it quick and thread-safe.</summary>
