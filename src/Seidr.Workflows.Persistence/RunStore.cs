@@ -1,0 +1,371 @@
+using System.Collections.Immutable;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Seidr.Workflows.Engine;
+
+namespace Seidr.Workflows.Persistence;
+
+/// <summary>Settings of a run as they are persisted, so that <c>--resume</c> can run it again exactly.</summary>
+public sealed record RunSettings
+{
+    public string? Problems { get; init; }
+    public int? Seed { get; init; }
+    public ImmutableArray<string> Variants { get; init; } = [];
+    public string? Cache { get; init; }
+    public string? CachePath { get; init; }
+    public string? Sandbox { get; init; }
+    public int? MaxFlows { get; init; }
+    public int MaxWork { get; init; } = 32;
+    public ImmutableArray<int> K { get; init; } = [];
+    public string? OutputDirectory { get; init; }
+    public string? CommitPrograms { get; init; }
+}
+
+/// <summary>What a process tells the store when it starts working on a run.</summary>
+public sealed record RunStart
+{
+    public required string RunId { get; init; }
+    public required string WorkflowId { get; init; }
+    public string? WorkflowName { get; init; }
+    public required string WorkflowPath { get; init; }
+    public required string WorkflowText { get; init; }
+    public string? GitCommit { get; init; }
+    public required string MatrixJson { get; init; }
+    public required RunSettings Settings { get; init; }
+    public int Seed { get; init; }
+    public required IReadOnlyList<Variant> Variants { get; init; }
+
+    /// <summary>The run's whole problem selection, in order (every shard gives the same list).</summary>
+    public required IReadOnlyList<ProblemInfo> AllProblems { get; init; }
+
+    /// <summary>The problems this process works on (its shard).</summary>
+    public required IReadOnlyList<string> Problems { get; init; }
+    public (int Index, int Count) Shard { get; init; } = (0, 1);
+    public bool Resumed { get; init; }
+}
+
+public sealed record ProblemInfo(string Id, string? Dataset, string? EntryPoint, string? Prompt);
+
+/// <summary>A run as <c>seidr runs</c> lists it.</summary>
+public sealed record RunListing(string RunId, string WorkflowId, string? WorkflowName, DateTimeOffset CreatedAt, int Flows, int ExpectedFlows, int Sessions, string Status, DateTimeOffset LastSeenAt);
+
+/// <summary>A run store was given something it cannot accept (another workflow under the same run id, ...).</summary>
+public class RunStoreException(string message, Exception? inner = null) : IOException(message, inner);
+
+/// <summary>A run id that exists in the store with another workflow text: a mistake of the caller, not of the store.</summary>
+public sealed class RunConflictException(string message) : RunStoreException(message);
+
+/// <summary>
+/// The run store: runs, variants, problems, candidates with lineage, executions, model calls, events and finished
+/// flows, in SQLite or PostgreSQL through EF Core. Writes during a run go through <see cref="RunStoreWriter"/>.
+/// </summary>
+public sealed class RunStore
+{
+    /// <summary>A session not seen for this long (no flush: a flush happens at least every few seconds while running) is taken as dead.</summary>
+    public static TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    private RunStore(StoreLocation location) => Location = location;
+
+    public StoreLocation Location { get; }
+
+    internal RunStoreContext NewContext()
+    {
+        var ctx = RunStoreContext.Create(Location);
+        ctx.ChangeTracker.AutoDetectChangesEnabled = false;
+        ctx.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+        return ctx;
+    }
+
+    /// <summary>Opens (and creates or migrates) a store.</summary>
+    public static async Task<RunStore> OpenAsync(StoreLocation location, CancellationToken cancellationToken = default)
+    {
+        if (location.Provider == StoreProvider.Sqlite)
+        {
+            var path = new SqliteConnectionStringBuilder(location.ConnectionString).DataSource;
+            if (Path.GetDirectoryName(path) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
+        }
+        var store = new RunStore(location);
+        try
+        {
+            await using var ctx = RunStoreContext.Create(location);
+            await ctx.Database.MigrateAsync(cancellationToken);
+            if (location.Provider == StoreProvider.Sqlite)
+                await ctx.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not RunStoreException)
+        {
+            throw new RunStoreException($"cannot open the run store {location}: {e.Message}", e);
+        }
+        return store;
+    }
+
+    /// <summary>Opens a store that must already exist (for reading: reports, listings, resume).</summary>
+    public static Task<RunStore> OpenExistingAsync(StoreLocation location, CancellationToken cancellationToken = default)
+    {
+        if (location.Provider == StoreProvider.Sqlite)
+        {
+            var path = new SqliteConnectionStringBuilder(location.ConnectionString).DataSource;
+            if (!File.Exists(path)) throw new RunStoreException($"no run store at {path}");
+        }
+        return OpenAsync(location, cancellationToken);
+    }
+
+    public async Task<RunRow?> FindRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var ctx = NewContext();
+        return await ctx.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+    }
+
+    public static RunSettings SettingsOf(RunRow run) => StoreJson.Deserialize<RunSettings>(run.SettingsJson);
+
+    /// <summary>
+    /// Registers a process working on a run: creates the run (or checks that it is the same workflow), its variants
+    /// and problems, and a session; deletes what unfinished flows of this process left behind (they run again from the
+    /// start); and returns the flows already finished, to be taken as they are.
+    /// </summary>
+    public async Task<RunSession> BeginAsync(RunStart start, RunStoreWriterOptions? writerOptions = null, CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await EnsureRunAsync(start, now, cancellationToken);
+        await InsertMissingAsync(start, cancellationToken);
+
+        var sessionId = Guid.CreateVersion7();
+        await using (var ctx = NewContext())
+        {
+            ctx.Sessions.Add(new SessionRow
+            {
+                Id = sessionId, RunId = start.RunId, ShardIndex = start.Shard.Index, ShardCount = start.Shard.Count,
+                Host = Environment.MachineName, Pid = Environment.ProcessId, Resumed = start.Resumed,
+                StartedAt = now, LastSeenAt = now, Status = "running",
+            });
+            await ctx.SaveChangesAsync(cancellationToken);
+        }
+
+        var completed = await LoadFlowsAsync(start.RunId, cancellationToken);
+        var mine = start.Problems.ToHashSet(StringComparer.Ordinal);
+        var unfinished = start.Variants.SelectMany(v => start.Problems.Select(p => new FlowKey(v.Id, p))).Where(k => !completed.ContainsKey(k)).ToList();
+        await DeleteFlowDataAsync(start.RunId, unfinished, cancellationToken);
+        var taken = completed.Where(kv => mine.Contains(kv.Key.ProblemId)).ToImmutableDictionary();
+        var writer = new RunStoreWriter(this, start.RunId, sessionId, writerOptions ?? new RunStoreWriterOptions());
+        return new RunSession(this, start.RunId, sessionId, taken, writer);
+    }
+
+    private async Task EnsureRunAsync(RunStart start, DateTimeOffset now, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            await using var ctx = NewContext();
+            var existing = await ctx.Runs.FirstOrDefaultAsync(r => r.Id == start.RunId, ct);
+            if (existing is not null)
+            {
+                if (existing.WorkflowText != start.WorkflowText)
+                    throw new RunConflictException($"run {start.RunId} in {Location} was started with another text of its workflow ({existing.WorkflowPath}); start a new run or restore the file");
+                return;
+            }
+            ctx.Runs.Add(new RunRow
+            {
+                Id = start.RunId, WorkflowId = start.WorkflowId, WorkflowName = start.WorkflowName, WorkflowPath = start.WorkflowPath,
+                WorkflowText = start.WorkflowText, GitCommit = start.GitCommit, MatrixJson = start.MatrixJson,
+                SettingsJson = StoreJson.Serialize(start.Settings), Seed = start.Seed,
+                TotalProblems = start.AllProblems.Count, TotalVariants = start.Variants.Count, CreatedAt = now,
+            });
+            try
+            {
+                await ctx.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // Another shard created it at the same moment: check it on the next round.
+            }
+        }
+    }
+
+    private async Task InsertMissingAsync(RunStart start, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            await using var ctx = NewContext();
+            var variants = (await ctx.Variants.Where(v => v.RunId == start.RunId).Select(v => v.VariantId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            var problems = (await ctx.Problems.Where(p => p.RunId == start.RunId).Select(p => p.ProblemId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            for (int i = 0; i < start.Variants.Count; i++)
+                if (!variants.Contains(start.Variants[i].Id))
+                    ctx.Variants.Add(new VariantRow { RunId = start.RunId, VariantId = start.Variants[i].Id, Ordinal = i, AxesJson = StoreJson.Serialize(start.Variants[i].Axes.Select(a => new[] { a.Key, a.Value })) });
+            for (int i = 0; i < start.AllProblems.Count; i++)
+            {
+                var p = start.AllProblems[i];
+                if (!problems.Contains(p.Id))
+                    ctx.Problems.Add(new ProblemRow { RunId = start.RunId, ProblemId = p.Id, Ordinal = i, Dataset = p.Dataset, EntryPoint = p.EntryPoint, Prompt = p.Prompt });
+            }
+            ctx.ChangeTracker.DetectChanges();
+            if (!ctx.ChangeTracker.HasChanges()) return;
+            try
+            {
+                await ctx.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                await Task.Delay(50 * (attempt + 1), ct); // another shard inserted some of them: insert what is still missing
+            }
+        }
+    }
+
+    /// <summary>Removes candidates, executions, model calls and events of flows that did not finish (they run again).</summary>
+    internal async Task DeleteFlowDataAsync(string runId, IReadOnlyCollection<FlowKey> flows, CancellationToken ct)
+    {
+        if (flows.Count == 0) return;
+        await using var ctx = NewContext();
+        await using var tx = await ctx.Database.BeginTransactionAsync(ct);
+        foreach (var group in flows.GroupBy(f => f.VariantId))
+        {
+            foreach (var chunk in group.Select(f => f.ProblemId).Chunk(200))
+            {
+                var v = group.Key;
+                await ctx.Candidates.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
+                await ctx.Executions.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
+                await ctx.ModelCalls.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
+                await ctx.Events.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId!)).ExecuteDeleteAsync(ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Every finished flow of a run (all shards, all sessions).</summary>
+    public async Task<IReadOnlyDictionary<FlowKey, FlowResult>> LoadFlowsAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var ctx = NewContext();
+        var rows = await ctx.Flows.Where(f => f.RunId == runId).Select(f => new { f.VariantId, f.ProblemId, f.ResultJson }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => new FlowKey(r.VariantId, r.ProblemId), r => StoreJson.ToFlowResult(r.ResultJson));
+    }
+
+    /// <summary>Every run of the store, oldest first, with its status.</summary>
+    public Task<IReadOnlyList<RunListing>> ListRunsAsync(CancellationToken cancellationToken = default) => ListAsync(null, cancellationToken);
+
+    /// <summary>One run with its status, or null when the store does not have it.</summary>
+    public async Task<RunListing?> FindListingAsync(string runId, CancellationToken cancellationToken = default) =>
+        (await ListAsync(runId, cancellationToken)).SingleOrDefault();
+
+    private async Task<IReadOnlyList<RunListing>> ListAsync(string? runId, CancellationToken cancellationToken)
+    {
+        await using var ctx = NewContext();
+        var runs = await ctx.Runs.Where(r => runId == null || r.Id == runId).ToListAsync(cancellationToken);
+        var flows = (await ctx.Flows.Where(f => runId == null || f.RunId == runId).GroupBy(f => f.RunId).Select(g => new { RunId = g.Key, Count = g.Count() }).ToListAsync(cancellationToken))
+            .ToDictionary(x => x.RunId, x => x.Count);
+        var sessions = (await ctx.Sessions.Where(s => runId == null || s.RunId == runId).ToListAsync(cancellationToken)).ToLookup(s => s.RunId);
+        var now = DateTimeOffset.UtcNow;
+        return runs.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).Select(r =>
+        {
+            var done = flows.GetValueOrDefault(r.Id);
+            var expected = r.TotalProblems * r.TotalVariants;
+            var ss = sessions[r.Id].ToList();
+            var last = ss.Count == 0 ? r.CreatedAt : ss.Max(s => s.LastSeenAt);
+            return new RunListing(r.Id, r.WorkflowId, r.WorkflowName, r.CreatedAt, done, expected, ss.Count, StatusOf(done, expected, ss, now), last);
+        }).ToList();
+    }
+
+    /// <summary><c>completed</c> when every flow finished; <c>running</c> while a session is alive; else <c>interrupted</c> (resume it) or <c>cancelled</c>/<c>failed</c>.</summary>
+    internal static string StatusOf(int done, int expected, IReadOnlyList<SessionRow> sessions, DateTimeOffset now)
+    {
+        if (expected > 0 && done >= expected) return "completed";
+        if (sessions.Any(s => s.EndedAt is null && now - s.LastSeenAt < StaleAfter)) return "running";
+        var latest = sessions.OrderByDescending(s => s.StartedAt).FirstOrDefault();
+        return latest?.Status switch
+        {
+            "cancelled" => "cancelled",
+            "failed" => "failed",
+            _ => "interrupted",
+        };
+    }
+
+    /// <summary>Everything a report needs about one run.</summary>
+    public async Task<StoredRun> LoadRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var ctx = NewContext();
+        var run = await ctx.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken)
+            ?? throw new RunStoreException($"no run '{runId}' in {Location}{Suggest(await ctx.Runs.Select(r => r.Id).ToListAsync(cancellationToken), runId)}");
+        var variants = await ctx.Variants.Where(v => v.RunId == runId).ToListAsync(cancellationToken);
+        var problems = await ctx.Problems.Where(p => p.RunId == runId).ToListAsync(cancellationToken);
+        var flows = await ctx.Flows.Where(f => f.RunId == runId).ToListAsync(cancellationToken);
+        var candidates = await ctx.Candidates.Where(c => c.RunId == runId).ToListAsync(cancellationToken);
+        var executions = await ctx.Executions.Where(c => c.RunId == runId).ToListAsync(cancellationToken);
+        var calls = await ctx.ModelCalls.Where(c => c.RunId == runId).ToListAsync(cancellationToken);
+        var sessions = await ctx.Sessions.Where(s => s.RunId == runId).ToListAsync(cancellationToken);
+        return new StoredRun(run, [.. variants.OrderBy(v => v.Ordinal)], [.. problems.OrderBy(p => p.Ordinal)], [.. flows], [.. candidates], [.. executions.OrderBy(e => e.At).ThenBy(e => e.Id)], [.. calls.OrderBy(c => c.At)], [.. sessions.OrderBy(s => s.StartedAt)]);
+    }
+
+    private static string Suggest(IReadOnlyList<string> ids, string runId)
+    {
+        if (ids.Count == 0) return " (the store has no runs)";
+        var close = ids.Where(i => i.Contains(runId, StringComparison.OrdinalIgnoreCase) || runId.Contains(i, StringComparison.OrdinalIgnoreCase)).Take(3).ToList();
+        return close.Count > 0 ? $"; did you mean {string.Join(", ", close)}?" : $"; it has {string.Join(", ", ids.TakeLast(5))}";
+    }
+
+    internal async Task EndSessionAsync(Guid sessionId, string status, CancellationToken ct)
+    {
+        await using var ctx = NewContext();
+        var now = DateTimeOffset.UtcNow;
+        await ctx.Sessions.Where(s => s.Id == sessionId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.EndedAt, now).SetProperty(x => x.LastSeenAt, now), ct);
+    }
+}
+
+/// <summary>Everything stored about one run.</summary>
+public sealed record StoredRun(
+    RunRow Run,
+    ImmutableArray<VariantRow> Variants,
+    ImmutableArray<ProblemRow> Problems,
+    ImmutableArray<FlowRow> Flows,
+    ImmutableArray<CandidateRow> Candidates,
+    ImmutableArray<ExecutionRow> Executions,
+    ImmutableArray<ModelCallRow> ModelCalls,
+    ImmutableArray<SessionRow> Sessions)
+{
+    public RunSettings Settings => RunStore.SettingsOf(Run);
+
+    public Variant VariantOf(VariantRow row) =>
+        new(row.VariantId, StoreJson.Deserialize<string[][]>(row.AxesJson).Select(a => new KeyValuePair<string, string>(a[0], a[1])).ToImmutableArray());
+
+    /// <summary>Finished flows per variant, in the run's problem order (the order the engine reports them in).</summary>
+    public ImmutableArray<VariantResult> Results(IReadOnlyList<int>? k = null)
+    {
+        var order = Problems.Select((p, i) => (p.ProblemId, i)).ToDictionary(x => x.ProblemId, x => x.i, StringComparer.Ordinal);
+        var ks = k ?? (Settings.K.IsDefaultOrEmpty ? [1] : Settings.K);
+        return Variants.Select(v =>
+        {
+            var flows = Flows.Where(f => f.VariantId == v.VariantId)
+                .OrderBy(f => order.GetValueOrDefault(f.ProblemId, int.MaxValue)).ThenBy(f => f.ProblemId, StringComparer.Ordinal)
+                .Select(f => StoreJson.ToFlowResult(f.ResultJson)).ToImmutableArray();
+            return new VariantResult(VariantOf(v), flows, Metrics.Compute(flows, ks));
+        }).ToImmutableArray();
+    }
+}
+
+/// <summary>One process's work on a run: the finished flows to take, and the writer to observe the engine with.</summary>
+public sealed class RunSession(RunStore store, string runId, Guid sessionId, IReadOnlyDictionary<FlowKey, FlowResult> completed, RunStoreWriter writer) : IAsyncDisposable
+{
+    private bool _ended;
+    public string RunId { get; } = runId;
+    public Guid SessionId { get; } = sessionId;
+
+    /// <summary>Finished flows of this process's problems, from earlier sessions.</summary>
+    public IReadOnlyDictionary<FlowKey, FlowResult> Completed { get; } = completed;
+    public RunStoreWriter Writer { get; } = writer;
+    public RunStore Store { get; } = store;
+
+    /// <summary>Writes everything still queued and marks the session ended. Throws <see cref="RunStoreException"/> when writes failed.</summary>
+    public async Task EndAsync(RunStatus status, CancellationToken cancellationToken = default)
+    {
+        if (_ended) return;
+        _ended = true;
+        await Writer.CompleteAsync();
+        await Store.EndSessionAsync(SessionId, status.ToString().ToLowerInvariant(), cancellationToken);
+        if (Writer.Error is { } e) throw new RunStoreException($"the run store {Store.Location} lost writes: {e.Message}", e);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Not ended (an exception left the run): write what was queued; the session stays open and reads as interrupted.
+        if (!_ended) await Writer.CompleteAsync();
+    }
+}
