@@ -23,5 +23,7 @@ public static class Program
         ExecCommand.Create(),
         EvalCommand.Create(),
         ServeCommand.Create(),
+        ReportCommand.Create(),
+        RunsCommand.Create(),
     ];
 }

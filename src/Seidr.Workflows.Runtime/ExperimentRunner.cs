@@ -46,10 +46,26 @@ public sealed record ExperimentOptions
 
     /// <summary>Takes every n-th problem: shard <c>Index</c> of <c>Count</c> (0-based).</summary>
     public (int Index, int Count)? Shard { get; init; }
+
+    /// <summary>The run store: a PostgreSQL connection string or a SQLite path (default: <c>run.db</c> in <see cref="OutputDirectory"/>; none without either).</summary>
+    public string? Store { get; init; }
+
+    /// <summary>This process resumes run <see cref="RunId"/> (set by <see cref="RunPersistence.ResumeOptionsAsync"/>).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>A git folder where each problem's best program per variant is committed.</summary>
+    public string? CommitPrograms { get; init; }
 }
 
 /// <summary>The outcome of <see cref="ExperimentRunner.RunAsync"/>.</summary>
-public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow, string? SummaryPath, ImmutableArray<Diagnostic> Warnings, IReadOnlyDictionary<string, string> Models, SandboxInfo Sandbox);
+public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow, string? SummaryPath, ImmutableArray<Diagnostic> Warnings, IReadOnlyDictionary<string, string> Models, SandboxInfo Sandbox)
+{
+    /// <summary>Where the run was stored (null: no store).</summary>
+    public string? StorePath { get; init; }
+
+    /// <summary>Flows taken from the store as finished by an earlier session.</summary>
+    public int ResumedFlows { get; init; }
+}
 
 /// <summary>
 /// Turns a workflow file into a running experiment: validates it against the project (catalog, models, prompts,
@@ -81,8 +97,25 @@ public static class ExperimentRunner
         var layout = ProjectLayout.For(options.WorkflowPath, options.Configuration);
         var workflowDir = Path.GetDirectoryName(Path.GetFullPath(options.WorkflowPath))!;
 
-        var problems = LoadProblems(workflow, layout, workflowDir, options, loaded);
+        TimeSpan? judgeTimeout;
+        try { judgeTimeout = HiddenTestJudge.TimeoutOf(workflow.Experiment); }
+        catch (ArgumentException e)
+        {
+            var at = "experiment." + HiddenTestJudge.TimeoutSetting;
+            throw new WorkflowException([new Diagnostic(loaded.Path, loaded.SourceMap.Locate(at), at, e.Message)]);
+        }
+        var allProblems = LoadProblems(workflow, layout, workflowDir, options with { Shard = null }, loaded);
+        var problems = options.Shard is { } shard ? allProblems.Where((_, i) => i % shard.Count == shard.Index).ToList() : allProblems;
         var runId = options.RunId ?? WorkflowEngine.NewRunId();
+        var cachePath = options.CachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "responses.db"));
+        var storeLocation = RunPersistence.Locate(options.Store, options.OutputDirectory);
+        await using var session = storeLocation is null ? null : await (await Persistence.RunStore.OpenAsync(storeLocation, cancellationToken)).BeginAsync(
+            RunPersistence.StartOf(options, loaded, workflow, runId,
+                MatrixExpander.Expand(workflow.Experiment.Matrix).Where(v => options.Variants is null || options.Variants.Contains(v.Id)).ToList(),
+                allProblems, problems, cachePath), cancellationToken: cancellationToken);
+        var completed = options.Completed;
+        if (session is not null && session.Completed.Count > 0)
+            completed = options.Completed is null ? session.Completed : session.Completed.Concat(options.Completed).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         using var models = ModelLayer.Create(layout.Configuration,
             workflow.Experiment.Models.ToDictionary(kv => kv.Key, kv => WorkflowReferences.ToPlain(kv.Value)),
             new ModelLayerOptions
@@ -90,7 +123,7 @@ public static class ExperimentRunner
                 BaseDirectory = workflowDir,
                 PromptsDirectory = layout.PromptsDirectory,
                 CacheMode = options.Cache,
-                CachePath = options.CachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "responses.db")),
+                CachePath = cachePath,
                 ExportTelemetry = false,
             });
         using var telemetry = TelemetryExport.Start(layout.Configuration);
@@ -99,7 +132,7 @@ public static class ExperimentRunner
         var services = new ServiceMap()
             .Add(models)
             .Add(runner)
-            .Add<ISubmissionJudge>(new HiddenTestJudge(runner));
+            .Add<ISubmissionJudge>(new HiddenTestJudge(runner, judgeTimeout));
 
         var result = await new WorkflowEngine().RunAsync(workflow, new RunOptions
         {
@@ -110,14 +143,20 @@ public static class ExperimentRunner
             Seed = options.Seed,
             MaxFlows = options.MaxFlows,
             MaxWork = options.MaxWork,
-            Observers = options.Observers.Add(engineTelemetry),
-            Completed = options.Completed,
+            Observers = session is null ? options.Observers.Add(engineTelemetry) : options.Observers.Add(engineTelemetry).Add(session.Writer),
+            Completed = completed,
             VariantFilter = options.Variants,
         }, cancellationToken);
 
         var used = UsedModels(workflow);
         var modelKinds = models.Models.Where(kv => used.Contains(kv.Key))
             .ToDictionary(kv => kv.Key, kv => kv.Value.Kind.ToString().ToLowerInvariant(), StringComparer.Ordinal);
+        Exception? storeError = null;
+        if (session is not null)
+        {
+            try { await session.EndAsync(result.Status, CancellationToken.None); }
+            catch (Persistence.RunStoreException e) { storeError = e; }
+        }
         string? summaryPath = null;
         if (options.OutputDirectory is not null)
         {
@@ -126,7 +165,13 @@ public static class ExperimentRunner
             Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox);
             Summary.WriteFlows(Path.Combine(options.OutputDirectory, "flows.jsonl"), result);
         }
-        return new ExperimentResult(result, workflow, summaryPath, [.. diagnostics.Where(d => d.Severity == Severity.Warning)], modelKinds, runner.Sandbox);
+        if (options.CommitPrograms is not null) ProgramCommitter.Commit(options.CommitPrograms, runId, result);
+        if (storeError is not null) throw storeError;
+        return new ExperimentResult(result, workflow, summaryPath, [.. diagnostics.Where(d => d.Severity == Severity.Warning)], modelKinds, runner.Sandbox)
+        {
+            StorePath = storeLocation?.Display,
+            ResumedFlows = session?.Completed.Count ?? 0,
+        };
     }
 
     /// <summary>Models the workflow declares or names in a model input (for any variant).</summary>

@@ -15,7 +15,7 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The workflow file to run." };
+        var file = new Argument<string?>("file") { Description = "The workflow file to run (with --resume: optional, the run's own file).", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--out") { Description = "Folder for summary.json, flows.jsonl and the response cache." };
         var problems = new Option<string?>("--problems") { Description = "Override the workflow's problem selection (e.g. 0-9, HumanEval/3, random:20:seed=1)." };
         var seed = new Option<int?>("--seed") { Description = "Override the workflow's seed." };
@@ -26,14 +26,50 @@ internal static class RunCommand
         sandbox.AcceptOnlyFromAmong("auto", "bubblewrap", "rlimits");
         var maxFlows = new Option<int?>("--max-flows") { Description = "Most problem-variant flows at once (default: the workflow's concurrency, else 4)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live progress; only the final table." };
+        var store = new Option<string?>("--store") { Description = "Run store: a PostgreSQL connection string (Host=...;Database=...) or a SQLite file (default: run.db in --out)." };
+        var runId = new Option<string?>("--run-id") { Description = "Run id (default: a new one; in a Slurm array job: slurm-$SLURM_ARRAY_JOB_ID). Shards of one run share it." };
+        var resume = new Option<string?>("--resume") { Description = "Finish run RUN_ID from its store (--out DIR holding run.db, or --store): finished flows are kept, the rest run again with cached model answers." };
+        var shard = new Option<string?>("--shard") { Description = "Run shard i/n: every n-th problem from the i-th (0-based; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)." };
+        var commitPrograms = new Option<string?>("--commit-programs") { Description = "Commit each problem's best program per variant to this git folder, with its score in the message." };
         var command = new Command("run", "Run a workflow: every problem under every variant of its matrix, with live progress and a table per variant.")
-        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet };
+        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms };
         command.SetAction(async (parse, ct) =>
         {
             var progress = new RunProgress();
+            (int, int)? shardValue;
+            try
+            {
+                shardValue = parse.GetValue(shard) is { } sh ? RunPersistence.ParseShard(sh) : RunPersistence.ShardFromSlurm();
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+            try
+            {
+                RunPersistence.Locate(parse.GetValue(store), null);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: --store: {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+            var resumeId = parse.GetValue(resume);
+            if (resumeId is null && parse.GetValue(file) is null)
+            {
+                Console.Error.WriteLine("error: give the workflow file to run (or --resume RUN_ID)");
+                return ExitCodes.InvalidInput;
+            }
+            var id = resumeId ?? parse.GetValue(runId)
+                ?? (shardValue is not null && Environment.GetEnvironmentVariable("SLURM_ARRAY_JOB_ID") is { Length: > 0 } job ? $"slurm-{job}" : null);
             var options = new ExperimentOptions
             {
-                WorkflowPath = parse.GetValue(file)!,
+                WorkflowPath = parse.GetValue(file) ?? "",
+                RunId = id,
+                Store = parse.GetValue(store),
+                Shard = shardValue,
+                CommitPrograms = parse.GetValue(commitPrograms),
                 OutputDirectory = parse.GetValue(output),
                 Problems = parse.GetValue(problems),
                 Seed = parse.GetValue(seed),
@@ -44,6 +80,23 @@ internal static class RunCommand
                 Observers = [progress],
                 OnWarning = w => Console.Error.WriteLine($"warning: {w}"),
             };
+            if (resumeId is not null)
+            {
+                if (RunPersistence.Locate(options.Store, options.OutputDirectory) is not { } location)
+                {
+                    Console.Error.WriteLine($"error: --resume {resumeId} needs the run's store: --out DIR (the folder holding {RunPersistence.DefaultFileName}) or --store CONNECTION");
+                    return ExitCodes.InvalidInput;
+                }
+                try
+                {
+                    options = await RunPersistence.ResumeOptionsAsync(resumeId, location, options, ct);
+                }
+                catch (Persistence.RunStoreException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return ExitCodes.InvalidInput;
+                }
+            }
             return await RunAsync(options, progress, parse.GetValue(quiet), ct);
         });
         return command;
@@ -63,6 +116,11 @@ internal static class RunCommand
             foreach (var d in e.Diagnostics) Console.Error.WriteLine(d);
             return ExitCodes.InvalidInput;
         }
+        catch (Persistence.RunConflictException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.InvalidInput;
+        }
         catch (Exception e) when (e is Datasets.Loading.DatasetException or Models.ModelException or IOException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
@@ -71,6 +129,7 @@ internal static class RunCommand
         foreach (var w in result.Warnings) Console.Error.WriteLine(w);
         PrintSummary(result);
         if (result.SummaryPath is not null) Console.WriteLine($"summary: {result.SummaryPath}");
+        if (result.StorePath is not null) Console.WriteLine($"store: {result.StorePath} (run {result.Run.RunId}{(result.ResumedFlows > 0 ? $", {result.ResumedFlows} finished flows kept from earlier sessions" : "")})");
         if (result.Run.Status == RunStatus.Cancelled)
         {
             Console.Error.WriteLine("cancelled: finished flows are kept in the summary");
