@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using Activity = Seidr.Workflows.Engine.Activity;
+using ActivityContext = Seidr.Workflows.Engine.ActivityContext;
+using System.Globalization;
+using Seidr.Workflows.Catalog;
+using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Persistence;
+using Seidr.Workflows.Persistence.Benchmarks;
+using Seidr.Workflows.Serialization;
+
+// Store overhead on a 10,000-candidate run: the engine benchmark's SEIDR-shaped loop (generate 10, score, beam of 2,
+// 2 repairs each, ...) over 100 problems until each has 100 programs, run without a store and with the run store
+// (SQLite in a temp folder by default; `--store CONNECTION` for PostgreSQL), alternating, after a warm-up pair.
+//
+//   --model-ms N   each model call waits N ms (default 20; a real call takes 1-20 s)
+//   --exec-ms N    each program's execution is N ms of CPU work on a thread of its own (default 1; a sandboxed
+//                  program takes 50-200 ms)
+//   --rounds N     pairs measured (default 3)
+//
+// `--model-ms 0 --exec-ms 0` is the worst case (instant model, no-op execution: nothing but the engine and the store).
+// Prints per round and the medians: the run's time until the engine returns, and until every event is written.
+static string Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? "";
+var storeArg = Arg(args, "--store");
+var rounds = int.TryParse(Arg(args, "--rounds"), out var r) ? r : 3;
+Pace.ModelMs = int.TryParse(Arg(args, "--model-ms"), out var m) ? m : 20;
+Pace.ExecMs = double.TryParse(Arg(args, "--exec-ms"), CultureInfo.InvariantCulture, out var x) ? x : 1;
+var dir = Directory.CreateTempSubdirectory("seidr-store-bench-").FullName;
+var location = storeArg.Length == 0 ? StoreLocation.Sqlite(Path.Combine(dir, "run.db")) : StoreLocation.Parse(storeArg);
+var store = await RunStore.OpenAsync(location);
+
+var workflow = YamlWorkflowFormat.Read("""
+    id: store-overhead
+    experiment:
+      dataset: bench
+      concurrency: 8
+      budget:
+        max_programs: 100
+    activities:
+    - id: draft
+      type: Paced.Generate
+      inputs:
+        count: 10
+    - id: score
+      type: Paced.Score
+    - id: beam
+      type: Paced.Beam
+    - id: repair
+      type: Paced.Generate
+      inputs:
+        count: 2
+    - id: submit
+      type: Seidr.Submit
+    connections:
+    - draft.Done -> score
+    - score.Done -> beam
+    - beam.Beam -> repair
+    - repair.Done -> score
+    - beam.Exhausted -> submit
+    - repair.Exhausted -> submit
+    """, "bench.yaml").RequireDefinition();
+var problems = Enumerable.Range(0, 100).Select(i => new Problem { Id = $"P{i}", Dataset = "bench", Prompt = "" }).ToArray();
+var catalog = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Generate).Assembly);
+
+async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds)> Once(bool withStore, string runId)
+{
+    RunSession? session = null;
+    if (withStore)
+        session = await store.BeginAsync(new RunStart
+        {
+            RunId = runId, WorkflowId = workflow.DefinitionId, WorkflowPath = "bench.yaml", WorkflowText = "bench", MatrixJson = "{}",
+            Settings = new RunSettings(), Variants = [Variant.Default],
+            AllProblems = problems.Select(p => new ProblemInfo(p.Id, p.Dataset, null, null)).ToList(), Problems = problems.Select(p => p.Id).ToList(),
+        });
+    int candidates = 0;
+    var counter = new DelegateObserver(e => { if (e is CandidateCreated) Interlocked.Increment(ref candidates); });
+    var clock = Stopwatch.StartNew();
+    var result = await new WorkflowEngine().RunAsync(workflow, new RunOptions
+    {
+        Catalog = catalog, Problems = problems, RunId = runId,
+        Observers = session is null ? [counter] : [counter, session.Writer],
+    });
+    var engine = clock.Elapsed.TotalMilliseconds;
+    long events = 0;
+    double writeSeconds = 0;
+    if (session is not null)
+    {
+        await session.EndAsync(result.Status);
+        events = session.Writer.Written;
+        writeSeconds = session.Writer.WriteTime.TotalSeconds;
+    }
+    var durable = clock.Elapsed.TotalMilliseconds;
+    if (result.Variants[0].Metrics["programs"] < 10_000) throw new InvalidOperationException("expected 10,000 programs");
+    return (engine, durable, events, candidates, writeSeconds);
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"store: {location.Provider} {location}; model call {Pace.ModelMs} ms, execution {Pace.ExecMs} ms CPU per program; {Environment.ProcessorCount} cores"));
+await Once(false, "warm-0");
+await Once(true, "warm-1");
+var without = new List<double>();
+var withEngine = new List<double>();
+var withDurable = new List<double>();
+for (int i = 0; i < rounds; i++)
+{
+    var a = await Once(false, $"plain-{i}");
+    var b = await Once(true, $"stored-{i}");
+    without.Add(a.Engine);
+    withEngine.Add(b.Engine);
+    withDurable.Add(b.Durable);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.0} s writing in the background = {b.Events / Math.Max(1e-9, b.WriteSeconds):N0} events/s)"));
+}
+double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+var (m0, m1, m2) = (Median(without), Median(withEngine), Median(withDurable));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"median of {rounds}: no store {m0:0} ms | with store: engine {m1:0} ms = {m1 / m0:0.000}x ({100 * (m1 / m0 - 1):+0.0;-0.0}%), durable {m2:0} ms = {m2 / m0:0.000}x ({100 * (m2 / m0 - 1):+0.0;-0.0}%)"));
+try { Directory.Delete(dir, true); } catch (IOException) { }
+
+namespace Seidr.Workflows.Persistence.Benchmarks
+{
+    /// <summary>How long a model call waits and how much CPU a program's execution burns (set from the command line).</summary>
+    public static class Pace
+    {
+        public static int ModelMs { get; set; }
+        public static double ExecMs { get; set; }
+
+        public static void Burn(double ms)
+        {
+            if (ms <= 0) return;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalMilliseconds < ms) Thread.SpinWait(64);
+        }
+    }
+
+    /// <summary>A model with a latency: n programs per call (as the engine benchmark's Bench.Generate).</summary>
+    [Activity("Paced", "Generate")]
+    [Outcome("Done")]
+    [Outcome("Exhausted")]
+    public sealed class Generate : Activity
+    {
+        [Input] public int Count { get; set; } = 10;
+
+        public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+        {
+            if (Pace.ModelMs > 0) await Task.Delay(Pace.ModelMs);
+            var parents = context.Input.Programs;
+            var made = new List<Candidate>(Count * Math.Max(1, parents.Count));
+            if (parents.Count == 0)
+                for (int i = 0; i < Count; i++) made.Add(context.Create(CandidateKinds.Program, $"def f(): return {i}", key: i.ToString(CultureInfo.InvariantCulture)));
+            else
+                for (int p = 0; p < parents.Count; p++)
+                    for (int i = 0; i < Count; i++)
+                        made.Add(context.Create(CandidateKinds.Program, parents[p].Content + i, parents[p], key: $"{p}.{i}"));
+            context.RecordModelCall(new ModelUsage("paced", 1, 100, 20 * made.Count, 0m, TimeSpan.FromMilliseconds(Pace.ModelMs), false));
+            return ActivityResult.Of("Done", made);
+        }
+    }
+
+    /// <summary>
+    /// Execution as CPU work on a thread of its own (as a sandboxed program burns CPU in a child process while the
+    /// engine awaits it), then a deterministic score and one result per program.
+    /// </summary>
+    [Activity("Paced", "Score", Spends = false)]
+    [Outcome("Done")]
+    public sealed class Score : Activity
+    {
+        private static readonly TestResult Failed = new("assert f() == -1", TestStatus.Failed);
+
+        public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
+        {
+            var programs = context.Input.Programs;
+            if (Pace.ExecMs > 0)
+                await Task.Factory.StartNew(() => Pace.Burn(Pace.ExecMs * programs.Count), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            return ActivityResult.Of("Done", programs.Select(p => context.Scored(p with { Score = (p.Content.Length % 7) / 10.0, Results = [Failed] })).ToList());
+        }
+    }
+
+    /// <summary>Keeps the best two; never solved, so the loop runs until max_programs.</summary>
+    [Activity("Paced", "Beam", Spends = false)]
+    [Outcome("Beam")]
+    [Outcome("Exhausted")]
+    public sealed class Beam : Activity
+    {
+        public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
+        {
+            var beam = context.Input.Programs.OrderByDescending(p => p.Score).ThenBy(p => p.Id, StringComparer.Ordinal).Take(2).ToList();
+            return Task.FromResult(ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Beam", beam));
+        }
+    }
+}
