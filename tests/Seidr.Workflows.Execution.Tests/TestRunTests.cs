@@ -167,5 +167,8 @@ public sealed class TestRunTests(RunnerFixture fx)
         (await Verdict("    import resource")).Should().Be("failed: import of resource halted; None in sys.modules");
         (await Verdict("    try:\n        while True: pass\n    except BaseException:\n        while True: pass")).Should().Be("timed out");
         (await Runner.CheckAsync("def f(:\n", TimeSpan.FromSeconds(1))).Result.Should().Be("failed: invalid syntax (<string>, line 1)");
+        // Results travel as raw UTF-8 (a pipe, or a file when larger than the pipe): any size and any text comes back whole.
+        (await Verdict("    raise ValueError('x' * 200000)")).Should().Be("failed: " + new string('x', 200000));
+        (await Verdict("    raise ValueError('caf\\u00e9 \\u65e5\\n\\u0000 end')")).Should().Be("failed: caf\u00e9 \u65e5\n\u0000 end");
     }
 }
