@@ -103,13 +103,16 @@ public sealed class GenerateTestsAndRankTests : IDisposable
     }
 
     [Fact]
-    public async Task An_empty_pool_submits_nothing_and_counts_as_unsolved()
+    public async Task Empty_completions_are_failing_samples_and_without_tests_the_pool_is_submitted_as_one_group()
     {
         var (result, created) = await RunAsync(Yaml("", ""), Yaml("", "\n"), strategy: "behaviour");
-        created.Should().NotContain(c => c.Kind == CandidateKinds.Program || c.Kind == CandidateKinds.TestSet);
+        created.Where(c => c.Kind == CandidateKinds.Program).Should().HaveCount(2, "an empty completion is a sample (the prompt alone), as CodeT counts it")
+            .And.OnlyContain(c => c.Content.TrimEnd().EndsWith("\"\"\"", StringComparison.Ordinal));
+        created.Should().NotContain(c => c.Kind == CandidateKinds.TestSet, "empty test samples give no test set");
         var flow = result.Run.Variants.Single().Flows.Single();
         flow.Status.Should().Be(FlowStatus.Completed);
-        flow.Submission.Should().BeEmpty();
+        flow.Submission.Should().HaveCount(2);
+        flow.Hidden.Should().OnlyContain(v => !v.Passed);
         flow.Flags["behaviour_fallback"].Should().BeTrue();
         result.Run.Variants.Single().Metrics["solved"].Should().Be(0);
     }
