@@ -14,9 +14,6 @@ public class CodeTWorkflowTests
     /// </summary>
     private const string Subset = "0,32,48,64,96,128,160";
 
-    /// <summary>A larger fixed subset, every 8th problem (21 problems).</summary>
-    private const string Subset21 = "0,8,16,24,32,40,48,56,64,72,80,88,96,104,112,120,128,136,144,152,160";
-
     internal static Task<ExperimentResult> RunAsync(string problems, string? outputDirectory = null) =>
         ExperimentRunner.RunAsync(new ExperimentOptions { WorkflowPath = CodeTPools.Workflow, Problems = problems, OutputDirectory = outputDirectory, OnWarning = _ => { } });
 
@@ -25,10 +22,6 @@ public class CodeTWorkflowTests
 
     [Fact]
     public Task On_a_fixed_subset_the_workflow_gives_the_figures_computed_directly_from_CodeTs_rules() => CompareWithDirectAsync(Subset);
-
-    [Fact]
-    [Trait("Category", "Slow")]
-    public Task On_21_problems_the_workflow_gives_the_figures_computed_directly_from_CodeTs_rules() => CompareWithDirectAsync(Subset21);
 
     private static async Task CompareWithDirectAsync(string subset)
     {
