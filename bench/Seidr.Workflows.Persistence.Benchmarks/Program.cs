@@ -62,8 +62,11 @@ var workflow = YamlWorkflowFormat.Read("""
 var problems = Enumerable.Range(0, 100).Select(i => new Problem { Id = $"P{i}", Dataset = "bench", Prompt = "" }).ToArray();
 var catalog = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Generate).Assembly);
 
-async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds)> Once(bool withStore, string runId)
+async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds, double Cpu)> Once(bool withStore, string runId)
 {
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     RunSession? session = null;
     if (withStore)
         session = await store.BeginAsync(new RunStart
@@ -90,8 +93,9 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
         writeSeconds = session.Writer.WriteTime.TotalSeconds;
     }
     var durable = clock.Elapsed.TotalMilliseconds;
+    var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     if (result.Variants[0].Metrics["programs"] < 10_000) throw new InvalidOperationException("expected 10,000 programs");
-    return (engine, durable, events, candidates, writeSeconds);
+    return (engine, durable, events, candidates, writeSeconds, cpuSeconds);
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -101,6 +105,10 @@ await Once(true, "warm-1");
 var without = new List<double>();
 var withEngine = new List<double>();
 var withDurable = new List<double>();
+var pairRatios = new List<double>();
+var cpuWithout = new List<double>();
+var cpuWith = new List<double>();
+long eventsPerRun = 0;
 for (int i = 0; i < rounds; i++)
 {
     var a = await Once(false, $"plain-{i}");
@@ -108,13 +116,19 @@ for (int i = 0; i < rounds; i++)
     without.Add(a.Engine);
     withEngine.Add(b.Engine);
     withDurable.Add(b.Durable);
+    pairRatios.Add(b.Durable / a.Engine);
+    cpuWithout.Add(a.Cpu);
+    cpuWith.Add(b.Cpu);
+    eventsPerRun = b.Events;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.0} s writing in the background = {b.Events / Math.Max(1e-9, b.WriteSeconds):N0} events/s)"));
+        $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms, {a.Cpu:0.00} s CPU; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.0} s writing in the background), {b.Cpu:0.00} s CPU; durable/no store {b.Durable / a.Engine:0.000}x"));
 }
 double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
 var (m0, m1, m2) = (Median(without), Median(withEngine), Median(withDurable));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"median of {rounds}: no store {m0:0} ms | with store: engine {m1:0} ms = {m1 / m0:0.000}x ({100 * (m1 / m0 - 1):+0.0;-0.0}%), durable {m2:0} ms = {m2 / m0:0.000}x ({100 * (m2 / m0 - 1):+0.0;-0.0}%)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"median of the per-round ratios (durable / no store): {Median(pairRatios):0.000}x; CPU: no store {Median(cpuWithout):0.00} s, with store {Median(cpuWith):0.00} s = +{Median(cpuWith) - Median(cpuWithout):0.00} s for {eventsPerRun:N0} events ({1e6 * (Median(cpuWith) - Median(cpuWithout)) / Math.Max(1, eventsPerRun):0} µs CPU per event)"));
 try { Directory.Delete(dir, true); } catch (IOException) { }
 
 namespace Seidr.Workflows.Persistence.Benchmarks
