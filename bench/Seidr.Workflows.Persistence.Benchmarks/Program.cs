@@ -44,7 +44,7 @@ var workflow = YamlWorkflowFormat.Read("""
     - id: score
       type: Paced.Score
     - id: beam
-      type: Paced.Beam
+      type: Bench.Beam
     - id: repair
       type: Paced.Generate
       inputs:
@@ -187,19 +187,6 @@ namespace Seidr.Workflows.Persistence.Benchmarks
             if (Pace.ExecMs > 0)
                 await Task.Factory.StartNew(() => Pace.Burn(Pace.ExecMs * programs.Count), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             return ActivityResult.Of("Done", programs.Select(p => context.Scored(p with { Score = (p.Content.Length % 7) / 10.0, Results = [Failed] })).ToList());
-        }
-    }
-
-    /// <summary>Keeps the best two; never solved, so the loop runs until max_programs.</summary>
-    [Activity("Paced", "Beam", Spends = false)]
-    [Outcome("Beam")]
-    [Outcome("Exhausted")]
-    public sealed class Beam : Activity
-    {
-        public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
-        {
-            var beam = context.Input.Programs.OrderByDescending(p => p.Score).ThenBy(p => p.Id, StringComparer.Ordinal).Take(2).ToList();
-            return Task.FromResult(ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Beam", beam));
         }
     }
 }
