@@ -167,23 +167,28 @@ public class CliTests
             var workflow = (await File.ReadAllTextAsync(Path.Combine(Workflows, "quickstart.yaml")))
                 .Replace("problems: 0-4", "problems: 0-39").Replace("models/quickstart.scripted.yaml", "s.yaml").Replace("max_programs: 6", "max_programs: 2");
             await File.WriteAllTextAsync(Path.Combine(dir, "w.yaml"), workflow);
-            using var graceful = new CancellationTokenSource();
             using var forceful = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             var stdout = new System.Text.StringBuilder();
             var stderr = new System.Text.StringBuilder();
-            // Ctrl+C once the progress line shows a finished problem (not after a fixed time: machines vary).
-            var result = await Seidr.Command(["run", Path.Combine(dir, "w.yaml"), "--out", outDir, "--max-flows", "2"])
+            var pid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var interrupted = 0;
+            // Ctrl+C (SIGINT to the process, as a terminal sends it) once the progress line shows a finished problem
+            // (not after a fixed time: machines vary).
+            var task = Seidr.Command(["run", Path.Combine(dir, "w.yaml"), "--out", outDir, "--max-flows", "2"])
                 .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(stdout))
                 .WithStandardErrorPipe(CliWrap.PipeTarget.ToDelegate(line =>
                 {
                     lock (stderr) stderr.AppendLine(line);
                     var done = System.Text.RegularExpressions.Regex.Match(line, @"^problems (\d+)/");
-                    if (done.Success && int.Parse(done.Groups[1].Value) > 0) graceful.Cancel();
+                    if (done.Success && int.Parse(done.Groups[1].Value) > 0 && Interlocked.Exchange(ref interrupted, 1) == 0)
+                        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.Task.Result.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
                 }))
-                .ExecuteAsync(forceful.Token, graceful.Token).Task.ContinueWith(t => t);
-            graceful.IsCancellationRequested.Should().BeTrue("the progress showed a finished problem: " + stderr);
-            // CliWrap reports the graceful interruption as a cancellation; the process itself exited on its own.
+                .ExecuteAsync(forceful.Token);
+            pid.SetResult(task.ProcessId);
+            var result = await task.Task.ContinueWith(t => t);
+            interrupted.Should().Be(1, "the progress showed a finished problem: " + stderr);
             forceful.IsCancellationRequested.Should().BeFalse("the run stops within a minute of Ctrl+C");
+            result.Result.ExitCode.Should().Be(2, "a cancelled run exits with 2");
             stderr.ToString().Should().Contain("cancelled");
             var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json")))!;
             summary["status"]!.GetValue<string>().Should().Be("cancelled");
