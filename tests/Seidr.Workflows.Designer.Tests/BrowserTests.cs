@@ -90,18 +90,33 @@ public class BrowserTests(ITestOutputHelper output)
             var box = (await canvas.BoundingBoxAsync())!;
             await palette.Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^\\s*Rank\\s*$") }).First.DragToAsync(canvas, new() { TargetPosition = new TargetPosition { X = box.Width / 2, Y = box.Height * 0.72f } });
             await page.WaitForFunctionAsync("() => document.querySelectorAll('.x6-node').length === 5", null, new() { Timeout = 60_000 });
-            await page.WaitForTimeoutAsync(2500);
             const string newNodes = "ns => ns.map(n => n.getAttribute('data-cell-id')).filter(id => !['draft','execute','rank','submit'].includes(id))";
-            var created = await page.EvalOnSelectorAllAsync<string[]>(".x6-node", newNodes);
-            // Under heavy load Studio has been seen to handle one drop twice; keep the first node and delete the others.
-            foreach (var extra in created.Skip(1))
+            // Under load Studio has been seen to handle one drop twice, the second node seconds later: wait until the
+            // node count holds still, keep the first new node and delete the others (again after connecting).
+            async Task<string[]> SettledNodesAsync()
             {
-                output.WriteLine($"the drop made {created.Length} nodes; deleting {extra}");
-                await page.Locator($"[data-cell-id='{extra}']").ClickAsync();
-                await page.Keyboard.PressAsync("Delete");
-                await page.Locator($"[data-cell-id='{extra}']").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 15_000 });
+                var last = -1;
+                for (var held = 0; held < 2;)
+                {
+                    await page.WaitForTimeoutAsync(2500);
+                    var now = await page.Locator(".x6-node").CountAsync();
+                    held = now == last ? held + 1 : 0;
+                    last = now;
+                }
+                return await page.EvalOnSelectorAllAsync<string[]>(".x6-node", newNodes);
             }
-            var studioId = created[0];
+            async Task DeleteExtrasAsync(string keep)
+            {
+                foreach (var extra in (await SettledNodesAsync()).Where(id => id != keep))
+                {
+                    output.WriteLine($"the drop made an extra node; deleting {extra}");
+                    await page.Locator($"[data-cell-id='{extra}']").ClickAsync();
+                    await page.Keyboard.PressAsync("Delete");
+                    await page.Locator($"[data-cell-id='{extra}']").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 15_000 });
+                }
+            }
+            var studioId = (await SettledNodesAsync())[0];
+            await DeleteExtrasAsync(studioId);
 
             // ...and connect execute's Passed port to it. The canvas may still pan after the drop, so measure when it has
             // settled and try again if the edge did not take.
@@ -117,6 +132,8 @@ public class BrowserTests(ITestOutputHelper output)
                 try { await page.WaitForFunctionAsync("() => document.querySelectorAll('.x6-edge').length === 6", null, new() { Timeout = 15_000 }); break; }
                 catch (TimeoutException) when (attempt < 3) { output.WriteLine($"connection attempt {attempt} did not take; retrying"); }
             }
+
+            await DeleteExtrasAsync(studioId);
 
             // Autosave writes both to the YAML file, the node under a readable id made from Studio's name for it (Rank2 -> rank2).
             var deadline = DateTime.UtcNow.AddSeconds(60);
