@@ -14,16 +14,23 @@ public sealed class Generate : Activity
 
     public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
-        var parents = context.Input.Programs;
-        var made = new List<Candidate>(Count * Math.Max(1, parents.Count));
-        if (parents.Count == 0)
-            for (int i = 0; i < Count; i++) made.Add(context.Create(CandidateKinds.Program, $"def f(): return {i}", key: i.ToString(CultureInfo.InvariantCulture)));
-        else
-            for (int p = 0; p < parents.Count; p++)
-                for (int i = 0; i < Count; i++)
-                    made.Add(context.Create(CandidateKinds.Program, parents[p].Content + i, parents[p], key: $"{p}.{i}"));
+        var made = Make(context, Count);
         context.RecordModelCall(new ModelUsage("instant", 1, 100, 20 * made.Count, 0m, TimeSpan.Zero, false));
         return Task.FromResult(ActivityResult.Of("Done", made));
+    }
+
+    /// <summary><paramref name="count"/> programs, or <paramref name="count"/> children of each input program.</summary>
+    public static List<Candidate> Make(ActivityContext context, int count)
+    {
+        var parents = context.Input.Programs;
+        var made = new List<Candidate>(count * Math.Max(1, parents.Count));
+        if (parents.Count == 0)
+            for (int i = 0; i < count; i++) made.Add(context.Create(CandidateKinds.Program, $"def f(): return {i}", key: i.ToString(CultureInfo.InvariantCulture)));
+        else
+            for (int p = 0; p < parents.Count; p++)
+                for (int i = 0; i < count; i++)
+                    made.Add(context.Create(CandidateKinds.Program, parents[p].Content + i, parents[p], key: $"{p}.{i}"));
+        return made;
     }
 }
 

@@ -158,14 +158,7 @@ namespace Seidr.Workflows.Persistence.Benchmarks
         public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
         {
             if (Pace.ModelMs > 0) await Task.Delay(Pace.ModelMs);
-            var parents = context.Input.Programs;
-            var made = new List<Candidate>(Count * Math.Max(1, parents.Count));
-            if (parents.Count == 0)
-                for (int i = 0; i < Count; i++) made.Add(context.Create(CandidateKinds.Program, $"def f(): return {i}", key: i.ToString(CultureInfo.InvariantCulture)));
-            else
-                for (int p = 0; p < parents.Count; p++)
-                    for (int i = 0; i < Count; i++)
-                        made.Add(context.Create(CandidateKinds.Program, parents[p].Content + i, parents[p], key: $"{p}.{i}"));
+            var made = Seidr.Workflows.Engine.Benchmarks.Generate.Make(context, Count);
             context.RecordModelCall(new ModelUsage("paced", 1, 100, 20 * made.Count, 0m, TimeSpan.FromMilliseconds(Pace.ModelMs), false));
             return ActivityResult.Of("Done", made);
         }
