@@ -23,17 +23,9 @@ public static partial class YamlComments
         if (old.All(l => l.Kind == LineKind.Code && l.Trailing is null)) return rewritten;
 
         var fresh = Classify(rewritten);
-        var freshKeys = new Dictionary<(string, int), int>();
-        Number(fresh, freshKeys);
-
+        var freshKeys = Keys(fresh).Select((key, at) => (key, at)).Where(k => k.key is not null).ToDictionary(k => k.key!.Value, k => k.at);
         // Old code lines -> the fresh line with the same text and occurrence (-1: changed or gone).
-        var oldKeys = new Dictionary<string, int>(StringComparer.Ordinal);
-        var match = old.Select(line =>
-        {
-            if (line.Kind == LineKind.Trivia) return -1;
-            var nth = oldKeys[line.Code] = oldKeys.GetValueOrDefault(line.Code) + 1;
-            return freshKeys.TryGetValue((line.Code, nth), out var at) ? at : -1;
-        }).ToArray();
+        var match = Keys(old).Select(key => key is { } k && freshKeys.TryGetValue(k, out var at) ? at : -1).ToArray();
         var taken = match.Where(m => m >= 0).ToHashSet();
 
         var before = new Dictionary<int, List<string>>(); // fresh line index -> trivia to write before it
@@ -74,12 +66,11 @@ public static partial class YamlComments
         return result;
     }
 
-    private static void Number(List<Line> lines, Dictionary<(string, int), int> keys)
+    /// <summary>Per line: its code and which occurrence of that code it is (null for trivia).</summary>
+    private static (string Code, int Nth)?[] Keys(List<Line> lines)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < lines.Count; i++)
-            if (lines[i].Kind == LineKind.Code)
-                keys[(lines[i].Code, counts[lines[i].Code] = counts.GetValueOrDefault(lines[i].Code) + 1)] = i;
+        return [.. lines.Select(l => l.Kind == LineKind.Code ? (l.Code, counts[l.Code] = counts.GetValueOrDefault(l.Code) + 1) : ((string, int)?)null)];
     }
 
     private enum LineKind { Code, Trivia }
