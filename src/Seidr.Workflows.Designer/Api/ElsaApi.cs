@@ -22,7 +22,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
-    /// Per YAML file: Studio's id for an activity it created (16 hex digits) -> the readable id written to the file (connection
+    /// Per YAML file: Studio's id for an activity it created (up to 16 hex digits) -> the readable id written to the file (connection
     /// lines name activities; Elsa JSON keeps Studio's ids). Studio keeps
     /// its own ids until the page is reloaded, so later saves are translated, and answers are translated back.
     /// </summary>

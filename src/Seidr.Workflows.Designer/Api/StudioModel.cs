@@ -56,8 +56,11 @@ public static class StudioModel
     public static bool IsReadableId(string id) =>
         id.Length > 0 && (char.IsAsciiLetter(id[0]) || id[0] == '_') && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
-    /// <summary>Studio's own ids for new activities: 16 hex digits.</summary>
-    public static bool IsGeneratedId(string id) => id.Length == 16 && id.All(char.IsAsciiHexDigitLower);
+    /// <summary>
+    /// Studio's own ids for new activities: a random 64-bit integer in lowercase hex without leading zeros (16 digits, 15
+    /// one time in 17, fewer rarely). Shorter all-hex names (a user's "fade", "be") are taken as chosen by the user.
+    /// </summary>
+    public static bool IsGeneratedId(string id) => id.Length is >= 12 and <= 16 && id.All(char.IsAsciiHexDigitLower);
 
     /// <summary>A readable id for a new activity, from its name ("Rank1" -> "rank1") or type, not in <paramref name="taken"/>.</summary>
     public static string ReadableId(string? name, string type, ISet<string> taken)
