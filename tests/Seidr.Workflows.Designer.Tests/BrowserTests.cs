@@ -11,11 +11,10 @@ namespace Seidr.Workflows.Designer.Tests;
 /// YAML file, and a run started from the page finishes with its summary shown.
 /// Skips only when chromium or the bundle is absent (.ci/install-designer.sh installs both).
 /// </summary>
-// Interactive: drags in the designer's canvas. On a loaded 2-core machine the palette drop sometimes lands twice and
-// the extra node (never connected) makes every save invalid; until that is made robust it runs on demand, not in CI:
-//   dotnet test tests/Seidr.Workflows.Designer.Tests -c Release --filter "Category=Interactive"
+// Drags in the canvas of a WebAssembly app: on a loaded 2-core machine a palette drop was once seen to land twice (with
+// DragToAsync; now one press, moves and one release), so the test waits for the canvas to settle and removes a late
+// duplicate. Passed 4 of 4 runs at load 7-15 without needing that or its retry.
 [Trait("Category", "Browser")]
-[Trait("Category", "Interactive")]
 public class BrowserTests(ITestOutputHelper output)
 {
     /// <summary>Screenshots go to the test output, or to docs/images with SEIDR_UPDATE_SCREENSHOTS=1 (to refresh the README's).</summary>
@@ -88,7 +87,14 @@ public class BrowserTests(ITestOutputHelper output)
             // Add a Rank node by dragging it from the palette onto the canvas...
             var canvas = page.Locator(".x6-graph-svg").First;
             var box = (await canvas.BoundingBoxAsync())!;
-            await palette.Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^\\s*Rank\\s*$") }).First.DragToAsync(canvas, new() { TargetPosition = new TargetPosition { X = box.Width / 2, Y = box.Height * 0.72f } });
+            // One press, moves and one release (not DragToAsync, whose actionability retries could repeat a step).
+            var rankItem = palette.Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^\\s*Rank\\s*$") }).First;
+            await rankItem.HoverAsync();
+            var itemBox = (await rankItem.BoundingBoxAsync())!;
+            await page.Mouse.MoveAsync(itemBox.X + itemBox.Width / 2, itemBox.Y + itemBox.Height / 2);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(box.X + box.Width / 2, box.Y + box.Height * 0.72f, new() { Steps = 10 });
+            await page.Mouse.UpAsync();
             await page.WaitForFunctionAsync("() => document.querySelectorAll('.x6-node').length === 5", null, new() { Timeout = 60_000 });
             const string newNodes = "ns => ns.map(n => n.getAttribute('data-cell-id')).filter(id => !['draft','execute','rank','submit'].includes(id))";
             // Under load Studio has been seen to handle one drop twice, the second node seconds later: wait until the
