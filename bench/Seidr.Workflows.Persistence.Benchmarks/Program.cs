@@ -17,14 +17,25 @@ using Seidr.Workflows.Serialization;
 //   --exec-ms N    each program's execution is N ms of CPU work on a thread of its own (default 1; a sandboxed
 //                  program takes 50-200 ms)
 //   --rounds N     pairs measured (default 3)
+//   --problems N   problems (default 100: 10,200 candidates)
+//   --flush-ms N, --max-batch N   the writer's FlushInterval and MaxBatch (defaults 200 ms and 5,000 events)
+//   --realistic    a run shaped like a real one: model calls of 1,000 ms, 45 ms of CPU per program (what a sandboxed
+//                  program cost on this project's VM, docs/execution.md) and 8 problems (816 candidates; one flow
+//                  per concurrency slot, so a round takes ~30 s instead of ~20 min); --model-ms/--exec-ms/--problems
+//                  still override it
 //
 // `--model-ms 0 --exec-ms 0` is the worst case (instant model, no-op execution: nothing but the engine and the store).
 // Prints per round and the medians: the run's time until the engine returns, and until every event is written.
 static string Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? "";
 var storeArg = Arg(args, "--store");
 var rounds = int.TryParse(Arg(args, "--rounds"), out var r) ? r : 3;
-Pace.ModelMs = int.TryParse(Arg(args, "--model-ms"), out var m) ? m : 20;
-Pace.ExecMs = double.TryParse(Arg(args, "--exec-ms"), CultureInfo.InvariantCulture, out var x) ? x : 1;
+var realistic = args.Contains("--realistic");
+Pace.ModelMs = int.TryParse(Arg(args, "--model-ms"), out var m) ? m : realistic ? 1000 : 20;
+Pace.ExecMs = double.TryParse(Arg(args, "--exec-ms"), CultureInfo.InvariantCulture, out var x) ? x : realistic ? 45 : 1;
+var writerOptions = new RunStoreWriterOptions();
+if (int.TryParse(Arg(args, "--flush-ms"), out var fm)) writerOptions = writerOptions with { FlushInterval = TimeSpan.FromMilliseconds(fm) };
+if (int.TryParse(Arg(args, "--max-batch"), out var mb)) writerOptions = writerOptions with { MaxBatch = mb };
+var problemCount = int.TryParse(Arg(args, "--problems"), out var pc) ? pc : realistic ? 8 : 100;
 var dir = Directory.CreateTempSubdirectory("seidr-store-bench-").FullName;
 var location = storeArg.Length == 0 ? StoreLocation.Sqlite(Path.Combine(dir, "run.db")) : StoreLocation.Parse(storeArg);
 var store = await RunStore.OpenAsync(location);
@@ -59,7 +70,7 @@ var workflow = YamlWorkflowFormat.Read("""
     - beam.Exhausted -> submit
     - repair.Exhausted -> submit
     """, "bench.yaml").RequireDefinition();
-var problems = Enumerable.Range(0, 100).Select(i => new Problem { Id = $"P{i}", Dataset = "bench", Prompt = "" }).ToArray();
+var problems = Enumerable.Range(0, problemCount).Select(i => new Problem { Id = $"P{i}", Dataset = "bench", Prompt = "" }).ToArray();
 var catalog = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Generate).Assembly);
 
 async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds, double Cpu)> Once(bool withStore, string runId)
@@ -74,7 +85,7 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
             RunId = runId, WorkflowId = workflow.DefinitionId, WorkflowPath = "bench.yaml", WorkflowText = "bench", MatrixJson = "{}",
             Settings = new RunSettings(), Variants = [Variant.Default],
             AllProblems = problems.Select(p => new ProblemInfo(p.Id, p.Dataset, null, null)).ToList(), Problems = problems.Select(p => p.Id).ToList(),
-        });
+        }, writerOptions);
     int candidates = 0;
     var counter = new DelegateObserver(e => { if (e is CandidateCreated) Interlocked.Increment(ref candidates); });
     var clock = Stopwatch.StartNew();
@@ -94,12 +105,12 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
     }
     var durable = clock.Elapsed.TotalMilliseconds;
     var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-    if (result.Variants[0].Metrics["programs"] < 10_000) throw new InvalidOperationException("expected 10,000 programs");
+    if (result.Variants[0].Metrics["programs"] < 100 * problemCount) throw new InvalidOperationException($"expected {100 * problemCount:N0} programs");
     return (engine, durable, events, candidates, writeSeconds, cpuSeconds);
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"store: {location.Provider} {location}; model call {Pace.ModelMs} ms, execution {Pace.ExecMs} ms CPU per program; {Environment.ProcessorCount} cores"));
+    $"store: {location.Provider} {location}; {problemCount} problems; model call {Pace.ModelMs} ms, execution {Pace.ExecMs} ms CPU per program; {Environment.ProcessorCount} cores"));
 await Once(false, "warm-0");
 await Once(true, "warm-1");
 var without = new List<double>();

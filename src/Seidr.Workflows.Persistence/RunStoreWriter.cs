@@ -1,7 +1,11 @@
+using System.Data.Common;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Seidr.Workflows.Engine;
 
 namespace Seidr.Workflows.Persistence;
@@ -32,6 +36,8 @@ public sealed class RunStoreWriter : IRunObserver
     private readonly RunStoreWriterOptions _options;
     private readonly Channel<RunEvent> _channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private readonly StoreJsonWriter _json = new();
+    private readonly Uuid7Source _ids = new();
     private long _queued, _written, _batches;
     private long _writeTicks;
 
@@ -66,6 +72,19 @@ public sealed class RunStoreWriter : IRunObserver
     }
 
     private async Task LoopAsync()
+    {
+        try
+        {
+            await DrainAsync();
+        }
+        finally
+        {
+            try { await DisconnectAsync(); } catch (Exception e) { Error ??= e; }
+            if (_model is not null) await _model.DisposeAsync();
+        }
+    }
+
+    private async Task DrainAsync()
     {
         var reader = _channel.Reader;
         var batch = new List<RunEvent>(1024);
@@ -126,9 +145,57 @@ public sealed class RunStoreWriter : IRunObserver
         Interlocked.Add(ref _writeTicks, clock.Elapsed.Ticks);
     }
 
+    // One connection for the writer's whole life (SQLite: its pragmas are set once, its prepared INSERTs are kept).
+    private DbConnection? _connection;
+    private BulkInserter? _inserter;
+    private RunStoreContext? _model;
+    private DbCommand? _touch;
+
+    private async Task<DbConnection> ConnectAsync()
+    {
+        if (_connection is not null) return _connection;
+        _model ??= _store.NewContext();
+        var connection = _store.Location.Provider == StoreProvider.PostgreSql
+            ? (DbConnection)new NpgsqlConnection(_store.Location.ConnectionString)
+            : new SqliteConnection(_store.Location.ConnectionString);
+        await connection.OpenAsync();
+        if (connection is SqliteConnection)
+        {
+            // WAL (set by OpenAsync, persistent) with synchronous=NORMAL: a commit is not fsynced, it is in the WAL file
+            // and survives the process being killed; only a power loss or an OS crash can lose the last commits.
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+            await pragma.ExecuteNonQueryAsync();
+        }
+        _connection = connection;
+        _inserter = new BulkInserter(_model, connection);
+        return connection;
+    }
+
+    private async Task DisconnectAsync()
+    {
+        if (_inserter is not null) await _inserter.DisposeAsync();
+        if (_touch is not null) await _touch.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+        (_inserter, _touch, _connection) = (null, null, null);
+    }
+
     private async Task WriteOnceAsync(IReadOnlyList<RunEvent> batch)
     {
-        await using var ctx = _store.NewContext();
+        try
+        {
+            await WriteOnceAsync(batch, await ConnectAsync());
+        }
+        catch
+        {
+            await DisconnectAsync(); // the next attempt starts on a fresh connection
+            throw;
+        }
+    }
+
+    private async Task WriteOnceAsync(IReadOnlyList<RunEvent> batch, DbConnection connection)
+    {
+        var flows = new List<FlowRow>();
         var candidates = new List<CandidateRow>();
         var executions = new List<ExecutionRow>();
         var calls = new List<ModelCallRow>();
@@ -150,16 +217,16 @@ public sealed class RunStoreWriter : IRunObserver
                     if (created.TryGetValue((s.Flow.VariantId, s.Flow.ProblemId, s.Candidate.Id), out var row)) row.Score = s.Candidate.Score;
                     executions.Add(new ExecutionRow
                     {
-                        Id = Guid.CreateVersion7(), RunId = _runId, VariantId = s.Flow.VariantId, ProblemId = s.Flow.ProblemId, CandidateId = s.Candidate.Id,
+                        Id = _ids.Next(), RunId = _runId, VariantId = s.Flow.VariantId, ProblemId = s.Flow.ProblemId, CandidateId = s.Candidate.Id,
                         Score = s.Candidate.Score, Passed = s.Candidate.Results.Count(r => r.Passed), Total = s.Candidate.Results.Length,
-                        ResultsJson = StoreJson.Serialize(s.Candidate.Results), At = s.Timestamp,
+                        ResultsJson = _json.Results(s.Candidate.Results), At = s.Timestamp,
                     });
                     break;
                 }
                 case ModelCallRecorded m:
                     calls.Add(new ModelCallRow
                     {
-                        Id = Guid.CreateVersion7(), RunId = _runId, VariantId = m.Flow.VariantId, ProblemId = m.Flow.ProblemId, ActivityId = m.ActivityId,
+                        Id = _ids.Next(), RunId = _runId, VariantId = m.Flow.VariantId, ProblemId = m.Flow.ProblemId, ActivityId = m.ActivityId,
                         Model = m.Usage.Model, Calls = m.Usage.Calls, InputTokens = m.Usage.InputTokens, OutputTokens = m.Usage.OutputTokens,
                         Cost = m.Usage.Cost, LatencyMs = m.Usage.Latency.TotalMilliseconds, Cached = m.Usage.Cached, At = m.Timestamp,
                         Prompt = m.Usage.Prompt, AnswersJson = m.Usage.Answers is null ? null : StoreJson.Serialize(m.Usage.Answers),
@@ -168,7 +235,7 @@ public sealed class RunStoreWriter : IRunObserver
                 case FlowCompleted f:
                 {
                     var r = f.Result;
-                    ctx.Flows.Add(new FlowRow
+                    flows.Add(new FlowRow
                     {
                         RunId = _runId, VariantId = r.Key.VariantId, ProblemId = r.Key.ProblemId, Status = r.Status.ToString(),
                         SolvedByGeneratedTests = r.SolvedByGeneratedTests, SolvedByHiddenTests = r.Hidden.IsEmpty ? null : r.SolvedByHiddenTests,
@@ -177,46 +244,79 @@ public sealed class RunStoreWriter : IRunObserver
                         BestCandidateId = r.Submission.IsEmpty ? null : r.Submission[0].Id,
                         ResultJson = StoreJson.FlowResult(r), SessionId = _sessionId, CompletedAt = f.Timestamp,
                     });
-                    events.Add(Event(f, "FlowCompleted", r.Key, null, null, new JsonObject { ["status"] = r.Status.ToString() }));
+                    _json.Begin().WriteString("status", r.Status.ToString());
+                    events.Add(Event(f, "FlowCompleted", r.Key, null, null));
                     break;
                 }
                 case ActivityStarted a:
-                    events.Add(Event(a, "ActivityStarted", a.Flow, a.ActivityId, a.Iteration, new JsonObject { ["input"] = a.InputCount }));
+                    _json.Begin().WriteNumber("input", a.InputCount);
+                    events.Add(Event(a, "ActivityStarted", a.Flow, a.ActivityId, a.Iteration));
                     break;
                 case ActivityCompleted a:
-                    events.Add(Event(a, "ActivityCompleted", a.Flow, a.ActivityId, a.Iteration, new JsonObject
-                    {
-                        ["ms"] = Math.Round(a.Duration.TotalMilliseconds, 3),
-                        ["emitted"] = new JsonObject(a.Emitted.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-                    }));
+                {
+                    var json = _json.Begin();
+                    json.WriteNumber("ms", Math.Round(a.Duration.TotalMilliseconds, 3));
+                    json.WriteStartObject("emitted");
+                    foreach (var (outcome, count) in a.Emitted) json.WriteNumber(outcome, count);
+                    json.WriteEndObject();
+                    events.Add(Event(a, "ActivityCompleted", a.Flow, a.ActivityId, a.Iteration));
                     break;
+                }
                 case ActivityFailed a:
-                    events.Add(Event(a, "ActivityFailed", a.Flow, a.ActivityId, a.Iteration, new JsonObject { ["error"] = a.Error }));
+                    _json.Begin().WriteString("error", a.Error);
+                    events.Add(Event(a, "ActivityFailed", a.Flow, a.ActivityId, a.Iteration));
                     break;
                 case BudgetExhausted b:
-                    events.Add(Event(b, "BudgetExhausted", b.Flow, b.ActivityId, null, new JsonObject { ["limit"] = b.Limit }));
+                    _json.Begin().WriteString("limit", b.Limit);
+                    events.Add(Event(b, "BudgetExhausted", b.Flow, b.ActivityId, null));
                     break;
                 case RunStarted r:
-                    events.Add(Event(r, "RunStarted", null, null, null, new JsonObject { ["problems"] = r.Problems, ["variants"] = r.Variants.Count }));
+                {
+                    var json = _json.Begin();
+                    json.WriteNumber("problems", r.Problems);
+                    json.WriteNumber("variants", r.Variants.Count);
+                    events.Add(Event(r, "RunStarted", null, null, null));
                     break;
+                }
                 case RunCompleted r:
-                    events.Add(Event(r, "RunCompleted", null, null, null, new JsonObject { ["status"] = r.Result.Status.ToString() }));
+                    _json.Begin().WriteString("status", r.Result.Status.ToString());
+                    events.Add(Event(r, "RunCompleted", null, null, null));
                     break;
             }
         }
-        var now = DateTimeOffset.UtcNow;
-        var session = new SessionRow { Id = _sessionId, RunId = _runId, Host = "", Status = "" , LastSeenAt = now };
-        ctx.Sessions.Attach(session);
-        ctx.Entry(session).Property(x => x.LastSeenAt).IsModified = true;
-        await using var tx = await ctx.Database.BeginTransactionAsync();
-        // The many small rows go in multi-row INSERTs (EF's change tracking would cost more than the run itself);
-        // parameters are made by EF's own type mappings, so the values are stored exactly as EF stores them.
-        await BulkInsert.InsertAsync(ctx, candidates);
-        await BulkInsert.InsertAsync(ctx, executions);
-        await BulkInsert.InsertAsync(ctx, calls);
-        await BulkInsert.InsertAsync(ctx, events);
-        await ctx.SaveChangesAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        // Rows go in with prepared INSERTs (SQLite) or binary COPY (PostgreSQL), not through EF's change tracking
+        // (which would cost more than the run itself); values are converted by EF's own type mappings.
+        var inserter = _inserter!;
+        await inserter.InsertAsync(candidates, tx);
+        await inserter.InsertAsync(executions, tx);
+        await inserter.InsertAsync(calls, tx);
+        await inserter.InsertAsync(events, tx);
+        await inserter.InsertAsync(flows, tx);
+        await TouchSessionAsync(connection, tx);
         await tx.CommitAsync();
+    }
+
+    /// <summary>The session's <c>last_seen_at</c> is now (what <c>seidr runs</c> tells a live session from a dead one by).</summary>
+    private async Task TouchSessionAsync(DbConnection connection, DbTransaction tx)
+    {
+        var model = _model!;
+        var shape = TableShape<SessionRow>.Of(model);
+        if (_touch is null)
+        {
+            var command = connection.CreateCommand();
+            var sql = model.GetService<ISqlGenerationHelper>();
+            var entity = model.Model.FindEntityType(typeof(SessionRow))!;
+            var lastSeen = entity.FindProperty(nameof(SessionRow.LastSeenAt))!;
+            var id = entity.FindProperty(nameof(SessionRow.Id))!;
+            command.CommandText = $"UPDATE {shape.Table} SET {sql.DelimitIdentifier(lastSeen.GetColumnName())} = {sql.GenerateParameterNamePlaceholder("p0")} WHERE {sql.DelimitIdentifier(id.GetColumnName())} = {sql.GenerateParameterNamePlaceholder("p1")}";
+            command.Parameters.Add(lastSeen.GetRelationalTypeMapping().CreateParameter(command, "p0", null, false));
+            command.Parameters.Add(id.GetRelationalTypeMapping().CreateParameter(command, "p1", _sessionId, false));
+            _touch = command;
+        }
+        _touch.Transaction = tx;
+        _touch.Parameters[0].Value = DateTimeOffset.UtcNow;
+        if (await _touch.ExecuteNonQueryAsync() != 1) throw new RunStoreException($"session {_sessionId} is not in the run store");
     }
 
     private CandidateRow ToRow(FlowKey flow, Candidate c, DateTimeOffset at) => new()
@@ -226,9 +326,11 @@ public sealed class RunStoreWriter : IRunObserver
         TagsJson = c.Tags.IsEmpty ? "{}" : StoreJson.Serialize(c.Tags), CreatedAt = at,
     };
 
-    private EventRow Event(RunEvent e, string type, FlowKey? flow, string? activity, int? iteration, JsonObject? data) => new()
+    /// <summary>An event row whose data is the document begun on <see cref="_json"/>.</summary>
+    private EventRow Event(RunEvent e, string type, FlowKey? flow, string? activity, int? iteration) => new()
     {
-        Id = Guid.CreateVersion7(), RunId = _runId, SessionId = _sessionId, Type = type, VariantId = flow?.VariantId, ProblemId = flow?.ProblemId,
-        ActivityId = activity, Iteration = iteration, Data = data?.ToJsonString(StoreJson.Options), At = e.Timestamp,
+        Id = _ids.Next(), RunId = _runId, SessionId = _sessionId, Type = type, VariantId = flow?.VariantId, ProblemId = flow?.ProblemId,
+        ActivityId = activity, Iteration = iteration, Data = _json.End(), At = e.Timestamp,
     };
 }
+
