@@ -876,7 +876,8 @@ class Zygote(object):
     the worker's children (it waits for them with a pidfd, reaps them and is their subreaper), as before.
     The worker compiles the program and sends the marshalled code object through the program pipe, which the child
     reads right after the clone; the result comes back on one long-lived result pipe (fd 3 of every child).
-    Only for checks in a guarded worker with its own PID namespace (bubblewrap); everything else forks as before."""
+    Only for checks in a guarded root worker with its own PID namespace (bubblewrap; programs run under their own
+    uid, so they cannot signal or trace the zygote); everything else forks as before."""
 
     RES_FD, PROG_FD, REQ_FD, PID_FD = 3, 4, 5, 6
 
@@ -885,8 +886,10 @@ class Zygote(object):
         self.as_base = 0
         self.capacity = 0
         self.fds = ()
-        self.enabled = bool(GUARDED and CLEANUP == "namespace" and CLONE is not None and USE_PIDFD
-                            and not CFG.get("noZygote"))
+        # Only where programs run under their own uid (a root worker): a program must not be able to signal, trace or
+        # reach the file descriptors of the process its successors are forked from.
+        self.enabled = bool(GUARDED and CLEANUP == "namespace" and DROP_UID is not None and CLONE is not None
+                            and USE_PIDFD and not CFG.get("noZygote"))
 
     def start(self):
         import fcntl
@@ -957,9 +960,6 @@ class Zygote(object):
 
     def payload(self, code, compile_error, timeout, lim, trace):
         """The bytes a child reads from the program pipe, or None when the program cannot go that way."""
-        lim = dict(lim)
-        if DROP_UID is None and lim.get("nproc"):
-            lim["nproc"] = int(lim["nproc"]) + 1       # the zygote runs under the programs' uid
         failure = None if compile_error is None else f"failed: {compile_error}"
         try:
             data = marshal.dumps((code if failure is None else None, failure, float(timeout),
