@@ -19,13 +19,15 @@ using Seidr.Workflows.Serialization;
 //   --rounds N     pairs measured (default 3)
 //   --problems N   problems (default 100: 10,200 candidates)
 //   --flush-ms N, --max-batch N   the writer's FlushInterval and MaxBatch (defaults 200 ms and 5,000 events)
-//   --realistic    a run shaped like a real one: model calls of 1,000 ms, 45 ms of CPU per program (what a sandboxed
-//                  program cost on this project's VM, docs/execution.md) and 8 problems (816 candidates; one flow
-//                  per concurrency slot, so a round takes ~30 s instead of ~20 min); --model-ms/--exec-ms/--problems
+//   --realistic    a run shaped like a real one: model calls of 1,000 ms, 45 ms of execution per program (what a
+//                  sandboxed program cost in CPU on this project's VM, docs/execution.md; here a thread spinning for
+//                  45 ms, which is 45 ms of CPU only when a core is free) and 8 problems (816 candidates; one flow per
+//                  concurrency slot, so a round takes ~30 s instead of ~20 min); --model-ms/--exec-ms/--problems
 //                  still override it
 //
 // `--model-ms 0 --exec-ms 0` is the worst case (instant model, no-op execution: nothing but the engine and the store).
-// Prints per round and the medians: the run's time until the engine returns, and until every event is written.
+// Prints per round and the medians: the run's time until the engine returns, and until every event is written; the
+// process's CPU seconds; and the CPU time of the writer's thread while it wrote (the store's own cost, Linux only).
 static string Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? "";
 var storeArg = Arg(args, "--store");
 var rounds = int.TryParse(Arg(args, "--rounds"), out var r) ? r : 3;
@@ -73,7 +75,7 @@ var workflow = YamlWorkflowFormat.Read("""
 var problems = Enumerable.Range(0, problemCount).Select(i => new Problem { Id = $"P{i}", Dataset = "bench", Prompt = "" }).ToArray();
 var catalog = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Generate).Assembly);
 
-async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds, double Cpu)> Once(bool withStore, string runId)
+async Task<(double Engine, double Durable, long Events, int Candidates, double WriteSeconds, double Cpu, double WriteCpu)> Once(bool withStore, string runId)
 {
     GC.Collect();
     GC.WaitForPendingFinalizers();
@@ -96,17 +98,18 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
     });
     var engine = clock.Elapsed.TotalMilliseconds;
     long events = 0;
-    double writeSeconds = 0;
+    double writeSeconds = 0, writeCpu = 0;
     if (session is not null)
     {
         await session.EndAsync(result.Status);
         events = session.Writer.Written;
         writeSeconds = session.Writer.WriteTime.TotalSeconds;
+        writeCpu = session.Writer.WriteCpuTime.TotalSeconds;
     }
     var durable = clock.Elapsed.TotalMilliseconds;
     var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
     if (result.Variants[0].Metrics["programs"] < 100 * problemCount) throw new InvalidOperationException($"expected {100 * problemCount:N0} programs");
-    return (engine, durable, events, candidates, writeSeconds, cpuSeconds);
+    return (engine, durable, events, candidates, writeSeconds, cpuSeconds, writeCpu);
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -119,6 +122,7 @@ var withDurable = new List<double>();
 var pairRatios = new List<double>();
 var cpuWithout = new List<double>();
 var cpuWith = new List<double>();
+var writerCpu = new List<double>();
 long eventsPerRun = 0;
 for (int i = 0; i < rounds; i++)
 {
@@ -130,16 +134,17 @@ for (int i = 0; i < rounds; i++)
     pairRatios.Add(b.Durable / a.Engine);
     cpuWithout.Add(a.Cpu);
     cpuWith.Add(b.Cpu);
+    writerCpu.Add(b.WriteCpu);
     eventsPerRun = b.Events;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms, {a.Cpu:0.00} s CPU; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.0} s writing in the background), {b.Cpu:0.00} s CPU; durable/no store {b.Durable / a.Engine:0.000}x"));
+        $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms, {a.Cpu:0.00} s CPU; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.00} s writing in the background, {b.WriteCpu:0.00} s of the writer thread's CPU), {b.Cpu:0.00} s CPU; durable/no store {b.Durable / a.Engine:0.000}x"));
 }
 double Median(List<double> xs) { var s = xs.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
 var (m0, m1, m2) = (Median(without), Median(withEngine), Median(withDurable));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"median of {rounds}: no store {m0:0} ms | with store: engine {m1:0} ms = {m1 / m0:0.000}x ({100 * (m1 / m0 - 1):+0.0;-0.0}%), durable {m2:0} ms = {m2 / m0:0.000}x ({100 * (m2 / m0 - 1):+0.0;-0.0}%)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"median of the per-round ratios (durable / no store): {Median(pairRatios):0.000}x; CPU: no store {Median(cpuWithout):0.00} s, with store {Median(cpuWith):0.00} s = +{Median(cpuWith) - Median(cpuWithout):0.00} s for {eventsPerRun:N0} events ({1e6 * (Median(cpuWith) - Median(cpuWithout)) / Math.Max(1, eventsPerRun):0} µs CPU per event)"));
+    $"median of the per-round ratios (durable / no store): {Median(pairRatios):0.000}x; CPU: no store {Median(cpuWithout):0.00} s, with store {Median(cpuWith):0.00} s = +{Median(cpuWith) - Median(cpuWithout):0.00} s for {eventsPerRun:N0} events ({1e6 * (Median(cpuWith) - Median(cpuWithout)) / Math.Max(1, eventsPerRun):0} µs CPU per event); the writer thread's CPU: {Median(writerCpu):0.000} s ({1e6 * Median(writerCpu) / Math.Max(1, eventsPerRun):0.0} µs per event)"));
 try { Directory.Delete(dir, true); } catch (IOException) { }
 
 namespace Seidr.Workflows.Persistence.Benchmarks
