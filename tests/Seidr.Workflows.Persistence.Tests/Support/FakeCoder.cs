@@ -35,6 +35,10 @@ public sealed class FakeCoder : IDisposable
     public int Port { get; }
     public string BaseUrl => $"http://127.0.0.1:{Port}/v1";
 
+    /// <summary>The request key named in an answer's program (<c># request KEY</c>), or null.</summary>
+    public static string? KeyIn(string answer) =>
+        System.Text.RegularExpressions.Regex.Match(answer, "# request ([0-9A-F]{16}/-?[0-9]+)") is { Success: true } m ? m.Groups[1].Value : null;
+
     /// <summary>Requests received since the last <see cref="Reset"/>, in arrival order.</summary>
     public IReadOnlyList<(string Key, DateTime At)> Requests => _requests.ToList();
 
@@ -70,7 +74,9 @@ public sealed class FakeCoder : IDisposable
             {
                 var good = Stable(problem.Id + "/" + seed) % 3 == 0;
                 var code = good ? problem.Prompt + problem.CanonicalSolution : problem.Prompt + "    return None\n";
-                answer = "```python\n" + code + "\n```";
+                // The request's key as a comment in the program: the response cache's answers then say which requests
+                // they answer (the kill-and-resume test needs that), and the program runs the same.
+                answer = "```python\n" + code + "\n# request " + key + "\n```";
             }
             var response = new JsonObject
             {
