@@ -15,13 +15,12 @@ public sealed class ShardedRunTests(PostgresServer server, ITestOutputHelper log
     [Fact]
     public async Task Three_shards_into_one_postgres_run_merge_into_the_same_report_as_a_single_process()
     {
-        if (!server.Started) throw new InvalidOperationException("PostgreSQL server binaries are not installed: run .ci/install-persistence.sh");
+        var pg = server.NewDatabase();
         var data = DatasetCatalog.ResolveDataDirectory(SeidrProcess.RepoRoot);
         using var coder = new FakeCoder(new DatasetCatalog(data).Load("humaneval", SeidrProcess.RepoRoot).Take(12).ToList(), TimeSpan.FromMilliseconds(5));
         var dir = Directory.CreateTempSubdirectory("seidr-shards-").FullName;
         var workflow = FakeWorkflow.Write(Path.Combine(dir, "sharded.yaml"), coder.BaseUrl, "sharded", problems: 12, concurrency: 2,
             matrix: "  matrix:\n    drafts: [\"1\", \"2\"]");
-        var pg = server.NewDatabase();
 
         // Shard 0 by flag; shards 1 and 2 as a Slurm array job would start them (index, count and job id from the environment).
         var shards = Enumerable.Range(0, 3).Select(i => i == 0

@@ -497,6 +497,12 @@ def child_prepare(job_dir, fd_in, fd_out, fd_err, fd_res, limits):
         os.dup2(fd_res, 3)
     os.closerange(4 if fd_res is not None else 3, 1024)
     _os.chdir(job_dir)
+    child_confine(limits)
+
+
+def child_confine(limits):
+    """The forked child's last steps before the program (worker- and zygote-forked alike): drop to the
+    programs' uid, apply the limits, re-enable gc."""
     if DROP_UID is not None:
         os.setgroups([])
         os.setgid(DROP_GID)
@@ -1083,17 +1089,7 @@ def zygote_child():
     os.setsid()
     os.closerange(Zygote.PROG_FD, 1024)      # 0-2 are /dev/null and 3 the result pipe, arranged once by the zygote
     _os.chdir(JOB_DIR)
-    if DROP_UID is not None:
-        os.setgroups([])
-        os.setgid(DROP_GID)
-        _os.setuid(DROP_UID)
-    setrlimit = resource.setrlimit
-    for res, pair in limits:
-        try:
-            setrlimit(res, pair)
-        except (ValueError, OSError):
-            pass
-    gc.enable()
+    child_confine(limits)
     if trace:
         _TRACE.append(time.monotonic())
     check_and_exit(code, None, timeout, trace, failure)

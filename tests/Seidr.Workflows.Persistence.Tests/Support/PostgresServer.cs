@@ -36,9 +36,10 @@ public sealed class PostgresServer : IDisposable
     public bool Started { get; }
     public int Port { get; }
 
-    /// <summary>A connection string to a fresh database on this server.</summary>
+    /// <summary>A connection string to a fresh database on this server; without the server binaries, an error naming the installer.</summary>
     public string NewDatabase()
     {
+        if (!Started) throw new InvalidOperationException("PostgreSQL server binaries are not installed: run .ci/install-persistence.sh (or filter Category!=Postgres)");
         var name = "seidr_" + Guid.NewGuid().ToString("N")[..10];
         using (var c = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={Port};Database=postgres;Username=postgres;Pooling=false"))
         {
