@@ -647,17 +647,7 @@ class Job(object):
 
     def __init__(self, body, lim, stdin_data=b"", want_result=True, relative_memory=True,
                  discard_output=False, job_dir=None, exit_first=False):
-        self.lim = lim
-        self.job_dir = job_dir or make_job_dir()
-        self.own_dir = job_dir is None
-        self.out_cap = int(lim.get("outBytes") or (1 << 20))
-        self.out = bytearray()
-        self.err = bytearray()
-        self.res = bytearray()
-        self.total = 0
-        self.killed_by = None
-        self.status = None
-        self.start = time.monotonic()
+        self._init_state(lim, job_dir, exit_first)
         fin = stdin_fd(stdin_data)
         if discard_output:
             out_r = err_r = None
@@ -675,7 +665,6 @@ class Job(object):
             # Everything the worker allocated since the last fork joins the permanent generation: the child's first
             # collections then scan only the child's own objects instead of writing (and so copying) the worker's.
             _gc_freeze()
-        self.exit_first = exit_first
         HOT.before_fork()
         self.faults = [_minflt()]
         pid = FORK()
@@ -699,11 +688,27 @@ class Job(object):
         os.close(err_w)
         if res_w is not None:
             os.close(res_w)
-        self.fds = {}
         for fd, name in ((out_r, "out"), (err_r, "err"), (res_r, "res")):
             if fd is not None:
                 self.fds[fd] = name
         self.pidfd = pidfd_open(pid) if USE_PIDFD else None
+
+    def _init_state(self, lim, job_dir, exit_first):
+        """What every job starts with (worker- and zygote-forked alike)."""
+        self.lim = lim
+        self.job_dir = job_dir or make_job_dir()
+        self.own_dir = job_dir is None
+        self.out_cap = int(lim.get("outBytes") or (1 << 20))
+        self.out = bytearray()
+        self.err = bytearray()
+        self.res = bytearray()
+        self.total = 0
+        self.killed_by = None
+        self.status = None
+        self.exit_first = exit_first
+        self.fds = {}
+        self.pidfd = None
+        self.start = time.monotonic()
 
     def kill_group(self):
         try:
@@ -1099,21 +1104,8 @@ class ZygoteJob(Job):
     """A check's child made by the zygote; supervised and cleaned up exactly as a Job."""
 
     def __init__(self, zygote, payload, lim):
-        self.lim = lim
-        self.job_dir = make_job_dir()
-        self.own_dir = True
-        self.out_cap = int(lim.get("outBytes") or (1 << 20))
-        self.out = bytearray()
-        self.err = bytearray()
-        self.res = bytearray()
-        self.total = 0
-        self.killed_by = None
-        self.status = None
-        self.exit_first = True
-        self.fds = {}
-        self.pidfd = None
+        self._init_state(lim, None, True)
         self.zygote = zygote
-        self.start = time.monotonic()
         self.faults = [_minflt()]
         self.pid = zygote.spawn(payload)
         self.pidfd = pidfd_open(self.pid)
