@@ -31,11 +31,10 @@ internal sealed class TableShape<T> where T : class
         Table = sql.DelimitIdentifier(entity.GetTableName()!);
         Columns = properties.Select(p => sql.DelimitIdentifier(p.GetColumnName())).ToArray();
         StoreTypes = properties.Select(p => p.GetColumnType()).ToArray();
-        Mappings = properties.Select(p => p.GetRelationalTypeMapping()).ToArray();
-        Nullable = properties.Select(p => p.IsNullable).ToArray();
-        Getters = properties.Select((p, i) => Getter(p, Mappings[i])).ToArray();
-        SqliteBinders = properties.Select((p, i) => SqliteBinder(p, Mappings[i], Getters[i])).ToArray();
-        Placeholders = Enumerable.Range(0, 200 * properties.Length).Select(n => sql.GenerateParameterNamePlaceholder("p" + n)).ToArray();
+        var mappings = properties.Select(p => p.GetRelationalTypeMapping()).ToArray();
+        Getters = properties.Select((p, i) => Getter(p, mappings[i])).ToArray();
+        SqliteBinders = properties.Select((p, i) => SqliteBinder(p, mappings[i], Getters[i])).ToArray();
+        InsertSql = $"INSERT INTO {Table} ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select((_, n) => sql.GenerateParameterNamePlaceholder("p" + n)))})";
     }
 
     public static TableShape<T> Of(DbContext ctx) => Shapes.GetOrAdd(ctx.Database.ProviderName ?? "", _ => new TableShape<T>(ctx));
@@ -43,8 +42,6 @@ internal sealed class TableShape<T> where T : class
     public string Table { get; }
     public string[] Columns { get; }
     public string[] StoreTypes { get; }
-    public RelationalTypeMapping[] Mappings { get; }
-    public bool[] Nullable { get; }
 
     /// <summary>Each column's value as EF passes it to the provider (after the mapping's value converter, if any).</summary>
     public Func<T, object?>[] Getters { get; }
@@ -52,24 +49,8 @@ internal sealed class TableShape<T> where T : class
     /// <summary>Each column's SQLite binding, typed (no boxing) where the property needs no value converter.</summary>
     internal Func<T, BulkInserter, sqlite3_stmt, int, int>[] SqliteBinders { get; }
 
-    private string[] Placeholders { get; }
-
-    public string InsertSql(int rows)
-    {
-        var text = new StringBuilder($"INSERT INTO {Table} ({string.Join(", ", Columns)}) VALUES ");
-        int n = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            text.Append(r == 0 ? "(" : ", (");
-            for (int c = 0; c < Columns.Length; c++)
-            {
-                if (c > 0) text.Append(", ");
-                text.Append(Placeholders[n++]);
-            }
-            text.Append(')');
-        }
-        return text.ToString();
-    }
+    /// <summary>A single-row <c>INSERT</c> of every column, with one parameter per column.</summary>
+    public string InsertSql { get; }
 
     private static Func<T, BulkInserter, sqlite3_stmt, int, int> SqliteBinder(IProperty property, RelationalTypeMapping mapping, Func<T, object?> boxed)
     {
@@ -120,7 +101,7 @@ internal sealed class BulkInserter(DbContext model, DbConnection connection) : I
         var db = sqlite.Handle ?? throw new InvalidOperationException("the SQLite connection is not open");
         if (!_statements.TryGetValue(typeof(T), out var statement))
         {
-            Check(db, raw.sqlite3_prepare_v2(db, shape.InsertSql(1), out statement));
+            Check(db, raw.sqlite3_prepare_v2(db, shape.InsertSql, out statement));
             _statements[typeof(T)] = statement;
         }
         var binders = shape.SqliteBinders;

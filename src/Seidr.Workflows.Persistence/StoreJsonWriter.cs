@@ -20,7 +20,7 @@ internal sealed class StoreJsonWriter
 
     public StoreJsonWriter() => _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = StoreJson.Options.Encoder, SkipValidation = true });
 
-    /// <summary>Starts a document: an object whose properties the caller writes with <see cref="Json"/>.</summary>
+    /// <summary>Starts a document: an object whose properties the caller writes on the writer returned.</summary>
     public Utf8JsonWriter Begin()
     {
         _buffer.ResetWrittenCount();
@@ -36,8 +36,6 @@ internal sealed class StoreJsonWriter
         _json.Flush();
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
-
-    public Utf8JsonWriter Json => _json;
 
     /// <summary>Per-test results, as <c>StoreJson.Serialize(results)</c> writes them.</summary>
     public string Results(ImmutableArray<TestResult> results)

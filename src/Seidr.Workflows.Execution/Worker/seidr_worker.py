@@ -1024,13 +1024,10 @@ class Zygote(object):
                 if pid > 0:
                     return pid
                 raise OSError(-pid, "zygote: clone failed: %s" % os.strerror(-pid))
-            # The zygote is gone (or hangs): replace it and try once more.
+            # The zygote is gone (or hangs): replace it (after killing whatever it left) and try once more.
             self.kill()
-            self._drain_orphans()
+            cleanup_all(0)
         raise OSError(errno.ECHILD, "zygote: no child")
-
-    def _drain_orphans(self):
-        cleanup_all(0)
 
 
 def _reseed_function():
@@ -1068,21 +1065,18 @@ def zygote_loop(clone, reseed):
 
 
 def _read_program():
-    read = os.read
-    head = b""
-    while len(head) < 4:
-        chunk = read(Zygote.PROG_FD, 4 - len(head))
-        if not chunk:
-            os._exit(70)
-        head += chunk
-    n = int.from_bytes(head, "little")
-    data = read(Zygote.PROG_FD, n)
+    """The payload the worker wrote for this child (Zygote.payload): a 4-byte length, then the marshalled tuple."""
+    return marshal.loads(_read_exactly(Zygote.PROG_FD, int.from_bytes(_read_exactly(Zygote.PROG_FD, 4), "little")))
+
+
+def _read_exactly(fd, n):
+    data = b""
     while len(data) < n:
-        chunk = read(Zygote.PROG_FD, n - len(data))
+        chunk = os.read(fd, n - len(data))
         if not chunk:
             os._exit(70)
         data += chunk
-    return marshal.loads(data)
+    return data
 
 
 def zygote_child():
