@@ -204,6 +204,55 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     }
 
     [Fact]
+    public async Task The_zygote_pins_what_its_children_write_and_they_cannot_reach_its_io_uring()
+    {
+        // The zygote pins the pages its children write through a (disabled) io_uring buffer registration, so that
+        // fork copies them instead of faulting on each. A child must hold no descriptor of that ring and must not be able
+        // to reach one through /proc: it runs under its own uid, so every other process's fd table is closed to it.
+        var program =
+            "import os\n" +
+            "mine = []\n" +
+            "for f in os.listdir('/proc/self/fd'):\n" +
+            "    try:\n        mine.append(os.readlink('/proc/self/fd/' + f))\n" +
+            "    except OSError:\n        pass\n" +
+            "assert len(mine) >= 4, mine\n" +
+            "assert not [l for l in mine if 'io_uring' in l], mine\n" +
+            "reached = []\n" +
+            "for p in os.listdir('/proc'):\n" +
+            "    if p.isdigit() and int(p) != os.getpid():\n" +
+            "        try:\n            reached.append((p, os.listdir('/proc/%s/fd' % p)))\n" +
+            "        except OSError:\n            pass\n" +
+            "assert not reached, reached\n";
+        (await Runner.CheckAsync(program, TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
+
+        var zygotes = Directory.EnumerateDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Where(d => { try { return File.ReadAllText(Path.Combine(d, "comm")).Trim() == "seidr-zygote" && IsBelowAWorker(int.Parse(Path.GetFileName(d))); } catch (IOException) { return false; } })
+            .ToList();
+        zygotes.Should().NotBeEmpty("checks run in a root worker's zygote");
+        foreach (var z in zygotes)
+        {
+            var pinnedKb = File.ReadLines(Path.Combine(z, "status")).Single(l => l.StartsWith("VmPin:", StringComparison.Ordinal));
+            long.Parse(pinnedKb.Split(':')[1].Trim().Split(' ')[0]).Should().BeGreaterThan(100, "the zygote pins the pages its children write ({0})", z);
+            Directory.EnumerateFiles(Path.Combine(z, "fd")).Select(f => new FileInfo(f).LinkTarget ?? "")
+                .Should().Contain(l => l.Contains("io_uring"), "the pins are held by the zygote's io_uring registration");
+        }
+
+        bool IsBelowAWorker(int pid)
+        {
+            var roots = Runner.WorkerProcessIds.ToHashSet();
+            for (int i = 0; i < 16; i++)
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+                if (roots.Contains(pid)) return true;
+                if (pid <= 1) return false;
+            }
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Background_children_do_not_outlive_the_program()
     {
         var r = await Runner.RunAsync(Py(

