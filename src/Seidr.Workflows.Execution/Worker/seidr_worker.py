@@ -906,6 +906,7 @@ class Zygote(object):
         self.as_base = 0
         self.capacity = 0
         self.fds = ()
+        self.pinned = 0
         # Only where programs run under their own uid (a root worker): a program must not be able to signal, trace or
         # reach the file descriptors of the process its successors are forked from.
         self.enabled = bool(GUARDED and CLEANUP == "namespace" and DROP_UID is not None and CLONE is not None
@@ -941,6 +942,13 @@ class Zygote(object):
         self.capacity = capacity
         self.res_r, self.prog_r, self.prog_w, self.req_w, self.pid_r = res_r, prog_r, prog_w, req_w, pid_r
         self.fds = (res_r, prog_r, prog_w, req_w, pid_r)
+        # The zygote reports once it is ready (after PinnedPages' calibration): how many pages it pinned.
+        ready, _, _ = select.select([pid_r], [], [], 30.0)
+        data = os.read(pid_r, 4) if ready else b""
+        if len(data) != 4:
+            self.kill()
+            raise OSError(errno.ECHILD, "zygote: not ready")
+        self.pinned = int.from_bytes(data, "little", signed=True)
 
     @staticmethod
     def _become_zygote(res_w, prog_r, req_r, pid_w):
@@ -1258,6 +1266,8 @@ def zygote_loop(clone, reseed, probe=None):
     fewer pages written) and never returns. First, PinnedPages' calibration probes (if any) are cloned here too, so
     that they take the very path programs take."""
     read, write, child = os.read, os.write, zygote_child
+    if probe is None:
+        write(Zygote.PID_FD, PINNED.pages.to_bytes(4, "little", signed=True))     # ready (Zygote.start)
     while True:
         if probe is None and not read(Zygote.REQ_FD, 1):
             os._exit(0)
@@ -1268,6 +1278,8 @@ def zygote_loop(clone, reseed, probe=None):
             os._exit(70)
         if probe is not None:
             probe = PINNED.collect(probe, pid)
+            if probe is None:
+                write(Zygote.PID_FD, PINNED.pages.to_bytes(4, "little", signed=True))     # ready (Zygote.start)
             continue
         if pid < 0:
             pid = -(ctypes.get_errno() or errno.EAGAIN)
@@ -1810,7 +1822,10 @@ def op_check(req):
         code, compile_error = precompile(req["program"], "<string>")
         payload = ZYG.payload(code, compile_error, timeout, lim, tracing)
         if payload is not None:
-            job = ZygoteJob(ZYG, payload, lim)
+            try:
+                job = ZygoteJob(ZYG, payload, lim)
+            except OSError:
+                job = None          # no zygote now: the worker forks this check itself
     if job is None:
         job = Job(human_eval_body(req["program"], timeout, tracing), lim, b"", discard_output=True, exit_first=True)
     try:
@@ -1964,7 +1979,8 @@ def main():
             ZYG.lost()
             ZYG.enabled = False
     send({"ready": True, "pid": SELF, "version": sys.version.split()[0],
-          "implementation": platform.python_implementation(), "cleanup": CLEANUP})
+          "implementation": platform.python_implementation(), "cleanup": CLEANUP,
+          "zygote": ZYG.pid is not None, "pinnedPages": ZYG.pinned})
     while True:
         req = recv()
         if req is None:
