@@ -1061,30 +1061,30 @@ class PinnedPages(object):
     REGISTER_BUFFERS = 0
     MAX_BUFFERS = 1 << 14
     PROBE_LIMITS = {"cpu": 5, "nproc": 64, "fsize": 16 << 20, "memMb": 1024}
+    # Our own programs for the probes: what checks commonly do (typing, math, re, collections, comprehensions,
+    # recursion, floats), every small-object size class and a few larger blocks (the allocator pages programs write),
+    # a failing assert with and without a message, an exception, and human-eval-shaped programs of two sizes.
     PROBES = (
-        "def f():\n    return 1\ndef check(c):\n    assert c() == 1\n    assert isinstance([], list)\ncheck(f)",
-        "def f(x):\n    return [x] * 2\ndef check(c):\n    assert c(1) == [1, 1]\n    assert c(2) == [3], 'no'\ncheck(f)",
-        "def check(c):\n    assert False\ncheck(None)",
         "from typing import List\nimport math\nimport re\nfrom collections import Counter\n\n\n"
         "def f(xs: List[int]) -> List[str]:\n    out = []\n    for i, x in enumerate(sorted(xs)):\n"
         "        if x % 2 == 0 and math.isfinite(x):\n            out.append(str(x) + ':' + str(i))\n"
-        "    return [s.upper() for s in out if re.match(r'\\d', s)]\n\n\n"
+        "    return [s.upper() for s in out if re.match(r'\\d', s)]\n\n\ndef fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\n"
         "def check(candidate):\n    assert candidate([3, 2, 1, 4]) == ['2:1', '4:3']\n    assert candidate([]) == []\n"
         "    assert {k: v for k, v in zip('ab', (1, 2))} == {'a': 1, 'b': 2}\n"
-        "    assert Counter('abca').most_common(1) == [('a', 2)]\n"
-        "    assert abs(sum(x / 3 for x in range(10)) - 15.0) < 1e-9\n\ncheck(f)",
+        "    assert Counter('abca').most_common(1) == [('a', 2)]\n    assert fib(15) == 610\n"
+        "    assert abs(sum(x / 3 for x in range(10)) - 15.0) < 1e-9\n    assert isinstance([], list)\n"
+        "    xs = [bytes(n) for n in range(0, 560, 8)] + [bytearray(n) for n in (600, 1100, 2100, 4200, 9000, 20000, "
+        "70000, 140000)]\n    ys = [tuple(range(n)) for n in range(0, 70, 2)] + [list(range(n)) for n in range(0, 70, 3)]\n"
+        "    zs = [dict.fromkeys(range(n)) for n in range(0, 40, 4)] + [str(n) * n for n in range(60)] + "
+        "[float(n) / 3 for n in range(60)] + [{n} for n in range(0, 30, 5)]\n    assert len(xs) + len(ys) + len(zs) > 0\n"
+        "\n\ncheck(f)",
+        "def f(x):\n    return [x] * 2\ndef check(c):\n    assert c(1) == [1, 1]\n    assert c(2) == [3], 'no'\ncheck(f)",
+        "def check(c):\n    assert False\ncheck(None)",
         "def f(s):\n    return int(s) // 0\ndef check(candidate):\n    assert candidate('12') == 1\ncheck(f)",
-        "def f(n):\n    if n < 2:\n        return n\n    return f(n - 1) + f(n - 2)\n"
-        "def check(candidate):\n    assert candidate(15) == 610\n    assert candidate(1) == 2, 'x'\ncheck(f)",
-        # one object of every small-object size class and a few larger blocks: the allocator pages programs write
-        "def check(c):\n    xs = [bytes(n) for n in range(0, 560, 8)] + [bytearray(n) for n in (600, 1100, 2100, 4200, "
-        "9000, 20000, 70000, 140000)]\n    ys = [tuple(range(n)) for n in range(0, 70, 2)] + [list(range(n)) for n in "
-        "range(0, 70, 3)]\n    zs = [dict.fromkeys(range(n)) for n in range(0, 40, 4)] + [str(n) * n for n in range(60)]"
-        " + [float(n) / 3 for n in range(60)] + [{n} for n in range(0, 30, 5)]\n    assert c(xs, ys, zs) == 0\n"
-        "check(lambda *a: len(a) - 3)",
     )
 
-    SHAPED = (300, 1000, 2500, 6000)
+    SHAPED = (300, 6000)
 
     def __init__(self):
         self.fd = -1
@@ -1118,15 +1118,20 @@ class PinnedPages(object):
                     out.append((int(a, 16) >> shift, int(b, 16) >> shift))
         return out
 
+    # Top byte of a pagemap entry -> 1 when bits 63 (present) and 56 (exclusively mapped) are both set.
+    _OWNED = bytes(1 if b & 0x81 == 0x81 else 0 for b in range(256))
+
     @staticmethod
     def owned(pagemap_fd, spans):
         """Pages of the spans that are present and mapped by this process only (pagemap bits 63 and 56)."""
         pages = array.array("Q")
+        table = PinnedPages._OWNED
         for a, b in spans:
-            entries = array.array("Q", os.pread(pagemap_fd, (b - a) * 8, a * 8))
-            for i, v in enumerate(entries):
-                if (v >> 56) & 0x81 == 0x81:
-                    pages.append(a + i)
+            flags = os.pread(pagemap_fd, (b - a) * 8, a * 8)[7::8].translate(table)    # one byte per page
+            i = flags.find(1)
+            while i >= 0:
+                pages.append(a + i)
+                i = flags.find(1, i + 1)
         return pages
 
     def begin(self, plain_clone):
