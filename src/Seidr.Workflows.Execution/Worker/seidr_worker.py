@@ -164,137 +164,6 @@ CLONE = _make_clone()
 _gc_freeze = getattr(gc, "freeze", None)
 
 
-class HotPages(object):
-    """Pre-faults the pages the worker writes between two programs, in one madvise(MADV_POPULATE_WRITE) per range.
-
-    Every fork write-protects all of the worker's pages; once the child is gone, each page the worker writes again
-    costs a page-fault trap (~15-20 us on a paravirtualised VM; the copy itself is cheap) - ~250 of them per program,
-    always nearly the same pages (interpreter state, allocator pools, the protocol's objects). Populating them from
-    inside the kernel costs ~0.3 us a page. The set is learned on the first few programs by a probe: a child forked
-    after the program's child is gone that sleeps until the worker is about to fork again, then reports which of its
-    pages are no longer shared with the worker, i.e. the ones the worker wrote in between (/proc/self/pagemap bit 56).
-    Only performance depends on this: a page missing from the set just faults as before.
-    Off unless the worker configuration says "hotPages": on this VM it removed ~170 of the ~350 worker faults per
-    program but, under the heavy load this machine runs at, the populate itself cost as much as it saved (worker CPU
-    per program unchanged within noise), so it is not worth its moving parts by default."""
-
-    CALIBRATIONS = 3
-    MADV_POPULATE_WRITE = 23
-
-    def __init__(self):
-        self.pages = set()
-        self.done = 0
-        self.ranges = None
-        self.probe = None
-        self.madvise = None
-        if _libc is None or not RAW_FORK or not CFG.get("hotPages"):
-            return
-        try:
-            m = _libc.madvise
-            m.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-            m.restype = ctypes.c_int
-            buf = ctypes.create_string_buffer(8192)
-            page = (ctypes.addressof(buf) + 4095) & ~4095
-            if m(page, 4096, self.MADV_POPULATE_WRITE) == 0 and os.path.exists("/proc/self/pagemap"):
-                self.madvise = m
-        except Exception:
-            self.madvise = None
-
-    def spans(self):
-        out = []
-        with open("/proc/self/maps") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) > 1 and parts[1] == "rw-p":
-                    a, b = parts[0].split("-")
-                    out.append((int(a, 16) >> 12, int(b, 16) >> 12))
-        return out
-
-    @staticmethod
-    def owned_pages(spans):
-        """In the probe: pages of the given spans this process no longer shares (pagemap bits 63 and 56)."""
-        fd = os.open("/proc/self/pagemap", os.O_RDONLY)
-        hot = array.array("Q")
-        try:
-            for a, b in spans:
-                entries = array.array("Q", os.pread(fd, (b - a) * 8, a * 8))
-                for i, v in enumerate(entries):
-                    if (v >> 56) & 0x81 == 0x81:
-                        hot.append(a + i)
-        finally:
-            os.close(fd)
-        return hot
-
-    @staticmethod
-    def _ranges(pages, gap=2):
-        ranges = []
-        for page in sorted(pages):
-            if ranges and page - ranges[-1][1] <= gap:
-                ranges[-1][1] = page + 1
-            else:
-                ranges.append([page, page + 1])
-        return [(a << 12, (b - a) << 12) for a, b in ranges]
-
-    def populate(self):
-        """Right after a child is reaped: make the hot pages writable again without a fault each."""
-        if self.ranges:
-            m, advice = self.madvise, self.MADV_POPULATE_WRITE
-            for start, length in self.ranges:
-                m(start, length, advice)
-
-    def after_child(self):
-        """After cleanup: while calibrating, start a probe that watches the worker until its next fork."""
-        if self.madvise is None or self.ranges is not None or self.probe is not None:
-            return
-        spans = self.spans()
-        go_r, go_w = os.pipe()
-        out_r, out_w = os.pipe()
-        pid = FORK()
-        if pid == 0:
-            try:
-                os.close(go_w)
-                os.close(out_r)
-                os.read(go_r, 1)
-                view = memoryview(HotPages.owned_pages(spans).tobytes())
-                while view:
-                    view = view[os.write(out_w, view):]
-            finally:
-                os._exit(0)
-        os.close(go_r)
-        os.close(out_w)
-        self.probe = (pid, go_w, out_r)
-
-    def before_fork(self):
-        """Just before the next fork: collect the probe's report."""
-        if self.probe is None:
-            return
-        pid, go_w, out_r = self.probe
-        self.probe = None
-        data = bytearray()
-        try:
-            os.write(go_w, b"x")
-            while True:
-                chunk = os.read(out_r, 1 << 16)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            data = bytearray()
-        finally:
-            os.close(go_w)
-            os.close(out_r)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-        hot = array.array("Q")
-        hot.frombytes(bytes(data[:len(data) - len(data) % 8]))
-        self.pages.update(hot)
-        self.done += 1
-        if self.done >= self.CALIBRATIONS:
-            self.ranges = self._ranges(self.pages)
-
-
 def _minflt():
     """Minor page faults of the worker so far (for traces)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -666,7 +535,6 @@ class Job(object):
             # Everything the worker allocated since the last fork joins the permanent generation: the child's first
             # collections then scan only the child's own objects instead of writing (and so copying) the worker's.
             _gc_freeze()
-        HOT.before_fork()
         self.faults = [_minflt()]
         pid = FORK()
         if pid == 0:
@@ -780,9 +648,7 @@ class Job(object):
             except ChildProcessError:
                 self.status = 0
         self.faults.append(_minflt())
-        HOT.populate()
         cleanup_all(self.pid)
-        HOT.after_child()
         # Everything that could write is dead now: collect what is left in the pipes.
         for fd in list(self.fds):
             while fd in self.fds and self._read(fd, on_result):
@@ -1813,7 +1679,6 @@ def op_exec(req):
 
 _last_faults = [0]
 _last_child = [0.0, 0]
-HOT = HotPages()
 ZYG = Zygote()
 
 
