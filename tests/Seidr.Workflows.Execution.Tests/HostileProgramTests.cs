@@ -253,6 +253,37 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     }
 
     [Fact]
+    public async Task Workers_keep_the_interpreters_code_in_huge_pages_when_the_kernel_has_them()
+    {
+        // Each worker copies the interpreter's code and constants into anonymous transparent huge pages, so that forked
+        // children find them mapped instead of faulting them in. Where the kernel has no THP, nothing moves and all works.
+        (await Runner.CheckAsync("def f():\n    return 1\ndef check(c):\n    assert c() == 1\ncheck(f)", TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
+        (await Runner.RunAsync(Py("import math, re\nprint(re.sub('a', 'b', 'aa'), math.factorial(5))"))).Stdout.Should().Be("bb 120\n");
+        var thp = File.Exists("/sys/kernel/mm/transparent_hugepage/enabled") ? File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled") : "[never]";
+        var hugeCode = 0;
+        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => int.TryParse(p, out _)))
+        {
+            string cmd;
+            try { cmd = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            if (!cmd.Contains("seidr_worker.py", StringComparison.Ordinal) || cmd.StartsWith("bwrap", StringComparison.Ordinal)) continue;
+            string? vma = null;
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+                {
+                    if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-')) vma = line;
+                    else if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal) && vma is not null && vma.Contains(" r-xp 00000000 00:00 0", StringComparison.Ordinal)
+                             && long.Parse(line.Split(':')[1].Trim().Split(' ')[0]) >= 2048)
+                        hugeCode++;
+                }
+            }
+            catch (IOException) { }
+        }
+        if (thp.Contains("[never]", StringComparison.Ordinal)) hugeCode.Should().Be(0);
+        else hugeCode.Should().BeGreaterThan(0, "THP is available ({0}) and the interpreter's code spans at least one aligned 2 MiB block", thp.Trim());
+    }
+
+    [Fact]
     public async Task Background_children_do_not_outlive_the_program()
     {
         var r = await Runner.RunAsync(Py(
