@@ -64,7 +64,7 @@ def bwrap(script, uid, cfg, python=None):
     exe = os.path.realpath(shutil.which(python) or python) if python else os.path.realpath(sys.executable)
     a = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
          "--die-with-parent", "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr", "--cap-drop", "ALL"]
-    for c in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_IPC_LOCK"):
+    for c in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_IPC_LOCK", "CAP_SYS_NICE"):
         a += ["--cap-add", c]
     for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
         if os.path.islink(top):

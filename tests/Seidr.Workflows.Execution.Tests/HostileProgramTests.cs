@@ -241,6 +241,42 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     }
 
     [Fact]
+    public async Task A_check_still_running_after_DeprioritizeChecksAfter_gets_nice_19_for_its_group_and_its_autogroup()
+    {
+        // A check heading for its timeout must not take a core from short checks. Each check is a session of its own,
+        // and where the scheduler shares CPU by session first (autogroups: on by default when no cpu cgroup is in use),
+        // nice alone does not lower that session's share: its autogroup must be lowered too.
+        Runner.Options.DeprioritizeChecksAfter.Should().Be(TimeSpan.FromSeconds(0.5));
+        var check = Runner.CheckAsync("def check(c):\n    while True:\n        pass\ncheck(None)", TimeSpan.FromSeconds(3));
+        var autogroups = File.Exists("/proc/self/autogroup") && File.Exists("/proc/sys/kernel/sched_autogroup_enabled")
+                         && File.ReadAllText("/proc/sys/kernel/sched_autogroup_enabled").Trim() == "1";
+        (int Nice, string Autogroup)? lowered = null;
+        bool Lowered() => lowered is { Nice: 19 } l && (!autogroups || l.Autogroup.EndsWith(" nice 19", StringComparison.Ordinal));
+        for (var until = DateTime.UtcNow.AddSeconds(2.2); !Lowered() && DateTime.UtcNow < until;)
+        {
+            await Task.Delay(100);
+            // The check's child: cloned by the zygote (so named like it), a session of its own (the zygote is not).
+            foreach (var child in BelowWorkers().Where(p => p.Comm == "seidr-zygote"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{child.Pid}/stat");
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    if (fields[3] != child.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;     // session id
+                    var nice = int.Parse(fields[16]);
+                    var autogroup = autogroups ? File.ReadAllText($"/proc/{child.Pid}/autogroup").Trim() : "";
+                    if (lowered is null || nice == 19) lowered = (nice, autogroup);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // it exited meanwhile
+            }
+        }
+        (await check).Result.Should().Be("timed out");
+        lowered.Should().NotBeNull("the looping check's child was found below a zygote");
+        lowered!.Value.Nice.Should().Be(19, "the check ran past DeprioritizeChecksAfter");
+        if (autogroups) lowered.Value.Autogroup.Should().EndWith(" nice 19", "its session's autogroup is lowered as well");
+    }
+
+    [Fact]
     public async Task Workers_keep_the_interpreters_code_in_huge_pages_when_the_kernel_has_them()
     {
         // Each worker copies the interpreter's code and constants into anonymous transparent huge pages, so that forked

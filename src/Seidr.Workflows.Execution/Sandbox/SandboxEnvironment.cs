@@ -182,10 +182,11 @@ internal sealed class SandboxEnvironment : IDisposable
         {
             // As root (no user namespace) the worker keeps only what it needs: switching its children to their own
             // uid, owning/removing their directories and killing them, and pinning the pages a zygote's children
-            // write (CAP_IPC_LOCK: the pins of all workers are not counted against root's 8 MiB RLIMIT_MEMLOCK).
+            // write (CAP_IPC_LOCK: the pins of all workers are not counted against root's 8 MiB RLIMIT_MEMLOCK), and
+            // lowering the priority of a check that runs long (CAP_SYS_NICE: its child runs under another uid).
             // No CAP_SYS_ADMIN, CAP_MKNOD, CAP_NET_*, ...; programs run under their own uid with no capability.
             args.AddRange(["--cap-drop", "ALL"]);
-            foreach (var cap in new[] { "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_IPC_LOCK" })
+            foreach (var cap in new[] { "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_IPC_LOCK", "CAP_SYS_NICE" })
                 args.AddRange(["--cap-add", cap]);
         }
         foreach (var top in new[] { "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32" })
