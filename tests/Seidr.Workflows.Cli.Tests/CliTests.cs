@@ -204,7 +204,7 @@ public class CliTests
             ignored.Should().NotBeNull().And.NotContain(signal, "the run can receive the signal");
             if (disposition == "--ignore-signal=INT") ignored.Should().Contain("INT", "the child starts as a background job of a script does");
             forceful.IsCancellationRequested.Should().BeFalse("the run stops within a minute of the signal");
-            result.Result.ExitCode.Should().Be(2, "a cancelled run exits with 2");
+            (await result).ExitCode.Should().Be(2, "a cancelled run exits with 2");
             stderr.ToString().Should().Contain("cancelled");
             var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "summary.json")))!;
             summary["status"]!.GetValue<string>().Should().Be("cancelled");
