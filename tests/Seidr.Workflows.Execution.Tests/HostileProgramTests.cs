@@ -13,23 +13,26 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     private static RunRequest Py(string src, double timeout = 3, int memoryMb = 512) =>
         new(ProgramLanguage.Python, src) { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(timeout), MemoryMb = memoryMb, MaxOutputBytes = 64 << 10 } };
 
-    private sealed record Proc(int Pid, int Worker, int Depth, string Cmd, string Comm);
+    private sealed record Proc(int Pid, int Worker, int Depth, string Cmd, string Comm, int Session, int Nice);
 
     /// <summary>Every process below one of the runner's workers (the host bwrap processes), with its depth below it:
-    /// 1 bwrap (namespace init), 2 the interpreter running seidr_worker.py, 3 its zygote and children, ...</summary>
+    /// 1 bwrap (namespace init), 2 the interpreter running seidr_worker.py, 3 its zygote and children, ...; session id
+    /// and nice as /proc/PID/stat gives them.</summary>
     private List<Proc> BelowWorkers()
     {
         var parent = new Dictionary<int, int>();
         var name = new Dictionary<int, string>();
         var comm = new Dictionary<int, string>();
+        var sessionAndNice = new Dictionary<int, (int Session, int Nice)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var close = stat.LastIndexOf(')');
-                parent[pid] = int.Parse(stat[(close + 2)..].Split(' ')[1]);
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');     // from field 3 (state) on
+                parent[pid] = int.Parse(fields[1]);
+                sessionAndNice[pid] = (int.Parse(fields[3]), int.Parse(fields[16]));
                 name[pid] = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
                 comm[pid] = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
             }
@@ -41,7 +44,8 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             {
                 int depth = 0, p = pid;
                 while (p != root && depth < 64 && parent.TryGetValue(p, out var pp)) { p = pp; depth++; }
-                if (p == root && depth > 0) below.Add(new Proc(pid, root, depth, name.GetValueOrDefault(pid, ""), comm.GetValueOrDefault(pid, "")));
+                if (p == root && depth > 0)
+                    below.Add(new Proc(pid, root, depth, name.GetValueOrDefault(pid, ""), comm.GetValueOrDefault(pid, ""), sessionAndNice[pid].Session, sessionAndNice[pid].Nice));
             }
         return below;
     }
@@ -256,16 +260,12 @@ public sealed class HostileProgramTests(RunnerFixture fx)
         {
             await Task.Delay(100);
             // The check's child: cloned by the zygote (so named like it), a session of its own (the zygote is not).
-            foreach (var child in BelowWorkers().Where(p => p.Comm == "seidr-zygote"))
+            foreach (var child in BelowWorkers().Where(p => p.Comm == "seidr-zygote" && p.Session == p.Pid))
             {
                 try
                 {
-                    var stat = File.ReadAllText($"/proc/{child.Pid}/stat");
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    if (fields[3] != child.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;     // session id
-                    var nice = int.Parse(fields[16]);
                     var autogroup = autogroups ? File.ReadAllText($"/proc/{child.Pid}/autogroup").Trim() : "";
-                    if (lowered is null || nice == 19) lowered = (nice, autogroup);
+                    if (lowered is null || child.Nice == 19) lowered = (child.Nice, autogroup);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // it exited meanwhile
             }

