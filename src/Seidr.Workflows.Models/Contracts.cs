@@ -114,6 +114,11 @@ public enum ModelErrorKind
     Rejected,
     /// <summary>The spending gate refused the call (budget reached); no call was made.</summary>
     BudgetExceeded,
+    /// <summary>
+    /// The provider's circuit breaker is open after repeated permanent rejections (a wrong model name, a refused key):
+    /// no call was made. The message names the last rejection; a run stops on it.
+    /// </summary>
+    CircuitOpen,
     /// <summary>Anything else.</summary>
     Unknown,
 }
@@ -152,11 +157,15 @@ public sealed record ModelResponse
     public int Calls { get; init; }
     /// <summary>Number of attempts made, counting retries.</summary>
     public int Attempts { get; init; }
+    /// <summary>Of <see cref="Calls"/>, those that failed after their retries (their samples carry the error).</summary>
+    public int FailedCalls { get; init; }
     public int CachedSamples { get; init; }
     public bool FromCache => Samples.Length > 0 && CachedSamples == Samples.Length;
     /// <summary>First error among the samples; <c>null</c> when every sample succeeded.</summary>
     public ModelError? Error => Samples.FirstOrDefault(s => s.Error is not null)?.Error;
     public bool Succeeded => Error is null;
+    /// <summary>Samples that carry an error (lost to the caller).</summary>
+    public int FailedSamples => Samples.Count(s => s.Error is not null);
     /// <summary>The sample texts in order (failed samples are empty strings).</summary>
     public IReadOnlyList<string> Texts => Samples.Select(s => s.Text).ToArray();
     public string? Text => Samples.Length > 0 ? Samples[0].Text : null;

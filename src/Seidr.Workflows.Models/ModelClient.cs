@@ -39,6 +39,9 @@ internal sealed class ModelClient : IModelClient
 
     public ModelDefinition Definition { get; }
 
+    /// <summary>The run's caps, asked before a request that needs the provider.</summary>
+    public RunBudgetGate? RunBudget { get; init; }
+
     public async Task<ModelResponse> CompleteAsync(ModelRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -70,43 +73,41 @@ internal sealed class ModelClient : IModelClient
         }
 
         var usage = new TokenUsage();
-        int calls = 0, attempts = 0;
+        int calls = 0, attempts = 0, failedCalls = 0;
         var missing = Enumerable.Range(0, n).Where(i => samples[i] is null).ToList();
         if (missing.Count > 0)
         {
-            if (_spendingGate?.Invoke(Definition, tags) is { } refusal)
+            string? refusal = _spendingGate?.Invoke(Definition, tags);
+            RunBudgetGate.Reservation? reservation = null;
+            if (refusal is null && RunBudget is { IsBounded: true } gate)
+            {
+                // The estimate errs high: the prompt as it is, and every sample as long as max_tokens allows (1,024
+                // when unset), priced at the model's rates. A cap is then never passed by calls already in flight.
+                var estimate = new TokenUsage(SimpleTokenizer.Count(request.Messages) * (long)missing.Count, (settings.MaxTokens ?? 1024) * (long)missing.Count);
+                reservation = gate.TryReserve(Definition.Pricing.CostOf(estimate), estimate.TotalTokens, out refusal);
+            }
+            if (refusal is not null)
             {
                 var error = new ModelError(ModelErrorKind.BudgetExceeded, refusal, Attempts: 0);
                 foreach (var i in missing) samples[i] = new ModelSample(offset + i, "", Error: error);
             }
             else
             {
-                int perCall = _backend.SupportsMultipleSamples ? Math.Max(1, settings.SamplesPerCall ?? _backend.DefaultSamplesPerCall) : 1;
-                var outcomes = await Task.WhenAll(Chunks(missing, perCall)
-                    .Select(c => RunCallAsync(request, settings, tags, promptKey, offset + c.First, c.Count, cancellationToken))).ConfigureAwait(false);
-                // A server that ignored n returned fewer samples: ask for the rest one call each.
-                var retryOne = new List<int>();
-                foreach (var o in outcomes)
+                try
                 {
-                    calls++; attempts += o.Attempts; usage += o.Usage;
-                    for (int k = 0; k < o.Count; k++)
-                    {
-                        if (k < o.Samples.Count) samples[o.FirstIndex - offset + k] = o.Samples[k];
-                        else retryOne.Add(o.FirstIndex - offset + k);
-                    }
+                    (usage, calls, attempts, failedCalls) = await CallProviderAsync(request, settings, tags, promptKey, offset, missing, samples, cancellationToken).ConfigureAwait(false);
                 }
-                if (retryOne.Count > 0)
+                finally
                 {
-                    var more = await Task.WhenAll(retryOne.Select(i => RunCallAsync(request, settings, tags, promptKey, offset + i, 1, cancellationToken))).ConfigureAwait(false);
-                    foreach (var o in more)
-                    {
-                        calls++; attempts += o.Attempts; usage += o.Usage;
-                        samples[o.FirstIndex - offset] = o.Samples.Count > 0
-                            ? o.Samples[0]
-                            : new ModelSample(o.FirstIndex, "", Error: new ModelError(ModelErrorKind.InvalidResponse, "the server returned no choice", Attempts: o.Attempts));
-                    }
+                    // What was used, cached answers included. A call that failed may still have been billed, but the
+                    // provider did not say how much: its tokens are unknown and count as none.
+                    reservation?.Settle(Definition.Pricing.CostOf(usage + cachedUsage), (usage + cachedUsage).TotalTokens);
                 }
             }
+        }
+        else if (RunBudget is { IsBounded: true } cachedGate)
+        {
+            cachedGate.RecordCached(Definition.Pricing.CostOf(cachedUsage), cachedUsage.TotalTokens);
         }
 
         var final = samples.Select(s => s!).ToImmutableArray();
@@ -124,14 +125,56 @@ internal sealed class ModelClient : IModelClient
             Latency = Stopwatch.GetElapsedTime(started),
             Calls = calls,
             Attempts = attempts,
+            FailedCalls = failedCalls,
             CachedSamples = final.Count(s => s.FromCache),
         };
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("model {Model}: {Samples} samples for {Stage}/{Problem} ({Cached} cached, {Failed} failed), {Calls} calls, {Attempts} attempts, {Tokens} tokens, {Ms:0} ms",
+                Definition.Name, n, tags.Stage, tags.ProblemId, response.CachedSamples, response.FailedSamples, calls, attempts, usage.TotalTokens, response.Latency.TotalMilliseconds);
         _ledger.Record(new ModelCallRecord(DateTimeOffset.UtcNow, response.Model, response.Provider, response.ModelId, tags, request.PromptName,
             n, response.CachedSamples, final.Count(s => !s.Succeeded), calls, attempts, usage, cachedUsage, cost, response.Latency, response.Error?.Kind));
         return response;
     }
 
-    private sealed record CallOutcome(int FirstIndex, int Count, IReadOnlyList<ModelSample> Samples, TokenUsage Usage, int Attempts);
+    /// <summary>
+    /// Asks the provider for the missing samples: <c>n</c> per call where supported, else calls in parallel; a server
+    /// that ignored <c>n</c> is asked for the rest one call each. Fills <paramref name="samples"/>.
+    /// </summary>
+    private async Task<(TokenUsage Usage, int Calls, int Attempts, int FailedCalls)> CallProviderAsync(ModelRequest request, ModelSettings settings, CallTags tags,
+        string promptKey, int offset, List<int> missing, ModelSample?[] samples, CancellationToken cancellationToken)
+    {
+        var usage = new TokenUsage();
+        int calls = 0, attempts = 0, failedCalls = 0;
+        int perCall = _backend.SupportsMultipleSamples ? Math.Max(1, settings.SamplesPerCall ?? _backend.DefaultSamplesPerCall) : 1;
+        var outcomes = await Task.WhenAll(Chunks(missing, perCall)
+            .Select(c => RunCallAsync(request, settings, tags, promptKey, offset + c.First, c.Count, cancellationToken))).ConfigureAwait(false);
+        var retryOne = new List<int>();
+        foreach (var o in outcomes)
+        {
+            calls++; attempts += o.Attempts; usage += o.Usage;
+            if (o.Failed) failedCalls++;
+            for (int k = 0; k < o.Count; k++)
+            {
+                if (k < o.Samples.Count) samples[o.FirstIndex - offset + k] = o.Samples[k];
+                else retryOne.Add(o.FirstIndex - offset + k);
+            }
+        }
+        if (retryOne.Count > 0)
+        {
+            var more = await Task.WhenAll(retryOne.Select(i => RunCallAsync(request, settings, tags, promptKey, offset + i, 1, cancellationToken))).ConfigureAwait(false);
+            foreach (var o in more)
+            {
+                calls++; attempts += o.Attempts; usage += o.Usage;
+                if (o.Failed || o.Samples.Count == 0) failedCalls++;
+                samples[o.FirstIndex - offset] = o.Samples.Count > 0
+                    ? o.Samples[0]
+                    : new ModelSample(o.FirstIndex, "", Error: new ModelError(ModelErrorKind.InvalidResponse, "the server returned no choice", Attempts: o.Attempts));
+            }
+        }
+        return (usage, calls, attempts, failedCalls);
+    }
+
+    private sealed record CallOutcome(int FirstIndex, int Count, IReadOnlyList<ModelSample> Samples, TokenUsage Usage, int Attempts, bool Failed = false);
 
     private async Task<CallOutcome> RunCallAsync(ModelRequest request, ModelSettings settings, CallTags tags, string promptKey,
         int firstIndex, int count, CancellationToken ct)
@@ -163,12 +206,18 @@ internal sealed class ModelClient : IModelClient
         {
             if (e.InnerException is ModelException model) throw model; // replay / scripted pool errors are configuration errors
             var c = ErrorClassifier.Classify(e.InnerException!);
+            if (c.Kind == ModelErrorKind.CircuitOpen)
+                c = c with
+                {
+                    Message = $"calls to provider '{Definition.Provider.Name}' stopped after repeated rejections; the last: {_runtime.LastRejection ?? c.Message}",
+                    Status = _runtime.LastRejectionStatus,
+                };
             var error = new ModelError(c.Kind, c.Message, c.Status, e.Attempts);
             _logger.LogWarning("model {Model}: samples {First}..{Last} failed after {Attempts} attempt(s): {Kind}: {Message}",
                 Definition.Name, firstIndex, firstIndex + count - 1, e.Attempts, c.Kind, c.Message);
             ModelTelemetry.EndCall(activity, Definition, Stopwatch.GetElapsedTime(started), 0, 0, null, [], e.Attempts, c.Kind);
             var failed = Enumerable.Range(firstIndex, count).Select(i => new ModelSample(i, "", Error: error)).ToList();
-            return new CallOutcome(firstIndex, count, failed, new TokenUsage(), e.Attempts);
+            return new CallOutcome(firstIndex, count, failed, new TokenUsage(), e.Attempts, Failed: true);
         }
     }
 

@@ -35,6 +35,8 @@ public sealed record ModelLayerOptions
     /// reason to refuse it; refused samples fail with <see cref="ModelErrorKind.BudgetExceeded"/>.
     /// </summary>
     public Func<ModelDefinition, CallTags, string?>? SpendingGate { get; init; }
+    /// <summary>The run's caps on cost, calls and tokens over every model (<c>run_budget</c>); refused samples fail with <see cref="ModelErrorKind.BudgetExceeded"/>.</summary>
+    public RunBudgetGate? RunBudget { get; init; }
     /// <summary>Finds an API key by the variable name. Default: the environment, then user secrets / other non-appsettings configuration.</summary>
     public Func<string, string?>? SecretResolver { get; init; }
     /// <summary>Overrides <c>Seidr:Telemetry:OtlpEndpoint</c> (and <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</summary>
@@ -174,7 +176,7 @@ public sealed class ModelLayer : IDisposable
             _ => throw new ModelConfigurationException(model.Name, "provider", $"unsupported provider kind {model.Kind}"),
         };
         lock (_disposables) _disposables.Add(backend);
-        return new ModelClient(model, backend, runtime, Cache, Ledger, _options.SpendingGate, _loggers.CreateLogger("Seidr.Workflows.Models"));
+        return new ModelClient(model, backend, runtime, Cache, Ledger, _options.SpendingGate, _loggers.CreateLogger("Seidr.Workflows.Models")) { RunBudget = _options.RunBudget };
     }
 
     private string? ApiKeyFor(ModelDefinition model)

@@ -202,23 +202,55 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Malformed_json_is_a_failed_sample_not_a_crash()
+    public async Task Malformed_json_once_is_retried_and_the_sample_delivered()
     {
         using var layer = Layer();
         _server.Enqueue(new FakeReply.Malformed());
         var r = await layer.GetClient("m").CompleteAsync(Ask());
+        r.Succeeded.Should().BeTrue("a truncated answer is a server under load, asked again");
+        r.Attempts.Should().Be(2);
+        _server.RequestCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Malformed_json_on_every_attempt_is_a_failed_sample_not_a_crash()
+    {
+        using var layer = Layer();
+        _server.Enqueue(Enumerable.Repeat<FakeReply>(new FakeReply.Malformed(), 4).ToArray());
+        var r = await layer.GetClient("m").CompleteAsync(Ask());
         r.Succeeded.Should().BeFalse();
         r.Error!.Kind.Should().Be(ModelErrorKind.InvalidResponse);
-        _server.RequestCount.Should().Be(1, "a malformed answer is not retried");
+        r.Error.Attempts.Should().Be(4);
+        r.FailedSamples.Should().Be(1);
+        r.FailedCalls.Should().Be(1);
     }
 
     [Fact]
     public async Task Malformed_json_on_the_n_path_is_a_failed_sample_too()
     {
-        using var layer = Layer(("supports_n", true), ("samples_per_call", 3));
+        using var layer = Layer(("supports_n", true), ("samples_per_call", 3), ("max_retries", 0));
         _server.Enqueue(new FakeReply.Malformed("not json at all"));
         var r = await layer.GetClient("m").CompleteAsync(Ask(samples: 3));
         r.Samples.Should().HaveCount(3).And.OnlyContain(s => s.Error!.Kind == ModelErrorKind.InvalidResponse);
+        r.FailedSamples.Should().Be(3);
+        r.FailedCalls.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_connection_reset_before_any_answer_is_retried_on_both_paths(int samples)
+    {
+        // samples 1 goes through Semantic Kernel's connector, 3 through the protocol method (n): the reset must be a
+        // network error on both, not a permanent "HTTP 0" (the lost-samples defect).
+        using var layer = Layer(("supports_n", true), ("samples_per_call", samples), ("retry_base_delay_ms", 1000));
+        _server.Enqueue(new FakeReply.Reset());
+        var clock = Stopwatch.StartNew();
+        var r = await layer.GetClient("m").CompleteAsync(Ask(samples: samples));
+        r.Succeeded.Should().BeTrue();
+        r.Samples.Should().HaveCount(samples);
+        r.Attempts.Should().Be(2);
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromMilliseconds(900), "a connection that ended before any answer is asked again at once, not after the backoff");
     }
 
     [Fact]
@@ -325,7 +357,7 @@ public sealed class OpenAIConnectorTests : IAsyncLifetime
         var r = await layer.GetClient("m").CompleteAsync(ModelRequest.ForText("p"));
         r.Text.Should().Be("x");
         r.Attempts.Should().Be(3);
-        _server.Enqueue(new FakeReply.Malformed());
+        _server.Enqueue(Enumerable.Repeat<FakeReply>(new FakeReply.Malformed(), 4).ToArray());
         (await layer.GetClient("m").CompleteAsync(ModelRequest.ForText("q"))).Error!.Kind.Should().Be(ModelErrorKind.InvalidResponse);
     }
 

@@ -15,12 +15,13 @@ public static class ModelCatalog
         "provider", "model", "deployment", "base_url", "endpoint", "api_key_env", "temperature", "top_p", "max_tokens",
         "stop", "seed", "samples_per_call", "timeout_seconds", "prices", "file", "files", "cache", "description", "api",
         "max_concurrency", "tokens_per_minute", "max_retries", "retry_base_delay_ms", "max_retry_delay_seconds", "supports_n",
+        "stop_after_rejections",
     ];
 
     internal static readonly string[] ProviderKeys =
     [
         "type", "base_url", "endpoint", "api_key_env", "max_concurrency", "tokens_per_minute", "max_retries",
-        "retry_base_delay_ms", "max_retry_delay_seconds", "timeout_seconds", "supports_n",
+        "retry_base_delay_ms", "max_retry_delay_seconds", "timeout_seconds", "supports_n", "stop_after_rejections",
     ];
 
     private static readonly string[] PriceKeys = ["input_per_million", "output_per_million"];
@@ -201,6 +202,7 @@ public static class ModelCatalog
             MaxRetryDelay = v.Double("max_retry_delay_seconds", 0) is { } m ? TimeSpan.FromSeconds(m) : p.MaxRetryDelay,
             Timeout = v.Double("timeout_seconds", 0.001) is { } t ? TimeSpan.FromSeconds(t) : p.Timeout,
             SupportsN = v.Bool("supports_n") ?? p.SupportsN,
+            StopAfterRejections = v.Int("stop_after_rejections", 0) ?? p.StopAfterRejections,
         };
     }
 

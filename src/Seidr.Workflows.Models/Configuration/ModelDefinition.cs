@@ -61,6 +61,13 @@ public sealed record ProviderDefinition
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>Whether the server accepts <c>n</c> &gt; 1 in one chat call.</summary>
     public bool SupportsN { get; init; }
+
+    /// <summary>
+    /// The provider's circuit breaker: once at least this many calls within 30 s were rejected with a permanent error
+    /// (a 4xx other than 408 and 429: a wrong model name, a refused key, a bad request) and they are at least half of
+    /// that window's calls, no further call is made and the run stops with the error. 0 turns the breaker off. Default 4.
+    /// </summary>
+    public int StopAfterRejections { get; init; } = 4;
 }
 
 /// <summary>The resolved configuration of one named model (appsettings.json merged with the workflow's <c>models:</c>).</summary>

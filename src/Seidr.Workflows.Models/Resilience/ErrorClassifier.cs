@@ -3,13 +3,18 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.SemanticKernel;
+using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
 using Seidr.Workflows.Models.Providers;
 
 namespace Seidr.Workflows.Models.Resilience;
 
-internal readonly record struct Classified(ModelErrorKind Kind, int? Status, bool Transient, TimeSpan? RetryAfter, string Message);
+internal readonly record struct Classified(ModelErrorKind Kind, int? Status, bool Transient, TimeSpan? RetryAfter, string Message)
+{
+    /// <summary>A rejection that will not change by asking again (a 4xx other than 408 and 429): what the circuit breaker counts.</summary>
+    public bool Permanent => Kind == ModelErrorKind.Rejected && Status is >= 400 and < 500;
+}
 
 /// <summary>Maps provider exceptions to <see cref="ModelErrorKind"/>: 429, 408, 5xx, timeouts and network errors are transient.</summary>
 internal static class ErrorClassifier
@@ -22,10 +27,17 @@ internal static class ErrorClassifier
                 return new(ModelErrorKind.Timeout, null, true, null, $"no answer within {t.Timeout.TotalSeconds:0.###} s");
             case RateLimiterRejectedException:
                 return new(ModelErrorKind.RateLimited, null, true, null, "local rate limiter rejected the call");
+            case BrokenCircuitException:
+                return new(ModelErrorKind.CircuitOpen, null, false, null, Clean(e.Message));
+            // A malformed or truncated answer is a server under load more often than a server that never answers
+            // well: it is retried, and fails for good only when every attempt gets one.
             case InvalidModelResponseException or JsonException or FormatException:
-                return new(ModelErrorKind.InvalidResponse, null, false, null, Clean(e.Message));
+                return new(ModelErrorKind.InvalidResponse, null, true, null, Clean(e.Message));
             case HttpOperationException h:
-                if (h.InnerException is ClientResultException cre) return FromStatus(cre.Status, RetryAfterOf(cre), h.Message);
+                // Status 0 means no HTTP answer at all (a reset, a refused or dropped connection): the inner
+                // exception says which. Taken as a status, it was a permanent "HTTP 0" and was never retried, which
+                // lost every sample whose connection the server closed early (the lost-samples defect).
+                if (h.InnerException is ClientResultException cre) return Classify(cre);
                 if (h.StatusCode is { } sc) return FromStatus((int)sc, null, h.Message);
                 if (h.InnerException is not null) return Classify(h.InnerException);
                 return new(ModelErrorKind.Unknown, null, false, null, Clean(h.Message));
@@ -35,7 +47,7 @@ internal static class ErrorClassifier
                 return FromStatus(c.Status, RetryAfterOf(c), c.Message);
             case HttpRequestException r:
                 if (r.StatusCode is { } status) return FromStatus((int)status, null, r.Message);
-                return new(ModelErrorKind.Network, null, true, null, Clean(r.Message));
+                return new(ModelErrorKind.Network, null, true, null, Clean(Innermost(r)));
             case IOException or System.Net.Sockets.SocketException:
                 return new(ModelErrorKind.Network, null, true, null, Clean(e.Message));
             case KernelException k when k.InnerException is not null:
@@ -74,6 +86,14 @@ internal static class ErrorClassifier
             }
         }
         return null;
+    }
+
+    /// <summary>"An error occurred while sending the request" says little; what happened is the innermost cause.</summary>
+    private static string Innermost(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        return ReferenceEquals(inner, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {inner.Message}";
     }
 
     /// <summary>Keeps messages short and on one line. Messages from the SDKs carry no credentials.</summary>

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 using Seidr.Workflows.Models.Providers;
@@ -32,6 +33,30 @@ internal sealed class ProviderRuntime : IDisposable
         TokenLimiter = definition.TokensPerMinute is { } tpm ? new TokenRateLimiter(tpm, time) : null;
 
         var builder = new ResiliencePipelineBuilder<BackendResult> { TimeProvider = time };
+        if (definition.StopAfterRejections > 0)
+        {
+            // Outermost, so a call counts once whatever its retries. Only permanent rejections count as failures: a
+            // server that is down or slow is the retries' business, a wrong model name or key is not.
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<BackendResult>
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = Math.Max(2, definition.StopAfterRejections),
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = TimeSpan.FromMinutes(5),
+                ShouldHandle = args =>
+                {
+                    if (args.Outcome.Exception is not { } e || args.Context.CancellationToken.IsCancellationRequested) return ValueTask.FromResult(false);
+                    var c = ErrorClassifier.Classify(e is AttemptsExhaustedException x ? x.InnerException! : e);
+                    if (c.Permanent) (LastRejection, LastRejectionStatus) = (c.Message, c.Status);
+                    return ValueTask.FromResult(c.Permanent);
+                },
+                OnOpened = args =>
+                {
+                    logger.LogError("provider {Provider}: calls stopped after repeated rejections; the last: {Message}", definition.Name, LastRejection);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
         if (definition.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<BackendResult>
@@ -45,14 +70,22 @@ internal sealed class ProviderRuntime : IDisposable
                     args.Outcome.Exception is { } e && !args.Context.CancellationToken.IsCancellationRequested && ErrorClassifier.Classify(e).Transient),
                 DelayGenerator = args =>
                 {
-                    if (args.Outcome.Exception is { } e && ErrorClassifier.Classify(e).RetryAfter is { } after)
+                    if (args.Outcome.Exception is not { } e) return ValueTask.FromResult<TimeSpan?>(null);
+                    var c = ErrorClassifier.Classify(e);
+                    if (c.RetryAfter is { } after)
                         return ValueTask.FromResult<TimeSpan?>(after > definition.MaxRetryDelay ? definition.MaxRetryDelay : after);
+                    // A connection that ended before any answer is most often one the server had already closed (servers
+                    // that close after each answer, idle timeouts): the first retry goes at once, on a new connection.
+                    if (c.Kind == ModelErrorKind.Network && args.AttemptNumber == 0) return ValueTask.FromResult<TimeSpan?>(TimeSpan.Zero);
                     return ValueTask.FromResult<TimeSpan?>(null);
                 },
                 OnRetry = args =>
                 {
                     var c = ErrorClassifier.Classify(args.Outcome.Exception!);
-                    logger.LogWarning("provider {Provider}: {Kind} ({Message}); retry {Attempt} in {Delay} ms",
+                    // A first reconnect is routine (servers close idle or used connections): the log file has it; the user
+                    // hears of retries that say something about the server.
+                    logger.Log(c.Kind == ModelErrorKind.Network && args.AttemptNumber == 0 ? LogLevel.Information : LogLevel.Warning,
+                        "provider {Provider}: {Kind} ({Message}); retry {Attempt} in {Delay} ms",
                         definition.Name, c.Kind, c.Message, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
@@ -81,6 +114,12 @@ internal sealed class ProviderRuntime : IDisposable
 
     public ProviderDefinition Definition { get; }
     public TokenRateLimiter? TokenLimiter { get; }
+
+    /// <summary>The last permanent rejection seen (what an open circuit reports), or null.</summary>
+    public string? LastRejection { get; private set; }
+
+    /// <summary>The HTTP status of <see cref="LastRejection"/>.</summary>
+    public int? LastRejectionStatus { get; private set; }
     public HttpClient Http => _http.Value;
 
     private sealed class AttemptCounter { public int Count; }

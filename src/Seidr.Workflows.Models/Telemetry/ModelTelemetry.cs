@@ -114,6 +114,7 @@ public static class ModelTelemetry
         ModelErrorKind.InvalidResponse => "invalid_response",
         ModelErrorKind.Rejected => "rejected",
         ModelErrorKind.BudgetExceeded => "budget_exceeded",
+        ModelErrorKind.CircuitOpen => "circuit_open",
         _ => "_OTHER",
     };
 }

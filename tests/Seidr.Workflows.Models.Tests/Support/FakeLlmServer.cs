@@ -21,6 +21,8 @@ public abstract record FakeReply
     public sealed record Status(int Code, string? RetryAfter = null, string Body = "{\"error\":{\"message\":\"fake error\",\"type\":\"server_error\"}}") : FakeReply;
     public sealed record Delay(TimeSpan Wait, FakeReply Then) : FakeReply;
     public sealed record Malformed(string Body = "{\"id\": \"x\", \"choices\": [ {\"index\": 0, \"message\": ") : FakeReply;
+    /// <summary>The connection is reset before any answer.</summary>
+    public sealed record Reset : FakeReply;
 }
 
 /// <summary>One request the server saw.</summary>
@@ -133,6 +135,9 @@ public sealed class FakeLlmServer : IAsyncDisposable
             case FakeReply.Malformed m:
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(m.Body);
+                return;
+            case FakeReply.Reset:
+                context.Abort();
                 return;
         }
         int n = body?["n"]?.GetValue<int>() ?? 1;
