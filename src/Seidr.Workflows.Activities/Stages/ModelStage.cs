@@ -7,6 +7,12 @@ namespace Seidr.Workflows.Activities.Stages;
 /// <summary>How stages call models: render a prompt file, call the model, and account for it in the flow's budget.</summary>
 public static class ModelStage
 {
+    /// <summary>A model failure as one line: kind, HTTP status where there was one, and the message.</summary>
+    public static string Describe(ModelError error) =>
+        error.StatusCode is { } status && !error.Message.StartsWith("HTTP", StringComparison.Ordinal)
+            ? $"{error.Kind} (HTTP {status}): {error.Message}"
+            : $"{error.Kind}: {error.Message}";
+
     /// <summary>The prompt variables every stage provides about its problem (never its hidden tests).</summary>
     public static Dictionary<string, object?> ProblemVariables(Problem problem)
     {
@@ -44,11 +50,24 @@ public static class ModelStage
         var tags = new CallTags(context.RunId, context.Flow.VariantId, context.ActivityId, context.Flow.ProblemId);
         var response = await context.RunLimitedAsync(ct => client.CompleteAsync(ModelRequest.For(rendered, samples, tags, sampleOffset), ct));
         var tokens = response.Usage + response.CachedUsage;
+        // Samples refused by the run's budget were never asked for: not lost, but the end of this flow's spending.
+        var refused = response.Samples.FirstOrDefault(s => s.Error?.Kind == ModelErrorKind.BudgetExceeded)?.Error;
+        if (refused is not null) context.Budget.Exhaust(refused.Message.Split(':')[0]);
+        var error = response.Samples.FirstOrDefault(s => s.Error is { Kind: not ModelErrorKind.BudgetExceeded })?.Error;
         context.RecordModelCall(new ModelUsage(modelName, 1, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache)
         {
             Prompt = promptName,
             Answers = response.Texts,
+            Samples = samples,
+            FailedSamples = response.Samples.Count(s => s.Error is { Kind: not ModelErrorKind.BudgetExceeded }),
+            FailedCalls = response.FailedCalls,
+            Retries = Math.Max(0, response.Attempts - response.Calls),
+            Error = error is null ? null : Describe(error),
         });
+        // A provider that rejects every call (a wrong model name, a refused key) stops the run: going on would only
+        // fail the rest of its calls one by one.
+        if (error is { Kind: ModelErrorKind.CircuitOpen })
+            throw new RunAbortedException($"model '{modelName}' (provider {response.Provider}, model id {response.ModelId}): {error.Message}");
         return response;
     }
 }

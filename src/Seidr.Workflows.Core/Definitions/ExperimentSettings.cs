@@ -24,7 +24,18 @@ public sealed record ExperimentSettings
     public ImmutableSortedDictionary<string, JsonObject> Models { get; init; } = ImmutableSortedDictionary<string, JsonObject>.Empty.WithComparers(StringComparer.Ordinal);
 
     public Matrix Matrix { get; init; } = Matrix.Empty;
+
+    /// <summary>Limits of each problem-variant flow.</summary>
     public Budget Budget { get; init; } = Budget.None;
+
+    /// <summary>Limits of the whole run, over every flow (<c>run_budget</c>).</summary>
+    public RunBudget RunBudget { get; init; } = RunBudget.None;
+
+    /// <summary>
+    /// Whether a run whose model calls lost samples (after their retries) still counts as a success
+    /// (<c>allow_failed_samples</c>; default false: such a run exits with an error and its flows run again on resume).
+    /// </summary>
+    public bool AllowFailedSamples { get; init; }
 
     /// <summary>The k values reported as pass@k.</summary>
     public ImmutableArray<int> K { get; init; } = [1];
@@ -35,16 +46,30 @@ public sealed record ExperimentSettings
     public bool Equals(ExperimentSettings? other) =>
         other is not null && Dataset == other.Dataset && Problems == other.Problems && Seed == other.Seed && Concurrency == other.Concurrency &&
         Models.Count == other.Models.Count && Models.All(kv => other.Models.TryGetValue(kv.Key, out var o) && JsonNode.DeepEquals(kv.Value, o)) &&
-        Matrix.Equals(other.Matrix) && Budget == other.Budget && K.SequenceEqual(other.K) && JsonNode.DeepEquals(Extras, other.Extras);
+        Matrix.Equals(other.Matrix) && Budget == other.Budget && RunBudget == other.RunBudget && AllowFailedSamples == other.AllowFailedSamples &&
+        K.SequenceEqual(other.K) && JsonNode.DeepEquals(Extras, other.Extras);
 
     public override int GetHashCode() => HashCode.Combine(Dataset, Problems, Seed);
 }
 
-/// <summary>Per problem-variant limits. A loop must be bounded by at least one of them or by an exit.</summary>
-public sealed record Budget(int? MaxPrograms = null, int? Calls = null, long? Tokens = null, TimeSpan? Time = null)
+/// <summary>
+/// Per problem-variant limits. A loop must be bounded by at least one of them or by an exit. <see cref="Cost"/> is in the
+/// currency of the models' prices.
+/// </summary>
+public sealed record Budget(int? MaxPrograms = null, int? Calls = null, long? Tokens = null, TimeSpan? Time = null, decimal? Cost = null)
 {
     public static Budget None { get; } = new();
-    public bool IsBounded => MaxPrograms is not null || Calls is not null || Tokens is not null || Time is not null;
+    public bool IsBounded => MaxPrograms is not null || Calls is not null || Tokens is not null || Time is not null || Cost is not null;
+}
+
+/// <summary>
+/// Limits of a whole run, over all its flows: model calls, tokens and cost (in the currency of the models' prices). No
+/// model call starts once it could pass a limit: calls in flight count against it with their estimate.
+/// </summary>
+public sealed record RunBudget(decimal? Cost = null, long? Calls = null, long? Tokens = null)
+{
+    public static RunBudget None { get; } = new();
+    public bool IsBounded => Cost is not null || Calls is not null || Tokens is not null;
 }
 
 /// <summary>

@@ -33,6 +33,21 @@ public sealed record ModelUsage(string Model, int Calls, long InputTokens, long 
 
     /// <summary>The answer texts, one per sample (null when not recorded).</summary>
     public IReadOnlyList<string>? Answers { get; init; }
+
+    /// <summary>Samples asked for (cached or not).</summary>
+    public int Samples { get; init; }
+
+    /// <summary>Of <see cref="Samples"/>, those the model layer could not deliver after its retries: lost to the stage.</summary>
+    public int FailedSamples { get; init; }
+
+    /// <summary>Provider calls that failed after their retries (one call may carry several samples).</summary>
+    public int FailedCalls { get; init; }
+
+    /// <summary>Attempts beyond the first of each provider call (retries after 429s, 5xx, resets, timeouts, bad answers).</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The first failure, as "Kind: message" (never an API key), or null.</summary>
+    public string? Error { get; init; }
 }
 
 /// <summary>Receives run events. Called synchronously from engine threads: keep it quick and thread-safe.</summary>

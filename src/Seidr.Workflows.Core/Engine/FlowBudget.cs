@@ -7,7 +7,8 @@ namespace Seidr.Workflows.Engine;
 public sealed class FlowBudget
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private int _programs, _calls, _cachedCalls;
+    private int _programs, _calls, _cachedCalls, _samples, _failedSamples, _failedCalls, _retries;
+    private string? _modelError, _outsideLimit;
     private long _inputTokens, _outputTokens;
     private long _costMicros;
 
@@ -20,6 +21,21 @@ public sealed class FlowBudget
 
     /// <summary>Of <see cref="Calls"/>, those answered from the response cache.</summary>
     public int CachedCalls => Volatile.Read(ref _cachedCalls);
+    /// <summary>Model samples asked for.</summary>
+    public int Samples => Volatile.Read(ref _samples);
+
+    /// <summary>Model samples lost after their retries.</summary>
+    public int FailedSamples => Volatile.Read(ref _failedSamples);
+
+    /// <summary>Provider calls that failed after their retries.</summary>
+    public int FailedCalls => Volatile.Read(ref _failedCalls);
+
+    /// <summary>Retries of provider calls.</summary>
+    public int Retries => Volatile.Read(ref _retries);
+
+    /// <summary>The first model failure of the flow ("Kind: message"), or null.</summary>
+    public string? ModelError => Volatile.Read(ref _modelError);
+
     public long InputTokens => Interlocked.Read(ref _inputTokens);
     public long OutputTokens => Interlocked.Read(ref _outputTokens);
     public long Tokens => InputTokens + OutputTokens;
@@ -38,14 +54,33 @@ public sealed class FlowBudget
         Interlocked.Add(ref _inputTokens, usage.InputTokens);
         Interlocked.Add(ref _outputTokens, usage.OutputTokens);
         Interlocked.Add(ref _costMicros, (long)(usage.Cost * 1_000_000m));
+        Interlocked.Add(ref _samples, usage.Samples);
+        if (usage.Retries > 0) Interlocked.Add(ref _retries, usage.Retries);
+        if (usage.FailedSamples > 0 || usage.FailedCalls > 0)
+        {
+            Interlocked.Add(ref _failedSamples, usage.FailedSamples);
+            Interlocked.Add(ref _failedCalls, usage.FailedCalls);
+            Interlocked.CompareExchange(ref _modelError, usage.Error ?? "model call failed", null);
+        }
     }
+
+    /// <summary>
+    /// Marks the flow's budget spent by a limit outside it (the run's <c>run_budget</c> refused a model call): spending
+    /// activities of this flow run no more, and the flow reports the limit.
+    /// </summary>
+    public void Exhaust(string limit) => Interlocked.CompareExchange(ref _outsideLimit, limit, null);
+
+    /// <summary>The limit set by <see cref="Exhaust"/>, or null.</summary>
+    public string? OutsideLimit => Volatile.Read(ref _outsideLimit);
 
     /// <summary>The first limit reached, or null while there is budget left.</summary>
     public string? ExhaustedLimit =>
-        Limits.MaxPrograms is { } p && Programs >= p ? "max_programs"
+        OutsideLimit is { } outside ? outside
+        : Limits.MaxPrograms is { } p && Programs >= p ? "max_programs"
         : Limits.Calls is { } c && Calls >= c ? "calls"
         : Limits.Tokens is { } t && Tokens >= t ? "tokens"
         : Limits.Time is { } w && Elapsed >= w ? "time"
+        : Limits.Cost is { } money && Cost >= money ? "cost"
         : null;
 
     public bool IsExhausted => ExhaustedLimit is not null;

@@ -169,3 +169,10 @@ internal sealed class FlowRunner
 
 /// <summary>A flow that cannot go on: an activity failed or a loop ran away.</summary>
 public sealed class FlowException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Thrown by an activity when the whole run cannot go on (a model provider rejects every call: a wrong model name, a
+/// refused key). The engine stops every flow, keeps the finished ones and ends the run as failed with this message;
+/// the flows it stopped run again when the run is resumed.
+/// </summary>
+public sealed class RunAbortedException(string message, Exception? inner = null) : Exception(message, inner);

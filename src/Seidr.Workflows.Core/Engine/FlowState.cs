@@ -14,6 +14,10 @@ internal sealed class RunState
     public required SemaphoreSlim WorkLimiter { get; init; }
     public required ImmutableArray<IRunObserver> Observers { get; init; }
 
+    /// <summary>Stops the whole run with a reason (the first reason wins).</summary>
+    public Action<string>? Abort { get; set; }
+    public string? AbortReason { get; set; }
+
     public void Publish(RunEvent e)
     {
         foreach (var o in Observers) o.OnEvent(e);

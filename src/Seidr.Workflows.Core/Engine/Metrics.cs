@@ -40,6 +40,10 @@ public static class Metrics
         m["cost"] = (double)flows.Sum(f => f.Cost);
         m["time_s"] = Math.Round(flows.Sum(f => f.Duration.TotalSeconds), 3);
         m["failed_flows"] = flows.Count(f => f.Status == FlowStatus.Failed);
+        m["model_samples"] = flows.Sum(f => f.Samples);
+        m["failed_samples"] = flows.Sum(f => f.FailedSamples);
+        m["failed_calls"] = flows.Sum(f => f.FailedCalls);
+        m["flows_with_failed_samples"] = flows.Count(f => f.LostSamples);
         m["budget_exhausted"] = flows.Count(f => f.ExhaustedLimit is not null);
         if (solved > 0)
         {

@@ -30,6 +30,24 @@ public sealed record FlowResult
     public string? Error { get; init; }
     public string? ExhaustedLimit { get; init; }
 
+    /// <summary>Model samples the flow asked for.</summary>
+    public int Samples { get; init; }
+
+    /// <summary>Model samples lost after their retries: the flow ran on less than it asked for.</summary>
+    public int FailedSamples { get; init; }
+
+    /// <summary>Provider calls that failed after their retries.</summary>
+    public int FailedCalls { get; init; }
+
+    /// <summary>Retries of provider calls (each recovered or not).</summary>
+    public int Retries { get; init; }
+
+    /// <summary>The first model failure ("Kind: message"), when <see cref="FailedSamples"/> is not 0.</summary>
+    public string? ModelError { get; init; }
+
+    /// <summary>The flow lost model samples: its result is not what the workflow asked for, and a resume runs it again.</summary>
+    public bool LostSamples => FailedSamples > 0 || FailedCalls > 0;
+
     public long Tokens => InputTokens + OutputTokens;
 
     /// <summary>The top submitted program passed every test it was executed on (generated or visible tests).</summary>
@@ -51,4 +69,7 @@ public sealed record RunResult
     public required RunStatus Status { get; init; }
     public required ImmutableArray<VariantResult> Variants { get; init; }
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Why the run stopped before its end (<see cref="RunStatus.Failed"/>), or null.</summary>
+    public string? Error { get; init; }
 }

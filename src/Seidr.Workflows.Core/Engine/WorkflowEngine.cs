@@ -35,9 +35,16 @@ public sealed class WorkflowEngine
         var maxFlows = Math.Max(1, options.MaxFlows ?? workflow.Experiment.Concurrency ?? 4);
 
         var status = RunStatus.Completed;
+        // A flow that finds the whole run cannot go on (RunAbortedException) stops every flow through this source.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        run.Abort = reason =>
+        {
+            lock (run) run.AbortReason ??= reason;
+            try { abort.Cancel(); } catch (ObjectDisposedException) { }
+        };
         try
         {
-            await Parallel.ForEachAsync(flows, new ParallelOptions { MaxDegreeOfParallelism = maxFlows, CancellationToken = cancellationToken }, async (f, ct) =>
+            await Parallel.ForEachAsync(flows, new ParallelOptions { MaxDegreeOfParallelism = maxFlows, CancellationToken = abort.Token }, async (f, ct) =>
             {
                 var key = new FlowKey(f.Variant.Id, f.Problem.Id);
                 if (options.Completed?.TryGetValue(key, out var done) == true)
@@ -55,13 +62,22 @@ public sealed class WorkflowEngine
         {
             status = RunStatus.Cancelled;
         }
+        catch (OperationCanceledException) when (run.AbortReason is not null)
+        {
+            status = RunStatus.Failed;
+        }
+        if (run.AbortReason is not null && status == RunStatus.Completed) status = RunStatus.Failed;
 
         var variantResults = variants.Select(v =>
         {
             var vf = options.Problems.Select(p => results.GetValueOrDefault(new FlowKey(v.Id, p.Id))).OfType<FlowResult>().ToImmutableArray();
             return new VariantResult(v, vf, Metrics.Compute(vf, workflow.Experiment.K));
         }).ToImmutableArray();
-        var runResult = new RunResult { RunId = runId, WorkflowId = workflow.DefinitionId, Status = status, Variants = variantResults, Duration = clock.Elapsed };
+        var runResult = new RunResult
+        {
+            RunId = runId, WorkflowId = workflow.DefinitionId, Status = status, Variants = variantResults, Duration = clock.Elapsed,
+            Error = status == RunStatus.Failed ? run.AbortReason : null,
+        };
         run.Publish(new RunCompleted(runResult));
         return runResult;
     }
@@ -77,10 +93,17 @@ public sealed class WorkflowEngine
         try
         {
             await runner.RunAsync();
-            status = runner.ExhaustedLimit is not null && flow.Submission is null ? FlowStatus.BudgetExhausted : FlowStatus.Completed;
+            status = (runner.ExhaustedLimit ?? budget.OutsideLimit) is not null && (flow.Submission is null || flow.Submission.Value.IsEmpty)
+                ? FlowStatus.BudgetExhausted : FlowStatus.Completed;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            status = FlowStatus.Cancelled;
+        }
+        catch (FlowException e) when (e.InnerException is RunAbortedException aborted)
+        {
+            // Not this flow's failure: the run stops, and this flow runs again when the run is resumed.
+            run.Abort?.Invoke(aborted.Message);
             status = FlowStatus.Cancelled;
         }
         catch (FlowException e)
@@ -118,7 +141,12 @@ public sealed class WorkflowEngine
             Cost = budget.Cost,
             Duration = budget.Elapsed,
             Error = error,
-            ExhaustedLimit = runner.ExhaustedLimit,
+            ExhaustedLimit = runner.ExhaustedLimit ?? budget.OutsideLimit,
+            Samples = budget.Samples,
+            FailedSamples = budget.FailedSamples,
+            FailedCalls = budget.FailedCalls,
+            Retries = budget.Retries,
+            ModelError = budget.ModelError,
         };
     }
 

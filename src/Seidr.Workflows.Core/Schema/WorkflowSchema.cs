@@ -207,6 +207,13 @@ public static class WorkflowSchema
             ["calls"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Model calls per problem and variant." },
             ["tokens"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Tokens in and out per problem and variant." },
             ["time"] = Str("Wall time per problem and variant: 90s, 10m, 1h30m."),
+            ["cost"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["description"] = "Model cost per problem and variant, in the currency of the models' prices." },
+        };
+        var runBudget = new JsonObject
+        {
+            ["cost"] = new JsonObject { ["type"] = "number", ["exclusiveMinimum"] = 0, ["description"] = "Model cost of the whole run; no call starts once it could pass it." },
+            ["calls"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Model calls of the whole run." },
+            ["tokens"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["description"] = "Tokens in and out of the whole run." },
         };
         return new JsonObject
         {
@@ -236,6 +243,8 @@ public static class WorkflowSchema
                     ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean") }, ["minItems"] = 1 },
                 },
                 ["budget"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = budget },
+                [N("run_budget", "runBudget")] = new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = runBudget },
+                [N("allow_failed_samples", "allowFailedSamples")] = new JsonObject { ["type"] = "boolean", ["description"] = "A run whose model calls lost samples after their retries still succeeds (default false: it exits 2 and --resume runs those flows again)." },
             },
         };
     }

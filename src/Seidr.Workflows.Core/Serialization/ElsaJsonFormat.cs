@@ -165,8 +165,18 @@ public static class ElsaJsonFormat
             if (e.Budget.Calls is { } calls) b["calls"] = calls;
             if (e.Budget.Tokens is { } t) b["tokens"] = t;
             if (e.Budget.Time is { } time) b["time"] = Durations.Format(time);
+            if (e.Budget.Cost is { } cost) b["cost"] = cost;
             o["budget"] = b;
         }
+        if (e.RunBudget.IsBounded)
+        {
+            var b = new JsonObject();
+            if (e.RunBudget.Cost is { } cost) b["cost"] = cost;
+            if (e.RunBudget.Calls is { } calls) b["calls"] = calls;
+            if (e.RunBudget.Tokens is { } t) b["tokens"] = t;
+            o["runBudget"] = b;
+        }
+        if (e.AllowFailedSamples) o["allowFailedSamples"] = true;
         if (e.Extras is not null) foreach (var (k, v) in e.Extras) o[k] = v?.DeepClone();
         return o;
 
@@ -386,7 +396,7 @@ public static class ElsaJsonFormat
         {
             const string J = "customProperties.seidr";
             foreach (var (k, _) in e) Map($"experiment.{Naming.ToSnakeCase(k)}", $"{J}.{k}");
-            var known = new HashSet<string> { "dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget" };
+            var known = new HashSet<string> { "dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget", "runBudget", "allowFailedSamples" };
             var extras = new JsonObject();
             foreach (var (k, v) in e) if (!known.Contains(k)) extras[k] = v?.DeepClone();
 
@@ -428,7 +438,25 @@ public static class ElsaJsonFormat
                 budget = new Budget(Int(b, "maxPrograms", $"{J}.budget", "experiment.budget.max_programs", 0) is var mp and > 0 ? mp : null,
                     Int(b, "calls", $"{J}.budget", "experiment.budget.calls", 0) is var c and > 0 ? c : null,
                     b["tokens"] is JsonValue tk && tk.TryGetValue<long>(out var tokens) ? tokens : null,
-                    time);
+                    time,
+                    Money(b, "cost", $"{J}.budget", "experiment.budget.cost"));
+            }
+
+            var runBudget = RunBudget.None;
+            if (e["runBudget"] is JsonObject rb)
+            {
+                foreach (var (k, _) in rb) Map($"experiment.run_budget.{Naming.ToSnakeCase(k)}", $"{J}.runBudget.{k}");
+                foreach (var (k, _) in rb.Where(kv => kv.Key is not ("cost" or "calls" or "tokens")))
+                    Error($"{J}.runBudget.{k}", $"experiment.run_budget.{k}", $"'{k}' is not a run budget limit (cost, calls, tokens)");
+                runBudget = new RunBudget(Money(rb, "cost", $"{J}.runBudget", "experiment.run_budget.cost"),
+                    rb["calls"] is JsonValue rc && rc.TryGetValue<long>(out var rcalls) && rcalls > 0 ? rcalls : null,
+                    rb["tokens"] is JsonValue rt && rt.TryGetValue<long>(out var rtokens) && rtokens > 0 ? rtokens : null);
+            }
+            bool allowFailed = false;
+            if (e["allowFailedSamples"] is { } af)
+            {
+                if (af is JsonValue afv && afv.TryGetValue<bool>(out var flag)) allowFailed = flag;
+                else Error($"{J}.allowFailedSamples", "experiment.allow_failed_samples", "'allowFailedSamples' must be true or false");
             }
 
             var seed = Int(e, "seed", J, "experiment.seed", 0);
@@ -444,8 +472,18 @@ public static class ElsaJsonFormat
                 Models = models.ToImmutable(),
                 Matrix = matrix,
                 Budget = budget,
+                RunBudget = runBudget,
+                AllowFailedSamples = allowFailed,
                 Extras = extras.Count > 0 ? extras : null,
             };
+        }
+
+        private decimal? Money(JsonObject o, string name, string jsonPath, string logical)
+        {
+            if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+            if (v is JsonValue jv && jv.TryGetValue<decimal>(out var d) && d > 0) return d;
+            Error($"{jsonPath}.{name}", logical, $"'{name}' must be an amount > 0 (in the currency of the models' prices)");
+            return null;
         }
     }
 }

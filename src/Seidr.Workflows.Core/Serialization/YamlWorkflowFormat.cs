@@ -22,9 +22,10 @@ namespace Seidr.Workflows.Serialization;
 public static partial class YamlWorkflowFormat
 {
     private static readonly string[] TopKeys = ["id", "version_id", "name", "description", "version", "root_id", "experiment", "activities", "connections", "elsa"];
-    private static readonly string[] ExperimentKeys = ["dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget"];
+    private static readonly string[] ExperimentKeys = ["dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget", "run_budget", "allow_failed_samples"];
     private static readonly string[] ActivityKeys = ["id", "type", "name", "version", "node_id", "inputs", "position", "metadata", "custom"];
-    private static readonly string[] BudgetKeys = ["max_programs", "calls", "tokens", "time"];
+    private static readonly string[] BudgetKeys = ["max_programs", "calls", "tokens", "time", "cost"];
+    private static readonly string[] RunBudgetKeys = ["cost", "calls", "tokens"];
 
     [GeneratedRegex(@"^\s*([A-Za-z_][\w\-]*)(?:\.([A-Za-z_][\w]*))?\s*->\s*([A-Za-z_][\w\-]*)(?:\.([A-Za-z_][\w]*))?\s*$")]
     private static partial Regex ConnectionSyntax();
@@ -159,6 +160,8 @@ public static partial class YamlWorkflowFormat
                 Models = f.TryGetValue("models", out var md) ? ReadModels(md.Value) : ImmutableSortedDictionary<string, JsonObject>.Empty.WithComparers(StringComparer.Ordinal),
                 Matrix = f.TryGetValue("matrix", out var mx) ? ReadMatrix(mx.Value) : Matrix.Empty,
                 Budget = f.TryGetValue("budget", out var b) ? ReadBudget(b.Value) : Budget.None,
+                RunBudget = f.TryGetValue("run_budget", out var rb) ? ReadRunBudget(rb.Value) : RunBudget.None,
+                AllowFailedSamples = f.TryGetValue("allow_failed_samples", out var af) && Bool(af.Value, $"{P}.allow_failed_samples"),
                 Extras = extras.Count > 0 ? extras : null,
             };
             return settings;
@@ -250,16 +253,51 @@ public static partial class YamlWorkflowFormat
                 try { time = Durations.Parse(ts); }
                 catch (FormatException e) { Error(t.Value, $"{P}.time", e.Message); }
             }
-            long? tokens = null;
-            if (f.TryGetValue("tokens", out var tk) && ScalarString(tk.Value, $"{P}.tokens") is { } tks)
-            {
-                if (long.TryParse(tks, NumberStyles.None, CultureInfo.InvariantCulture, out var tv) && tv >= 1) tokens = tv;
-                else Error(tk.Value, $"{P}.tokens", $"'{tks}' is not a whole number >= 1");
-            }
             return new Budget(
                 f.TryGetValue("max_programs", out var mp) ? Int(mp.Value, $"{P}.max_programs", 1) : null,
                 f.TryGetValue("calls", out var c) ? Int(c.Value, $"{P}.calls", 1) : null,
-                tokens, time);
+                f.TryGetValue("tokens", out var tk) ? Long(tk.Value, $"{P}.tokens") : null,
+                time,
+                f.TryGetValue("cost", out var co) ? Money(co.Value, $"{P}.cost") : null);
+        }
+
+        private RunBudget ReadRunBudget(YamlNode node)
+        {
+            const string P = "experiment.run_budget";
+            if (node is not YamlMappingNode m) { Error(node, P, "expected a mapping (cost, calls, tokens)"); return RunBudget.None; }
+            var f = Fields(m, P, RunBudgetKeys);
+            foreach (var (name, (k, _)) in f) map.Add($"{P}.{name}", At(k));
+            return new RunBudget(
+                f.TryGetValue("cost", out var co) ? Money(co.Value, $"{P}.cost") : null,
+                f.TryGetValue("calls", out var c) ? Long(c.Value, $"{P}.calls") : null,
+                f.TryGetValue("tokens", out var tk) ? Long(tk.Value, $"{P}.tokens") : null);
+        }
+
+        private long? Long(YamlNode node, string p)
+        {
+            if (ScalarString(node, p) is not { } text) return null;
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1) return v;
+            Error(node, p, $"'{text}' is not a whole number >= 1");
+            return null;
+        }
+
+        private decimal? Money(YamlNode node, string p)
+        {
+            if (ScalarString(node, p) is not { } text) return null;
+            if (decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && v > 0) return v;
+            Error(node, p, $"'{text}' is not an amount > 0 (in the currency of the models' prices, e.g. 2.50)");
+            return null;
+        }
+
+        private bool Bool(YamlNode node, string p)
+        {
+            switch (ScalarString(node, p))
+            {
+                case null: return false;
+                case "true" or "True" or "yes": return true;
+                case "false" or "False" or "no": return false;
+                case var text: Error(node, p, $"'{text}' is not true or false"); return false;
+            }
         }
 
         private ImmutableArray<ActivityNode> ReadActivities(YamlNode node)
@@ -419,8 +457,18 @@ public static partial class YamlWorkflowFormat
             if (e.Budget.Calls is { } calls) b.Add(Str("calls"), Plain(calls.ToString(CultureInfo.InvariantCulture)));
             if (e.Budget.Tokens is { } t) b.Add(Str("tokens"), Plain(t.ToString(CultureInfo.InvariantCulture)));
             if (e.Budget.Time is { } time) b.Add(Str("time"), Str(Durations.Format(time)));
+            if (e.Budget.Cost is { } cost) b.Add(Str("cost"), Plain(cost.ToString(CultureInfo.InvariantCulture)));
             m.Add(Str("budget"), b);
         }
+        if (e.RunBudget.IsBounded)
+        {
+            var b = new YamlMappingNode();
+            if (e.RunBudget.Cost is { } cost) b.Add(Str("cost"), Plain(cost.ToString(CultureInfo.InvariantCulture)));
+            if (e.RunBudget.Calls is { } calls) b.Add(Str("calls"), Plain(calls.ToString(CultureInfo.InvariantCulture)));
+            if (e.RunBudget.Tokens is { } t) b.Add(Str("tokens"), Plain(t.ToString(CultureInfo.InvariantCulture)));
+            m.Add(Str("run_budget"), b);
+        }
+        if (e.AllowFailedSamples) m.Add(Str("allow_failed_samples"), Plain("true"));
         if (e.Extras is not null) foreach (var (k, v) in e.Extras) m.Add(Str(k), FromJson(v));
         return m;
 

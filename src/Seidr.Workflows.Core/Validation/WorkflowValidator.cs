@@ -210,7 +210,7 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
             var members = string.Join(" -> ", component);
             var at = SourceMap.Paths.Activity(component[0]);
             if (!def.Experiment.Budget.IsBounded)
-                error(at, $"the loop {members} has no budget: set experiment.budget (max_programs, calls, tokens or time) so it ends");
+                error(at, $"the loop {members} has no budget: set experiment.budget (max_programs, calls, tokens, time or cost) so it ends");
             var exits = graph.Edges.Any(e => component.Contains(e.Source) && !component.Contains(e.Target));
             if (!exits)
                 error(at, $"the loop {members} has no exit: connect an outcome (e.g. Solved or Exhausted) of one of its activities to an activity outside it");
