@@ -78,6 +78,9 @@ public sealed class FlowRow
     public string? Error { get; set; }
     public string? ExhaustedLimit { get; set; }
     public string? BestCandidateId { get; set; }
+    /// <summary>Model samples lost after their retries (a flow with lost samples runs again on resume).</summary>
+    public int FailedSamples { get; set; }
+    public int FailedCalls { get; set; }
     public required string ResultJson { get; set; }
     public Guid SessionId { get; set; }
     public DateTimeOffset CompletedAt { get; set; }
@@ -136,6 +139,11 @@ public sealed class ModelCallRow
     public string? Prompt { get; set; }
     /// <summary>The answer texts, one per sample, as a JSON array (null when the stage did not record them).</summary>
     public string? AnswersJson { get; set; }
+    /// <summary>Samples asked for, and of them those lost after their retries.</summary>
+    public int Samples { get; set; }
+    public int FailedSamples { get; set; }
+    /// <summary>The first failure ("Kind: message"), or null.</summary>
+    public string? Error { get; set; }
     public DateTimeOffset At { get; set; }
 }
 

@@ -88,6 +88,10 @@ public sealed class RunStore
         try
         {
             await using var ctx = RunStoreContext.Create(location);
+            // Shards of one run open the same PostgreSQL store at once. EF's own migration lock is released between
+            // migrations there, so two processes could both apply the second one ("column already exists"): one
+            // advisory lock is held around the whole migration instead.
+            await using var guard = location.Provider == StoreProvider.PostgreSql ? await MigrationLock.TakeAsync(location, cancellationToken) : null;
             await ctx.Database.MigrateAsync(cancellationToken);
             if (location.Provider == StoreProvider.Sqlite)
                 await ctx.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
@@ -141,7 +145,10 @@ public sealed class RunStore
             await ctx.SaveChangesAsync(cancellationToken);
         }
 
-        var completed = await LoadFlowsAsync(start.RunId, cancellationToken);
+        var stored = await LoadFlowsAsync(start.RunId, cancellationToken);
+        // A flow that lost model samples is not finished: it runs again, its answered calls from the response cache
+        // and its failed calls asked again.
+        var completed = stored.Where(kv => !kv.Value.LostSamples).ToDictionary(kv => kv.Key, kv => kv.Value);
         var mine = start.Problems.ToHashSet(StringComparer.Ordinal);
         var unfinished = start.Variants.SelectMany(v => start.Problems.Select(p => new FlowKey(v.Id, p))).Where(k => !completed.ContainsKey(k)).ToList();
         await DeleteFlowDataAsync(start.RunId, unfinished, cancellationToken);
@@ -226,6 +233,7 @@ public sealed class RunStore
                 await ctx.Executions.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
                 await ctx.ModelCalls.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
                 await ctx.Events.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId!)).ExecuteDeleteAsync(ct);
+                await ctx.Flows.Where(c => c.RunId == runId && c.VariantId == v && chunk.Contains(c.ProblemId)).ExecuteDeleteAsync(ct);
             }
         }
         await tx.CommitAsync(ct);
@@ -359,13 +367,62 @@ public sealed class RunSession(RunStore store, string runId, Guid sessionId, IRe
         if (_ended) return;
         _ended = true;
         await Writer.CompleteAsync();
-        await Store.EndSessionAsync(SessionId, status.ToString().ToLowerInvariant(), cancellationToken);
+        // A writer that gave up has said why; the session stays open and reads as interrupted, for --resume.
+        if (Writer.Error is RunStoreException failed) throw failed;
         if (Writer.Error is { } e) throw new RunStoreException($"the run store {Store.Location} lost writes: {e.Message}", e);
+        try
+        {
+            await Store.EndSessionAsync(SessionId, status.ToString().ToLowerInvariant(), cancellationToken);
+        }
+        catch (Exception x) when (x is not OperationCanceledException and not RunStoreException)
+        {
+            throw new RunStoreException($"run store {Store.Location}: every event was written, but the session could not be closed: {x.Message.ReplaceLineEndings(" ")}", x);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         // Not ended (an exception left the run): write what was queued; the session stays open and reads as interrupted.
         if (!_ended) await Writer.CompleteAsync();
+    }
+}
+
+/// <summary>A session-level PostgreSQL advisory lock held while a process migrates the store.</summary>
+internal sealed class MigrationLock : IAsyncDisposable
+{
+    // Any fixed number: every process of every version of this project takes the same lock.
+    private const long Key = 0x5E1D_0001;
+    private readonly Npgsql.NpgsqlConnection _connection;
+
+    private MigrationLock(Npgsql.NpgsqlConnection connection) => _connection = connection;
+
+    public static async Task<MigrationLock> TakeAsync(StoreLocation location, CancellationToken ct)
+    {
+        // Not pooled: closing the connection ends the session, and with it the lock, whatever happens.
+        var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(location.ConnectionString) { Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(ct);
+            // No time limit: another shard's migration may take a while on a loaded machine; a process that dies
+            // holding the lock ends its session, which releases it.
+            await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({Key})", connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(ct);
+            return new MigrationLock(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({Key})", _connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        finally { await _connection.DisposeAsync(); } // closing the session releases the lock anyway
     }
 }

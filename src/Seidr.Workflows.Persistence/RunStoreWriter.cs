@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Seidr.Workflows.Engine;
 
@@ -20,13 +21,33 @@ public sealed record RunStoreWriterOptions
 
     /// <summary>Store <c>ActivityStarted</c> events too (completions always are).</summary>
     public bool ActivityStarts { get; init; } = true;
+
+    /// <summary>
+    /// How long the writer waits out a store that is away (a PostgreSQL restart, a network cut, a locked SQLite file),
+    /// retrying with backoff and keeping what it must write, before it gives up and the run stops. Default 2 minutes.
+    /// </summary>
+    public TimeSpan RetryFor { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Most events kept in memory while the store is away. When the queue is full the engine waits (its events are not
+    /// dropped), so a long outage slows the run down to the store's pace instead of filling the memory. Default 200,000.
+    /// </summary>
+    public int MaxQueued { get; init; } = 200_000;
+
+    /// <summary>Told when the writer gives up (after <see cref="RetryFor"/>, or on an error waiting cannot fix).</summary>
+    public Action<RunStoreException>? OnFailed { get; init; }
+
+    /// <summary>Where the writer reports outages and recoveries.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
 }
 
 /// <summary>
-/// Writes engine events to the run store without ever blocking the engine: <see cref="OnEvent"/> only queues the event
-/// in an unbounded channel; a background task drains it every <see cref="RunStoreWriterOptions.FlushInterval"/> and
-/// writes the batch in one transaction. A failed write is retried; if it keeps failing, the writer stops writing and
-/// <see cref="Error"/> says why (the run itself goes on).
+/// Writes engine events to the run store: <see cref="OnEvent"/> queues the event; a background task drains the queue
+/// every <see cref="RunStoreWriterOptions.FlushInterval"/> and writes the batch in one transaction. While the store is
+/// away, the writer retries with backoff for <see cref="RunStoreWriterOptions.RetryFor"/>, keeping every event (the
+/// engine waits when <see cref="RunStoreWriterOptions.MaxQueued"/> are waiting); past that, or on an error that waiting
+/// cannot fix, it gives up: <see cref="Error"/> says why, <see cref="RunStoreWriterOptions.OnFailed"/> is told, and later
+/// events are counted in <see cref="Dropped"/>.
 /// </summary>
 public sealed class RunStoreWriter : IRunObserver
 {
@@ -34,11 +55,11 @@ public sealed class RunStoreWriter : IRunObserver
     private readonly string _runId;
     private readonly Guid _sessionId;
     private readonly RunStoreWriterOptions _options;
-    private readonly Channel<RunEvent> _channel = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<RunEvent> _channel;
     private readonly Task _loop;
     private readonly StoreJsonWriter _json = new();
     private readonly Uuid7Source _ids = new();
-    private long _queued, _written, _batches;
+    private long _queued, _written, _batches, _dropped;
     private long _writeTicks, _writeCpuTicks;
 
     internal RunStoreWriter(RunStore store, string runId, Guid sessionId, RunStoreWriterOptions options)
@@ -47,10 +68,19 @@ public sealed class RunStoreWriter : IRunObserver
         _runId = runId;
         _sessionId = sessionId;
         _options = options;
+        _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(Math.Max(1, options.MaxQueued))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>Why the writer gave up, or null while it writes.</summary>
     public Exception? Error { get; private set; }
+
+    /// <summary>Events not written because the writer had given up.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
     public long Queued => Interlocked.Read(ref _queued);
     public long Written => Interlocked.Read(ref _written);
     public long Batches => Interlocked.Read(ref _batches);
@@ -68,7 +98,21 @@ public sealed class RunStoreWriter : IRunObserver
     public void OnEvent(RunEvent e)
     {
         if (e is ActivityStarted && !_options.ActivityStarts) return;
-        if (_channel.Writer.TryWrite(e)) Interlocked.Increment(ref _queued);
+        if (_channel.Writer.TryWrite(e) || WaitForRoom(e)) Interlocked.Increment(ref _queued);
+        else Interlocked.Increment(ref _dropped);
+    }
+
+    // The queue is full: the store is away or slower than the run. The engine's thread waits for room (the engine
+    // runs on many threads and the pool adds more), so the run slows to the store's pace and nothing is lost.
+    private bool WaitForRoom(RunEvent e)
+    {
+        if (Error is not null) return false;
+        try
+        {
+            _channel.Writer.WriteAsync(e).AsTask().GetAwaiter().GetResult();
+            return true;
+        }
+        catch (ChannelClosedException) { return false; }
     }
 
     /// <summary>Stops taking events and waits until everything queued is written.</summary>
@@ -86,7 +130,8 @@ public sealed class RunStoreWriter : IRunObserver
         }
         finally
         {
-            try { await DisconnectAsync(); } catch (Exception e) { Error ??= e; }
+            // Everything was written or given up on before this: a connection that will not close changes nothing.
+            try { await DisconnectAsync(); } catch (Exception e) { _options.Logger?.LogDebug("run store {Store}: closing the connection: {Error}", _store.Location, OneLine(e)); }
             if (_model is not null) await _model.DisposeAsync();
         }
     }
@@ -127,24 +172,47 @@ public sealed class RunStoreWriter : IRunObserver
 
     private async Task WriteAsync(IReadOnlyList<RunEvent> batch)
     {
-        if (Error is not null) return;
+        if (Error is not null)
+        {
+            Interlocked.Add(ref _dropped, batch.Count);
+            return;
+        }
         var clock = Stopwatch.StartNew();
         var (cpu, thread) = (ThreadCpu.Now(), Environment.CurrentManagedThreadId);
+        Stopwatch? outage = null;
+        var delay = TimeSpan.FromMilliseconds(200);
         for (int attempt = 1; ; attempt++)
         {
             try
             {
                 await WriteOnceAsync(batch);
+                if (outage is not null)
+                    _options.Logger?.LogWarning("run store {Store} is back after {Seconds:0.0} s; {Events} waiting events written", _store.Location, outage.Elapsed.TotalSeconds, batch.Count + _channel.Reader.Count);
                 break;
             }
-            catch (Exception e) when (attempt < 4)
+            catch (Exception e) when (StoreErrors.IsTransient(e) && (outage is null || outage.Elapsed < _options.RetryFor))
             {
-                _ = e;
+                if (outage is null)
+                {
+                    outage = Stopwatch.StartNew();
+                    _options.Logger?.LogWarning("run store {Store} is unreachable ({Error}); retrying for up to {Limit:0} s, keeping what it must write",
+                        _store.Location, OneLine(e), _options.RetryFor.TotalSeconds);
+                }
+                if (e is NpgsqlException) NpgsqlConnection.ClearAllPools(); // a restarted server leaves every pooled connection dead
+                await Task.Delay(delay);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+            catch (Exception e) when (!StoreErrors.IsTransient(e) && !StoreErrors.IsDiskFull(e) && attempt < 3)
+            {
+                _options.Logger?.LogWarning("run store {Store}: write failed ({Error}); trying again", _store.Location, OneLine(e));
                 await Task.Delay(200 * attempt);
             }
             catch (Exception e)
             {
-                Error = e;
+                Fail(outage is not null
+                    ? new RunStoreException($"run store {_store.Location} unreachable for {outage.Elapsed.TotalSeconds:0} s: {OneLine(e)}", e)
+                    : new RunStoreException($"run store {_store.Location}: {OneLine(e)}", e));
+                Interlocked.Add(ref _dropped, batch.Count);
                 return;
             }
         }
@@ -153,6 +221,20 @@ public sealed class RunStoreWriter : IRunObserver
         Interlocked.Add(ref _writeTicks, clock.Elapsed.Ticks);
         if (thread == Environment.CurrentManagedThreadId && cpu > 0 && ThreadCpu.Now() - cpu is var spent and > 0) Interlocked.Add(ref _writeCpuTicks, spent);
     }
+
+    private void Fail(RunStoreException error)
+    {
+        Error = error;
+        // A warning: the run's own error line (from its host) says the same once the run has stopped.
+        _options.Logger?.LogWarning("giving up on the run store, the run stops: {Error}", error.Message);
+        // Nothing more can be written: engine threads waiting for room are let go, and later events are counted as dropped.
+        _channel.Writer.TryComplete();
+        while (_channel.Reader.TryRead(out _)) Interlocked.Increment(ref _dropped);
+        try { _options.OnFailed?.Invoke(error); }
+        catch (Exception e) { _options.Logger?.LogError(e, "run store failure handler failed"); }
+    }
+
+    private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ").Trim();
 
     // One connection for the writer's whole life (SQLite: its pragmas are set once, its prepared INSERTs are kept).
     private DbConnection? _connection;
@@ -239,6 +321,7 @@ public sealed class RunStoreWriter : IRunObserver
                         Model = m.Usage.Model, Calls = m.Usage.Calls, InputTokens = m.Usage.InputTokens, OutputTokens = m.Usage.OutputTokens,
                         Cost = m.Usage.Cost, LatencyMs = m.Usage.Latency.TotalMilliseconds, Cached = m.Usage.Cached, At = m.Timestamp,
                         Prompt = m.Usage.Prompt, AnswersJson = m.Usage.Answers is null ? null : StoreJson.Serialize(m.Usage.Answers),
+                        Samples = m.Usage.Samples, FailedSamples = m.Usage.FailedSamples, Error = m.Usage.Error,
                     });
                     break;
                 case FlowCompleted f:
@@ -251,6 +334,7 @@ public sealed class RunStoreWriter : IRunObserver
                         Programs = r.Programs, Calls = r.Calls, CachedCalls = r.CachedCalls, InputTokens = r.InputTokens, OutputTokens = r.OutputTokens,
                         Cost = r.Cost, Seconds = r.Duration.TotalSeconds, Error = r.Error, ExhaustedLimit = r.ExhaustedLimit,
                         BestCandidateId = r.Submission.IsEmpty ? null : r.Submission[0].Id,
+                        FailedSamples = r.FailedSamples, FailedCalls = r.FailedCalls,
                         ResultJson = StoreJson.FlowResult(r), SessionId = _sessionId, CompletedAt = f.Timestamp,
                     });
                     _json.Begin().WriteString("status", r.Status.ToString());
