@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Seidr.Workflows.Activities.Judging;
 using Seidr.Workflows.Activities.Stages;
 using Seidr.Workflows.Catalog;
@@ -39,6 +41,11 @@ public sealed record ExperimentOptions
     public int MaxWork { get; init; } = 32;
     public ImmutableArray<IRunObserver> Observers { get; init; } = [];
     public IConfiguration? Configuration { get; init; }
+
+    /// <summary>Where the run logs (model retries and failures, store outages, sandbox fallbacks, flows); none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Also told the warnings about the run as a whole (the sandbox's fallback), for hosts without a logger.</summary>
     public Action<string>? OnWarning { get; init; }
 
     /// <summary>Flows finished by an earlier run of the same experiment, kept rather than run again.</summary>
@@ -55,6 +62,9 @@ public sealed record ExperimentOptions
 
     /// <summary>A git folder where each problem's best program per variant is committed.</summary>
     public string? CommitPrograms { get; init; }
+
+    /// <summary>How long the run waits out a run store that is away before it stops (default: the writer's, 2 minutes).</summary>
+    public TimeSpan? StoreRetryFor { get; init; }
 }
 
 /// <summary>The outcome of <see cref="ExperimentRunner.RunAsync"/>.</summary>
@@ -65,6 +75,12 @@ public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow
 
     /// <summary>Flows taken from the store as finished by an earlier session.</summary>
     public int ResumedFlows { get; init; }
+
+    /// <summary>Why the run store could not record the run (it then stopped the run), or null.</summary>
+    public string? StoreError { get; init; }
+
+    /// <summary>The run's caps and what was spent against them (null when the workflow sets no <c>run_budget</c>).</summary>
+    public Models.Accounting.RunBudgetGate? RunBudget { get; init; }
 }
 
 /// <summary>
@@ -96,6 +112,8 @@ public static class ExperimentRunner
         var workflow = loaded.Definition!;
         var layout = ProjectLayout.For(options.WorkflowPath, options.Configuration);
         var workflowDir = Path.GetDirectoryName(Path.GetFullPath(options.WorkflowPath))!;
+        var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var log = loggers.CreateLogger("Seidr.Workflows.Run");
 
         TimeSpan? judgeTimeout;
         try { judgeTimeout = HiddenTestJudge.TimeoutOf(workflow.Experiment); }
@@ -109,13 +127,29 @@ public static class ExperimentRunner
         var runId = options.RunId ?? WorkflowEngine.NewRunId();
         var cachePath = options.CachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "responses.db"));
         var storeLocation = RunPersistence.Locate(options.Store, options.OutputDirectory);
+        // A store that stays away past its limit stops the run (through this source): the flows finished so far are
+        // kept in summary.json and flows.jsonl, and --resume finishes the run once the store is back.
+        using var storeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Persistence.RunStoreException? storeFailure = null;
+        var writerOptions = new Persistence.RunStoreWriterOptions
+        {
+            Logger = loggers.CreateLogger("Seidr.Workflows.Store"),
+            OnFailed = e =>
+            {
+                storeFailure ??= e;
+                try { storeStop.Cancel(); } catch (ObjectDisposedException) { }
+            },
+        };
+        if (options.StoreRetryFor is { } retryFor) writerOptions = writerOptions with { RetryFor = retryFor };
         await using var session = storeLocation is null ? null : await (await Persistence.RunStore.OpenAsync(storeLocation, cancellationToken)).BeginAsync(
             RunPersistence.StartOf(options, loaded, workflow, runId,
                 MatrixExpander.Expand(workflow.Experiment.Matrix).Where(v => options.Variants is null || options.Variants.Contains(v.Id)).ToList(),
-                allProblems, problems, cachePath), cancellationToken: cancellationToken);
+                allProblems, problems, cachePath), writerOptions, cancellationToken);
         var completed = options.Completed;
         if (session is not null && session.Completed.Count > 0)
             completed = options.Completed is null ? session.Completed : session.Completed.Concat(options.Completed).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        var runBudget = workflow.Experiment.RunBudget;
+        var budgetGate = runBudget.IsBounded ? new Models.Accounting.RunBudgetGate(runBudget.Cost, runBudget.Calls, runBudget.Tokens) : null;
         using var models = ModelLayer.Create(layout.Configuration,
             workflow.Experiment.Models.ToDictionary(kv => kv.Key, kv => WorkflowReferences.ToPlain(kv.Value)),
             new ModelLayerOptions
@@ -125,10 +159,12 @@ public static class ExperimentRunner
                 CacheMode = options.Cache,
                 CachePath = cachePath,
                 ExportTelemetry = false,
+                LoggerFactory = loggers,
+                RunBudget = budgetGate,
             });
         using var telemetry = TelemetryExport.Start(layout.Configuration);
         using var engineTelemetry = new EngineTelemetry();
-        await using var runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = options.Sandbox, OnWarning = options.OnWarning }, cancellationToken);
+        await using var runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = options.Sandbox, OnWarning = w => { log.LogWarning("{Warning}", w); options.OnWarning?.Invoke(w); } }, cancellationToken);
         var services = new ServiceMap()
             .Add(models)
             .Add(runner)
@@ -143,34 +179,36 @@ public static class ExperimentRunner
             Seed = options.Seed,
             MaxFlows = options.MaxFlows,
             MaxWork = options.MaxWork,
-            Observers = session is null ? options.Observers.Add(engineTelemetry) : options.Observers.Add(engineTelemetry).Add(session.Writer),
+            Observers = (session is null ? options.Observers : options.Observers.Add(session.Writer)).Add(engineTelemetry).Add(new RunLogObserver(log)),
             Completed = completed,
             VariantFilter = options.Variants,
-        }, cancellationToken);
+        }, storeStop.Token);
 
         var used = UsedModels(workflow);
         var modelKinds = models.Models.Where(kv => used.Contains(kv.Key))
             .ToDictionary(kv => kv.Key, kv => kv.Value.Kind.ToString().ToLowerInvariant(), StringComparer.Ordinal);
-        Exception? storeError = null;
         if (session is not null)
         {
             try { await session.EndAsync(result.Status, CancellationToken.None); }
-            catch (Persistence.RunStoreException e) { storeError = e; }
+            catch (Persistence.RunStoreException e) { storeFailure ??= e; }
         }
+        if (storeFailure is not null && !cancellationToken.IsCancellationRequested)
+            result = result with { Status = Engine.RunStatus.Failed, Error = result.Error ?? storeFailure.Message };
         string? summaryPath = null;
         if (options.OutputDirectory is not null)
         {
             Directory.CreateDirectory(options.OutputDirectory);
             summaryPath = Path.Combine(options.OutputDirectory, "summary.json");
-            Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox);
+            Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox, budgetGate);
             Summary.WriteFlows(Path.Combine(options.OutputDirectory, "flows.jsonl"), result);
         }
         if (options.CommitPrograms is not null) ProgramCommitter.Commit(options.CommitPrograms, runId, result);
-        if (storeError is not null) throw storeError;
         return new ExperimentResult(result, workflow, summaryPath, [.. diagnostics.Where(d => d.Severity == Severity.Warning)], modelKinds, runner.Sandbox)
         {
             StorePath = storeLocation?.Display,
             ResumedFlows = session?.Completed.Count ?? 0,
+            StoreError = storeFailure?.Message,
+            RunBudget = budgetGate,
         };
     }
 

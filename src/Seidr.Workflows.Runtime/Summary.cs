@@ -13,17 +13,31 @@ public static class Summary
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static JsonObject ToJson(RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox) => new()
+    public static JsonObject ToJson(RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
+        Models.Accounting.RunBudgetGate? budget = null) => new()
     {
         ["runId"] = run.RunId,
         ["workflow"] = workflow.DefinitionId,
         ["file"] = Path.GetFullPath(workflowPath),
         ["status"] = run.Status.ToString().ToLowerInvariant(),
+        ["error"] = run.Error,
         ["durationSeconds"] = Math.Round(run.Duration.TotalSeconds, 3),
         ["dataset"] = workflow.Experiment.Dataset,
         ["seed"] = workflow.Experiment.Seed,
         ["models"] = new JsonObject(models.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
         ["sandbox"] = sandbox is null ? null : sandbox.Mode.ToString().ToLowerInvariant(),
+        // How the model calls went, over every variant. Retries depend on the server's timing, so they are kept out of
+        // the metrics, which are the same for the same workflow, seed and answers at any concurrency.
+        ["modelCalls"] = new JsonObject
+        {
+            ["samples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Samples)),
+            ["failedSamples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedSamples)),
+            ["failedCalls"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedCalls)),
+            ["retries"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Retries)),
+            ["flowsWithFailedSamples"] = run.Variants.Sum(v => v.Flows.Count(f => f.LostSamples)),
+            ["allowFailedSamples"] = workflow.Experiment.AllowFailedSamples,
+        },
+        ["runBudget"] = budget is null ? null : RunBudgetJson(budget),
         ["variants"] = new JsonArray(run.Variants.Select(v => (JsonNode)new JsonObject
         {
             ["id"] = v.Variant.Id,
@@ -32,8 +46,21 @@ public static class Summary
         }).ToArray()),
     };
 
-    public static void Write(string path, RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox) =>
-        AtomicWrite(path, ToJson(run, workflow, workflowPath, models, sandbox).ToJsonString(Options) + "\n");
+    public static void Write(string path, RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
+        Models.Accounting.RunBudgetGate? budget = null) =>
+        AtomicWrite(path, ToJson(run, workflow, workflowPath, models, sandbox, budget).ToJsonString(Options) + "\n");
+
+    /// <summary>Spent against each cap of the run: <c>{cost: {spent, cap}, calls: {...}, tokens: {...}}</c> and the flows it stopped.</summary>
+    private static JsonObject RunBudgetJson(Models.Accounting.RunBudgetGate budget)
+    {
+        var (cost, calls, tokens) = budget.Spent;
+        return new JsonObject
+        {
+            ["cost"] = new JsonObject { ["spent"] = Math.Round((double)cost, 6), ["cap"] = budget.CostCap is { } c ? (double)c : null },
+            ["calls"] = new JsonObject { ["spent"] = calls, ["cap"] = budget.CallsCap },
+            ["tokens"] = new JsonObject { ["spent"] = tokens, ["cap"] = budget.TokensCap },
+        };
+    }
 
     public static void WriteFlows(string path, RunResult run)
     {
@@ -52,6 +79,11 @@ public static class Summary
             ["seconds"] = Math.Round(f.Duration.TotalSeconds, 3),
             ["exhausted"] = f.ExhaustedLimit,
             ["error"] = f.Error,
+            ["samples"] = f.Samples,
+            ["failedSamples"] = f.FailedSamples,
+            ["failedCalls"] = f.FailedCalls,
+            ["retries"] = f.Retries,
+            ["modelError"] = f.ModelError,
             ["flags"] = new JsonObject(f.Flags.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["best"] = f.Submission.IsEmpty ? null : f.Submission[0].Content,
         }.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Seidr.Workflows.Cli.Display;
+using Seidr.Workflows.Cli.Logging;
 using Seidr.Workflows.Diagnostics;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
@@ -31,8 +33,10 @@ internal static class RunCommand
         var resume = new Option<string?>("--resume") { Description = "Finish run RUN_ID from its store (--out DIR holding run.db, or --store): finished flows are kept, the rest run again with cached model answers." };
         var shard = new Option<string?>("--shard") { Description = "Run shard i/n: every n-th problem from the i-th (0-based; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)." };
         var commitPrograms = new Option<string?>("--commit-programs") { Description = "Commit each problem's best program per variant to this git folder, with its score in the message." };
+        var storeWait = new Option<string?>("--store-wait") { Description = "How long to wait out a run store that is away (a database restart) before the run stops: 90s, 5m (default 2m)." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log everything from debug up on stderr (warnings and errors otherwise); --out's run.log always has it all." };
         var command = new Command("run", "Run a workflow: every problem under every variant of its matrix, with live progress and a table per variant.")
-        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms };
+        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms, storeWait, verbose };
         command.SetAction(async (parse, ct) =>
         {
             var progress = new RunProgress();
@@ -54,6 +58,16 @@ internal static class RunCommand
             {
                 Console.Error.WriteLine($"error: --store: {e.Message}");
                 return ExitCodes.InvalidInput;
+            }
+            TimeSpan? storeRetryFor = null;
+            if (parse.GetValue(storeWait) is { } wait)
+            {
+                try { storeRetryFor = Durations.Parse(wait); }
+                catch (FormatException e)
+                {
+                    Console.Error.WriteLine($"error: --store-wait: {e.Message}");
+                    return ExitCodes.InvalidInput;
+                }
             }
             var resumeId = parse.GetValue(resume);
             if (resumeId is null && parse.GetValue(file) is null)
@@ -78,7 +92,7 @@ internal static class RunCommand
                 Sandbox = parse.GetValue(sandbox) switch { "bubblewrap" => SandboxMode.Bubblewrap, "rlimits" => SandboxMode.RlimitsOnly, _ => SandboxMode.Auto },
                 MaxFlows = parse.GetValue(maxFlows),
                 Observers = [progress],
-                OnWarning = w => Console.Error.WriteLine($"warning: {w}"),
+                StoreRetryFor = storeRetryFor,
             };
             if (resumeId is not null)
             {
@@ -97,18 +111,27 @@ internal static class RunCommand
                     return ExitCodes.InvalidInput;
                 }
             }
-            return await RunAsync(options, progress, parse.GetValue(quiet), ct);
+            var redactor = SecretRedactor.FromEnvironment();
+            using var display = new DisplayLog(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning, redactor);
+            using var fileLog = options.OutputDirectory is { } outDir ? new FileLog(Path.Combine(outDir, "run.log"), redactor) : null;
+            using var loggers = LoggerFactory.Create(b =>
+            {
+                b.SetMinimumLevel(LogLevel.Debug);
+                b.AddProvider(display);
+                if (fileLog is not null) b.AddProvider(fileLog);
+            });
+            return await RunAsync(options with { LoggerFactory = loggers }, progress, display, parse.GetValue(quiet), ct);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(ExperimentOptions options, RunProgress progress, bool quiet, CancellationToken ct)
+    public static async Task<int> RunAsync(ExperimentOptions options, RunProgress progress, DisplayLog display, bool quiet, CancellationToken ct)
     {
         ExperimentResult result;
         try
         {
             var run = ExperimentRunner.RunAsync(options, ct);
-            await ShowProgressAsync(run, progress, quiet);
+            await ShowProgressAsync(run, progress, display, quiet);
             result = await run;
         }
         catch (WorkflowException e)
@@ -135,29 +158,62 @@ internal static class RunCommand
             Console.Error.WriteLine("cancelled: finished flows are kept in the summary");
             return ExitCodes.RunFailed;
         }
-        var failed = result.Run.Variants.SelectMany(v => v.Flows).Where(f => f.Status == FlowStatus.Failed).ToList();
+        var flows = result.Run.Variants.SelectMany(v => v.Flows).ToList();
+        int exit = ExitCodes.Ok;
+        if (result.Run.Status == RunStatus.Failed)
+        {
+            Console.Error.WriteLine($"error: the run stopped: {result.Run.Error}");
+            if (result.StoreError is not null)
+                Console.Error.WriteLine($"  the finished flows are in {result.SummaryPath ?? "the summary"}; once the store is back, `seidr run --resume {result.Run.RunId}` finishes the run with the cached model answers");
+            exit = ExitCodes.RunFailed;
+        }
+        else if (result.StoreError is not null)
+        {
+            Console.Error.WriteLine($"error: {result.StoreError}");
+            exit = ExitCodes.RunFailed;
+        }
+        var failed = flows.Where(f => f.Status == FlowStatus.Failed).ToList();
         if (failed.Count > 0)
         {
             foreach (var f in failed.Take(10)) Console.Error.WriteLine($"failed: {f.Key}: {f.Error}");
             if (failed.Count > 10) Console.Error.WriteLine($"... and {failed.Count - 10} more failed flows");
-            return ExitCodes.RunFailed;
+            exit = ExitCodes.RunFailed;
         }
-        return ExitCodes.Ok;
+        var lost = flows.Where(f => f.LostSamples).ToList();
+        if (lost.Count > 0)
+        {
+            var allowed = result.Workflow.Experiment.AllowFailedSamples;
+            Console.Error.WriteLine($"{(allowed ? "warning" : "error")}: {lost.Sum(f => f.FailedSamples)} of {flows.Sum(f => f.Samples)} model samples were lost after their retries, in {lost.Count} flows" +
+                (allowed ? " (allowed by experiment.allow_failed_samples)" : $"; `seidr run --resume {result.Run.RunId}` runs those flows again and asks only the failed calls"));
+            foreach (var f in lost.Take(10)) Console.Error.WriteLine($"  {f.Key}: {f.FailedSamples} of {f.Samples} samples lost: {f.ModelError}");
+            if (lost.Count > 10) Console.Error.WriteLine($"  ... and {lost.Count - 10} more flows");
+            if (!allowed) exit = ExitCodes.RunFailed;
+        }
+        return exit;
     }
 
-    private static async Task ShowProgressAsync(Task run, RunProgress progress, bool quiet)
+    private static async Task ShowProgressAsync(Task run, RunProgress progress, DisplayLog display, bool quiet)
     {
         if (quiet) { await Task.WhenAny(run); return; }
         if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
         {
-            await AnsiConsole.Status().StartAsync("starting", async ctx =>
+            // The live line and the log lines share stderr through one console, written from this loop only: log lines
+            // appear above the status line instead of tearing it. stdout keeps only the results.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            display.Live = true;
+            try
             {
-                while (!run.IsCompleted)
+                await console.Status().StartAsync("starting", async ctx =>
                 {
-                    ctx.Status(Markup.Escape(progress.Line()));
-                    await Task.WhenAny(run, Task.Delay(250));
-                }
-            });
+                    while (!run.IsCompleted)
+                    {
+                        foreach (var line in display.Drain()) console.WriteLine(line, Style.Plain);
+                        ctx.Status(Markup.Escape(progress.Line()));
+                        await Task.WhenAny(run, Task.Delay(250));
+                    }
+                });
+            }
+            finally { display.Live = false; }
             return;
         }
         // Not a terminal (CI, a pipe): a plain line every few seconds.
@@ -171,20 +227,38 @@ internal static class RunCommand
         }
     }
 
-    private static readonly string[] Columns = ["problems", "solved", "solved_share", "pass@1", "pass@10", "programs", "calls", "tokens", "time_s"];
+    private static readonly string[] Columns = ["problems", "solved", "solved_share", "pass@1", "pass@10", "programs", "calls", "tokens", "time_s", "failed_samples"];
 
     public static void PrintSummary(ExperimentResult result)
     {
         var models = string.Join(", ", result.Models.Select(kv => kv.Value == "scripted" ? $"{kv.Key} (SCRIPTED model: answers from a file)" : $"{kv.Key} ({kv.Value})"));
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Workflow.Name ?? result.Workflow.DefinitionId)}[/]  run {result.Run.RunId}  {result.Run.Status.ToString().ToLowerInvariant()} in {result.Run.Duration.TotalSeconds:0.0}s  models: {Markup.Escape(models)}  sandbox: {result.Sandbox.Mode}");
         var extra = result.Run.Variants.SelectMany(v => v.Metrics.Keys).Distinct().Where(k => k.StartsWith("pass@", StringComparison.Ordinal) && !Columns.Contains(k)).Order();
-        var columns = Columns.Where(c => result.Run.Variants.Any(v => v.Metrics.ContainsKey(c))).Concat(extra).ToList();
+        // failed_samples is shown when some variant lost samples (the line under the table always says how many).
+        var columns = Columns.Where(c => result.Run.Variants.Any(v => v.Metrics.TryGetValue(c, out var x) && (c != "failed_samples" || x > 0))).Concat(extra).ToList();
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
         var table = new Table().AddColumn("variant");
         foreach (var c in columns) table.AddColumn(new TableColumn(c).RightAligned());
         foreach (var v in result.Run.Variants)
             table.AddRow([Markup.Escape(v.Variant.Id), .. columns.Select(c => v.Metrics.TryGetValue(c, out var x) ? Format(c, x) : "")]);
         AnsiConsole.Write(table);
+        var flows = result.Run.Variants.SelectMany(v => v.Flows).ToList();
+        int samples = flows.Sum(f => f.Samples), failedSamples = flows.Sum(f => f.FailedSamples);
+        if (samples > 0)
+            AnsiConsole.MarkupLine(failedSamples == 0
+                ? $"model samples: {samples:N0} asked, all delivered ({flows.Sum(f => f.Retries):N0} retries)"
+                : $"[red]model samples: {samples:N0} asked, {failedSamples:N0} LOST after retries ({flows.Sum(f => f.FailedCalls):N0} failed calls)[/]");
+        if (result.RunBudget is { } budget)
+        {
+            var (cost, calls, tokens) = budget.Spent;
+            var parts = new List<string>();
+            if (budget.CostCap is { } cc) parts.Add($"cost {cost:0.####} of {cc:0.####}");
+            if (budget.CallsCap is { } kc) parts.Add($"calls {calls:N0} of {kc:N0}");
+            if (budget.TokensCap is { } tc) parts.Add($"tokens {tokens:N0} of {tc:N0}");
+            var stopped = flows.Where(f => f.ExhaustedLimit?.StartsWith("run_budget.", StringComparison.Ordinal) == true).ToList();
+            AnsiConsole.MarkupLine(Markup.Escape($"run budget: {string.Join(", ", parts)}" +
+                (stopped.Count > 0 ? $"; {stopped.Count} flows stopped by it ({string.Join(", ", stopped.GroupBy(f => f.ExhaustedLimit).Select(g => $"{g.Key}: {g.Count()}"))})" : "")));
+        }
     }
 
     private static string Format(string metric, double value) =>

@@ -6,7 +6,7 @@ namespace Seidr.Workflows.Cli.Display;
 /// <summary>Counts what a run has done so far, from its events. Thread-safe.</summary>
 public sealed class RunProgress : IRunObserver
 {
-    private int _flowsTotal, _flowsDone, _solved, _candidates, _programs, _calls, _cached, _failed;
+    private int _flowsTotal, _flowsDone, _solved, _candidates, _programs, _calls, _cached, _failed, _samples, _failedSamples;
     private long _tokens;
     private readonly ConcurrentDictionary<string, int> _solvedByVariant = new();
 
@@ -18,6 +18,8 @@ public sealed class RunProgress : IRunObserver
     public int Calls => Volatile.Read(ref _calls);
     public int CachedCalls => Volatile.Read(ref _cached);
     public int FailedFlows => Volatile.Read(ref _failed);
+    public int Samples => Volatile.Read(ref _samples);
+    public int FailedSamples => Volatile.Read(ref _failedSamples);
     public long Tokens => Interlocked.Read(ref _tokens);
     public string? LastError { get; private set; }
 
@@ -39,6 +41,8 @@ public sealed class RunProgress : IRunObserver
                 Interlocked.Add(ref _calls, m.Usage.Calls);
                 if (m.Usage.Cached) Interlocked.Add(ref _cached, m.Usage.Calls);
                 Interlocked.Add(ref _tokens, m.Usage.Tokens);
+                Interlocked.Add(ref _samples, m.Usage.Samples);
+                if (m.Usage.FailedSamples > 0) Interlocked.Add(ref _failedSamples, m.Usage.FailedSamples);
                 break;
             case FlowCompleted f:
                 Interlocked.Increment(ref _flowsDone);
@@ -50,5 +54,6 @@ public sealed class RunProgress : IRunObserver
 
     public string Line() =>
         $"problems {FlowsDone}/{FlowsTotal} | solved {Solved} ({(FlowsDone == 0 ? 0 : 100.0 * Solved / FlowsDone):0.0}%) | programs {Programs} | candidates {Candidates} | calls {Calls} ({CachedCalls} cached) | tokens {Tokens:N0}" +
+        (FailedSamples > 0 ? $" | LOST {FailedSamples} of {Samples} samples" : "") +
         (FailedFlows > 0 ? $" | failed {FailedFlows}" : "");
 }
