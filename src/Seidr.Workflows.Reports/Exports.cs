@@ -19,7 +19,7 @@ public static class Exports
         var axes = runs.SelectMany(r => r.Variants).SelectMany(v => v.Variant.Axes.Select(a => a.Key)).Distinct().ToList();
         var sb = new StringBuilder();
         sb.AppendJoin(',', ["run", "variant", .. axes.Select(a => "axis_" + a), "problem", "status", "solved", "solved_by_generated_tests", "solved_by_hidden_tests",
-            "programs", "programs_at_solve", "calls", "cached_calls", "input_tokens", "output_tokens", "tokens_at_solve", "cost", "seconds", "exhausted", "error"]).Append('\n');
+            "programs", "programs_at_solve", "calls", "cached_calls", "input_tokens", "output_tokens", "tokens_at_solve", "cost", "seconds", "exhausted", "error", "samples", "failed_samples", "failed_calls", "model_error"]).Append('\n');
         foreach (var r in runs)
             foreach (var v in r.Variants)
                 foreach (var f in v.Flows)
@@ -28,7 +28,8 @@ public static class Exports
                     sb.AppendJoin(',', [Q(r.Run.Run.Id), Q(v.Variant.Id), .. axes.Select(a => Q(v.Variant[a] ?? "")), Q(x.Key.ProblemId), x.Status.ToString(), B(f.Solved),
                         B(x.SolvedByGeneratedTests), x.Hidden.IsEmpty ? "" : B(x.SolvedByHiddenTests), I(x.Programs), f.ProgramsAtSolve?.ToString(CultureInfo.InvariantCulture) ?? "",
                         I(x.Calls), I(x.CachedCalls), I(x.InputTokens), I(x.OutputTokens), f.TokensAtSolve?.ToString(CultureInfo.InvariantCulture) ?? "",
-                        x.Cost.ToString(CultureInfo.InvariantCulture), x.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), Q(x.ExhaustedLimit ?? ""), Q(x.Error ?? "")]).Append('\n');
+                        x.Cost.ToString(CultureInfo.InvariantCulture), x.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture), Q(x.ExhaustedLimit ?? ""), Q(x.Error ?? ""),
+                        I(x.Samples), I(x.FailedSamples), I(x.FailedCalls), Q(x.ModelError ?? "")]).Append('\n');
                 }
         return sb.ToString();
     }
@@ -52,6 +53,7 @@ public static class Exports
                         ["type"] = "flow", ["run"] = r.Run.Run.Id, ["variant"] = v.Variant.Id, ["problem"] = f.Result.Key.ProblemId, ["status"] = f.Result.Status.ToString(),
                         ["solved"] = f.Solved, ["programs"] = f.Result.Programs, ["programsAtSolve"] = f.ProgramsAtSolve, ["calls"] = f.Result.Calls,
                         ["tokens"] = f.Result.Tokens, ["tokensAtSolve"] = f.TokensAtSolve, ["cost"] = f.Result.Cost, ["seconds"] = Math.Round(f.Result.Duration.TotalSeconds, 3),
+                        ["samples"] = f.Result.Samples, ["failedSamples"] = f.Result.FailedSamples, ["failedCalls"] = f.Result.FailedCalls, ["modelError"] = f.Result.ModelError,
                         ["submitted"] = new JsonArray(f.Result.Submission.Select(s => (JsonNode?)s.Id).ToArray()),
                         ["hidden"] = new JsonArray(f.Result.Hidden.Select(h => (JsonNode?)h.Passed).ToArray()),
                     }.ToJsonString(Json));

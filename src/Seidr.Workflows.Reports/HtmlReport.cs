@@ -16,7 +16,7 @@ public static class HtmlReport
     public const int MaxCandidatesPerFlow = 400;
     private const int MaxContent = 6000;
 
-    private static readonly string[] Leading = ["problems", "solved", "solved_share", "pass@1", "pass@10", "pass@100", "solved_by_generated_tests", "solved_by_hidden_tests", "programs", "calls", "cached_calls", "tokens", "cost", "failed_flows", "budget_exhausted"];
+    private static readonly string[] Leading = ["problems", "solved", "solved_share", "pass@1", "pass@10", "pass@100", "solved_by_generated_tests", "solved_by_hidden_tests", "programs", "calls", "cached_calls", "tokens", "cost", "failed_flows", "failed_samples", "failed_calls", "budget_exhausted"];
 
     public static string Render(IReadOnlyList<RunAnalysis> runs, string? title = null)
     {
