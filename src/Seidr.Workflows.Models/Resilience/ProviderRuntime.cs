@@ -33,30 +33,6 @@ internal sealed class ProviderRuntime : IDisposable
         TokenLimiter = definition.TokensPerMinute is { } tpm ? new TokenRateLimiter(tpm, time) : null;
 
         var builder = new ResiliencePipelineBuilder<BackendResult> { TimeProvider = time };
-        if (definition.StopAfterRejections > 0)
-        {
-            // Outermost, so a call counts once whatever its retries. Only permanent rejections count as failures: a
-            // server that is down or slow is the retries' business, a wrong model name or key is not.
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<BackendResult>
-            {
-                FailureRatio = 0.5,
-                MinimumThroughput = Math.Max(2, definition.StopAfterRejections),
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromMinutes(5),
-                ShouldHandle = args =>
-                {
-                    if (args.Outcome.Exception is not { } e || args.Context.CancellationToken.IsCancellationRequested) return ValueTask.FromResult(false);
-                    var c = ErrorClassifier.Classify(e is AttemptsExhaustedException x ? x.InnerException! : e);
-                    if (c.Permanent) (LastRejection, LastRejectionStatus) = (c.Message, c.Status);
-                    return ValueTask.FromResult(c.Permanent);
-                },
-                OnOpened = args =>
-                {
-                    logger.LogError("provider {Provider}: calls stopped after repeated rejections; the last: {Message}", definition.Name, LastRejection);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
         if (definition.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<BackendResult>
@@ -92,6 +68,32 @@ internal sealed class ProviderRuntime : IDisposable
             });
         }
         builder.AddRateLimiter(_concurrency);
+        if (definition.StopAfterRejections > 0)
+        {
+            // Inside the concurrency limiter, so a call queued for a permit meets an open circuit when its turn comes
+            // (outside it, 160 queued calls had all passed a closed breaker and went out after it opened). Only
+            // permanent rejections count as failures (and are never retried): a server that is down or slow is the
+            // retries' business, a wrong model name or key is not.
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<BackendResult>
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = Math.Max(2, definition.StopAfterRejections),
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = TimeSpan.FromMinutes(5),
+                ShouldHandle = args =>
+                {
+                    if (args.Outcome.Exception is not { } e || args.Context.CancellationToken.IsCancellationRequested) return ValueTask.FromResult(false);
+                    var c = ErrorClassifier.Classify(e is AttemptsExhaustedException x ? x.InnerException! : e);
+                    if (c.Permanent) (LastRejection, LastRejectionStatus) = (c.Message, c.Status);
+                    return ValueTask.FromResult(c.Permanent);
+                },
+                OnOpened = args =>
+                {
+                    logger.LogWarning("provider {Provider}: calls stopped after repeated rejections; the last: {Message}", definition.Name, LastRejection);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
         builder.AddTimeout(new TimeoutStrategyOptions
         {
             TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.TryGetValue(TimeoutKey, out var t) ? t : definition.Timeout),
@@ -106,7 +108,7 @@ internal sealed class ProviderRuntime : IDisposable
                 MaxConnectionsPerServer = Math.Max(definition.MaxConcurrency, 2),
                 AutomaticDecompression = System.Net.DecompressionMethods.All,
             };
-            var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            var client = new HttpClient(new ClosedConnectionHandler(handler, logger)) { Timeout = Timeout.InfiniteTimeSpan };
             if (definition.Kind == ProviderKind.Ollama && definition.BaseUrl is not null) client.BaseAddress = definition.BaseUrl;
             return client;
         });
