@@ -258,7 +258,9 @@ public sealed class RunStore
     {
         await using var ctx = NewContext();
         var runs = await ctx.Runs.Where(r => runId == null || r.Id == runId).ToListAsync(cancellationToken);
-        var flows = (await ctx.Flows.Where(f => runId == null || f.RunId == runId).GroupBy(f => f.RunId).Select(g => new { RunId = g.Key, Count = g.Count() }).ToListAsync(cancellationToken))
+        // A flow that lost model samples is not done: resume runs it again.
+        var flows = (await ctx.Flows.Where(f => (runId == null || f.RunId == runId) && f.FailedSamples == 0 && f.FailedCalls == 0)
+                .GroupBy(f => f.RunId).Select(g => new { RunId = g.Key, Count = g.Count() }).ToListAsync(cancellationToken))
             .ToDictionary(x => x.RunId, x => x.Count);
         var sessions = (await ctx.Sessions.Where(s => runId == null || s.RunId == runId).ToListAsync(cancellationToken)).ToLookup(s => s.RunId);
         var now = DateTimeOffset.UtcNow;

@@ -54,11 +54,13 @@ public static class ModelStage
         var refused = response.Samples.FirstOrDefault(s => s.Error?.Kind == ModelErrorKind.BudgetExceeded)?.Error;
         if (refused is not null) context.Budget.Exhaust(refused.Message.Split(':')[0]);
         var error = response.Samples.FirstOrDefault(s => s.Error is { Kind: not ModelErrorKind.BudgetExceeded })?.Error;
-        context.RecordModelCall(new ModelUsage(modelName, 1, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache)
+        // A request the run budget refused entirely made no call.
+        var calls = refused is not null && response.Samples.All(s => s.Error?.Kind == ModelErrorKind.BudgetExceeded) ? 0 : 1;
+        context.RecordModelCall(new ModelUsage(modelName, calls, tokens.InputTokens, tokens.OutputTokens, response.Cost, response.Latency, response.FromCache)
         {
             Prompt = promptName,
             Answers = response.Texts,
-            Samples = samples,
+            Samples = samples - response.Samples.Count(s => s.Error?.Kind == ModelErrorKind.BudgetExceeded),
             FailedSamples = response.Samples.Count(s => s.Error is { Kind: not ModelErrorKind.BudgetExceeded }),
             FailedCalls = response.FailedCalls,
             Retries = Math.Max(0, response.Attempts - response.Calls),
