@@ -9,14 +9,20 @@ namespace Seidr.Workflows.Persistence.Tests.Support;
 /// free port, stopped and deleted on dispose. Runs as the <c>postgres</c> user when the tests run as root (the server
 /// refuses root). Missing binaries fail the tests that need the server, naming the installer (.ci/install-persistence.sh).
 /// </summary>
-public sealed class PostgresServer : IDisposable
+public class PostgresServer : IDisposable
 {
+    private readonly string _settings;
     private readonly string _dir = "";
     private readonly string _bin = "";
     private readonly bool _asPostgresUser;
 
-    public PostgresServer()
+    public PostgresServer() : this(durable: false) { }
+
+    /// <param name="durable">Commits are flushed before they are acknowledged (fsync, synchronous_commit), as on a real
+    /// server: a crash then loses no acknowledged write. Off by default: faster, and most tests never crash the server.</param>
+    protected PostgresServer(bool durable)
     {
+        _settings = durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off ";
         Bin = FindBin();
         if (Bin is null) return; // the tests say so (Started is false)
         _bin = Bin;
@@ -28,7 +34,7 @@ public sealed class PostgresServer : IDisposable
         var data = Path.Combine(_dir, "data");
         Pg("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         Pg("pg_ctl", "-D", data, "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o",
-            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start");
+            $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 {_settings}-c max_connections=200", "start");
         Started = true;
     }
 
@@ -56,7 +62,7 @@ public sealed class PostgresServer : IDisposable
 
     /// <summary>Starts the stopped server again on the same port.</summary>
     public void Start() => Pg("pg_ctl", "-D", Path.Combine(_dir, "data"), "-l", Path.Combine(_dir, "log"), "-w", "-t", "60", "-o",
-        $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start");
+        $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 {_settings}-c max_connections=200", "start");
 
     public void Dispose()
     {
@@ -108,3 +114,6 @@ public sealed class PostgresServer : IDisposable
         catch (Exception) { return 1; }
     }
 }
+
+/// <summary>A <see cref="PostgresServer"/> that flushes commits before acknowledging them: for tests that crash it.</summary>
+public sealed class DurablePostgresServer() : PostgresServer(durable: true);
