@@ -51,4 +51,27 @@ public sealed class HumanEvalVerdictTests(RunnerFixture fx, ITestOutputHelper ou
         // "timed out" on a heavily loaded machine); on a quiet machine there are none.
         timeoutOnly.Should().BeLessThanOrEqualTo(10);
     }
+
+    /// <summary>
+    /// Programs that import a module after their function. The official harness has multiprocessing, concurrent.futures,
+    /// logging, socket, pickle, queue ... loaded in its child when it applies the guard, so such imports find them there:
+    /// it passes these (measured with openai/human-eval's check_correctness on CPython 3.11). Imported fresh after the
+    /// guard, multiprocessing calls os.getcwd(), which the guard set to None: "'NoneType' object is not callable"
+    /// (CodeGen-16B's HumanEval/48 sample 88 imports requests, which imports it, and was judged that way).
+    /// </summary>
+    [Theory]
+    [InlineData("import multiprocessing")]
+    [InlineData("import multiprocessing.pool")]
+    [InlineData("import concurrent.futures")]
+    [InlineData("import logging\nlogger = logging.getLogger(\"x\")")]
+    [InlineData("import socket, pickle, queue, secrets")]
+    public async Task Imports_after_the_function_find_the_modules_the_official_harness_had_loaded(string imports)
+    {
+        var problems = HumanEvalLoader.Load(Data.HumanEval("HumanEval_no_examples.jsonl.gz"), "humaneval").ToDictionary(p => p.Id);
+        var p = problems["HumanEval/48"];
+        var check = (Seidr.Workflows.Datasets.Problems.CheckTest)p.Hidden[0];
+        var completion = "    return text == text[::-1]\n" + imports + "\n";
+        var v = await fx.Runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(3), CancellationToken.None);
+        v.Result.Should().Be("passed");
+    }
 }
