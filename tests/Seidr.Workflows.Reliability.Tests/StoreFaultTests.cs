@@ -49,9 +49,10 @@ public sealed class StoreFaultTests(DurablePostgresServer postgres, ITestOutputH
     [Fact]
     public async Task An_outage_past_the_limit_stops_the_run_cleanly_and_a_resume_finishes_it_asking_nothing_twice()
     {
-        using var server = LoopbackLlm.Start("--latency", "0.5");
+        // One flow at a time and 1 s answers: ~25 s of work, so the 4 s limit runs out while most flows are still to come.
+        using var server = LoopbackLlm.Start("--latency", "1.0");
         var store = postgres.NewDatabase();
-        var workflow = DraftWorkflow.Write(_dir, server.BaseUrl, Problems, Drafts, concurrency: 2, maxConcurrency: 8, id: "outage");
+        var workflow = DraftWorkflow.Write(_dir, server.BaseUrl, Problems, Drafts, concurrency: 1, maxConcurrency: 8, id: "outage");
         var outDir = Path.Combine(_dir, "outage-out");
 
         using var run = SeidrProcess.Start(["run", workflow, "--out", outDir, "--store", store, "--run-id", "outage", "--store-wait", "4s", "--quiet"]);
