@@ -209,9 +209,11 @@ public sealed class RunStoreWriter : IRunObserver
             }
             catch (Exception e)
             {
+                // The message names what is gone: the batch in hand and whatever was still queued behind it.
+                var lost = batch.Count + _channel.Reader.Count;
                 Fail(outage is not null
-                    ? new RunStoreException($"run store {_store.Location} unreachable for {outage.Elapsed.TotalSeconds:0} s: {OneLine(e)}", e)
-                    : new RunStoreException($"run store {_store.Location}: {OneLine(e)}", e));
+                    ? new RunStoreException($"run store {_store.Location} unreachable for {outage.Elapsed.TotalSeconds:0} s, lost writes ({lost} events; --resume recomputes them): {OneLine(e)}", e)
+                    : new RunStoreException($"run store {_store.Location} lost writes ({lost} events; --resume recomputes them): {OneLine(e)}", e));
                 Interlocked.Add(ref _dropped, batch.Count);
                 return;
             }

@@ -68,6 +68,9 @@ public sealed class ModelFaultTests(FaultFreeRun baseline, ITestOutputHelper log
         // after 0.2 s (5 s leaves a loaded machine room).
         var slow = serverArgs.Contains("slow=0.2");
         var model = slow ? FaultFreeRun.Model.Replace("timeout_seconds: 30", "timeout_seconds: 5") : FaultFreeRun.Model;
+        // A 5 s outage needs retries that span it: from 100 ms, six jittered doublings may all land inside it (CI saw
+        // 7 refused attempts); from 500 ms they span about 30 s, as the 1 s default spans about a minute.
+        if (serverArgs.Contains("--away-after")) model = model.Replace("retry_base_delay_ms: 100", "retry_base_delay_ms: 500");
         var workflow = DraftWorkflow.Write(Path.Combine(baseline.Dir, name), server.BaseUrl, FaultFreeRun.Problems, FaultFreeRun.Drafts,
             concurrency: FaultFreeRun.Problems, maxConcurrency: 32, modelExtra: model);
         var outDir = Path.Combine(baseline.Dir, name, "out");
