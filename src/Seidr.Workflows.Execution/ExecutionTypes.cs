@@ -179,10 +179,17 @@ public sealed record TestReport(ImmutableArray<TestOutcome> Outcomes)
     public string? CompileError { get; init; }
 
     public double WallMs { get; init; }
+
+    /// <summary>A sandbox worker died under some of these tests (the program, or the machine, killed it).</summary>
+    public bool WorkerLost { get; init; }
 }
 
 /// <summary>A verdict with openai/human-eval's semantics: <c>passed</c>, <c>failed: &lt;message&gt;</c> or <c>timed out</c>.</summary>
-public sealed record CheckVerdict(bool Passed, string Result, double WallMs);
+public sealed record CheckVerdict(bool Passed, string Result, double WallMs)
+{
+    /// <summary>The worker died under the check (the program, or the machine, killed it); the verdict is then "timed out", as human-eval says.</summary>
+    public bool WorkerLost { get; init; }
+}
 
 /// <summary>What sandbox the runner actually uses.</summary>
 public sealed record SandboxInfo(SandboxMode Mode, string Interpreter, string InterpreterVersion, bool DropsPrivileges, string? Warning);

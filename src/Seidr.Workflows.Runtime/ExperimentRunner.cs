@@ -65,7 +65,22 @@ public sealed record ExperimentOptions
 
     /// <summary>How long the run waits out a run store that is away before it stops (default: the writer's, 2 minutes).</summary>
     public TimeSpan? StoreRetryFor { get; init; }
+
+    /// <summary>
+    /// The verdict cache: a file shared by runs whose programs and tests repeat (default: <c>verdicts.db</c> in
+    /// <see cref="OutputDirectory"/>; none without either). <see cref="VerdictCacheOff"/> turns it off.
+    /// </summary>
+    public string? VerdictCachePath { get; init; }
+
+    /// <summary>Every program runs, even when a verdict for it is cached.</summary>
+    public bool VerdictCacheOff { get; init; }
 }
+
+/// <summary>
+/// What the sandbox did in a run: test runs and checks executed, and those the verdict cache answered; verdicts the
+/// cache could not store (with why), which a later run computes again.
+/// </summary>
+public sealed record ExecutionCounts(long Executed, long FromCache, string? VerdictCache, long VerdictsNotStored, string? VerdictCacheError);
 
 /// <summary>The outcome of <see cref="ExperimentRunner.RunAsync"/>.</summary>
 public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow, string? SummaryPath, ImmutableArray<Diagnostic> Warnings, IReadOnlyDictionary<string, string> Models, SandboxInfo Sandbox)
@@ -81,6 +96,9 @@ public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow
 
     /// <summary>The run's caps and what was spent against them (null when the workflow sets no <c>run_budget</c>).</summary>
     public Models.Accounting.RunBudgetGate? RunBudget { get; init; }
+
+    /// <summary>Programs executed and verdicts served by the verdict cache.</summary>
+    public ExecutionCounts Execution { get; init; } = new(0, 0, null, 0, null);
 }
 
 /// <summary>
@@ -164,7 +182,16 @@ public static class ExperimentRunner
             });
         using var telemetry = TelemetryExport.Start(layout.Configuration);
         using var engineTelemetry = new EngineTelemetry();
-        await using var runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = options.Sandbox, OnWarning = w => { log.LogWarning("{Warning}", w); options.OnWarning?.Invoke(w); } }, cancellationToken);
+        var verdictPath = options.VerdictCacheOff ? null
+            : options.VerdictCachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "verdicts.db"));
+        // A cache that cannot be opened throws IOException naming the file (the CLI prints it on one line).
+        await using var verdicts = verdictPath is null ? null : Execution.Cache.VerdictCache.Open(verdictPath);
+        await using var runner = await SandboxRunner.StartAsync(new RunnerOptions
+        {
+            Sandbox = options.Sandbox,
+            OnWarning = w => { log.LogWarning("{Warning}", w); options.OnWarning?.Invoke(w); },
+            VerdictCache = verdicts,
+        }, cancellationToken);
         var services = new ServiceMap()
             .Add(models)
             .Add(runner)
@@ -199,7 +226,8 @@ public static class ExperimentRunner
         {
             Directory.CreateDirectory(options.OutputDirectory);
             summaryPath = Path.Combine(options.OutputDirectory, "summary.json");
-            Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox, budgetGate);
+            if (verdicts is not null) await verdicts.DisposeAsync(); // every verdict written before the summary counts them
+            Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox, budgetGate, Counts(runner, verdicts));
             Summary.WriteFlows(Path.Combine(options.OutputDirectory, "flows.jsonl"), result);
         }
         if (options.CommitPrograms is not null) ProgramCommitter.Commit(options.CommitPrograms, runId, result);
@@ -209,8 +237,12 @@ public static class ExperimentRunner
             ResumedFlows = session?.Completed.Count ?? 0,
             StoreError = storeFailure?.Message,
             RunBudget = budgetGate,
+            Execution = Counts(runner, verdicts),
         };
     }
+
+    private static ExecutionCounts Counts(SandboxRunner runner, Execution.Cache.VerdictCache? verdicts) =>
+        new(runner.Executed, runner.FromCache, verdicts?.Path, verdicts?.Dropped ?? 0, verdicts?.Error);
 
     /// <summary>Models the workflow declares or names in a model input (for any variant).</summary>
     public static IReadOnlySet<string> UsedModels(WorkflowDefinition workflow)

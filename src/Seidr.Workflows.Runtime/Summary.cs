@@ -14,7 +14,7 @@ public static class Summary
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject ToJson(RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
-        Models.Accounting.RunBudgetGate? budget = null) => new()
+        Models.Accounting.RunBudgetGate? budget = null, ExecutionCounts? execution = null) => new()
     {
         ["runId"] = run.RunId,
         ["workflow"] = workflow.DefinitionId,
@@ -38,6 +38,15 @@ public static class Summary
             ["allowFailedSamples"] = workflow.Experiment.AllowFailedSamples,
         },
         ["runBudget"] = budget is null ? null : RunBudgetJson(budget),
+        // Like retries, these depend on what earlier runs left in the cache, so they stay out of the metrics.
+        ["execution"] = execution is null ? null : new JsonObject
+        {
+            ["executed"] = execution.Executed,
+            ["fromVerdictCache"] = execution.FromCache,
+            ["verdictCache"] = execution.VerdictCache,
+            ["verdictsNotStored"] = execution.VerdictsNotStored,
+            ["verdictCacheError"] = execution.VerdictCacheError,
+        },
         ["variants"] = new JsonArray(run.Variants.Select(v => (JsonNode)new JsonObject
         {
             ["id"] = v.Variant.Id,
@@ -47,8 +56,8 @@ public static class Summary
     };
 
     public static void Write(string path, RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
-        Models.Accounting.RunBudgetGate? budget = null) =>
-        AtomicWrite(path, ToJson(run, workflow, workflowPath, models, sandbox, budget).ToJsonString(Options) + "\n");
+        Models.Accounting.RunBudgetGate? budget = null, ExecutionCounts? execution = null) =>
+        AtomicWrite(path, ToJson(run, workflow, workflowPath, models, sandbox, budget, execution).ToJsonString(Options) + "\n");
 
     /// <summary>Spent against each cap of the run: <c>{cost: {spent, cap}, calls: {...}, tokens: {...}}</c> and the flows it stopped.</summary>
     private static JsonObject RunBudgetJson(Models.Accounting.RunBudgetGate budget)

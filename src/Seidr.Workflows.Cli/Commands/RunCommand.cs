@@ -34,9 +34,10 @@ internal static class RunCommand
         var shard = new Option<string?>("--shard") { Description = "Run shard i/n: every n-th problem from the i-th (0-based; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)." };
         var commitPrograms = new Option<string?>("--commit-programs") { Description = "Commit each problem's best program per variant to this git folder, with its score in the message." };
         var storeWait = new Option<string?>("--store-wait") { Description = "How long to wait out a run store that is away (a database restart) before the run stops: 90s, 5m (default 2m)." };
+        var verdictCache = new Option<string?>("--verdicts") { Description = "Verdict cache: a file shared between runs (default: verdicts.db in --out), or 'off' to execute every program. A re-run whose programs and tests did not change executes nothing." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log everything from debug up on stderr (warnings and errors otherwise); --out's run.log always has it all." };
         var command = new Command("run", "Run a workflow: every problem under every variant of its matrix, with live progress and a table per variant.")
-        { file, output, problems, seed, variants, cache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms, storeWait, verbose };
+        { file, output, problems, seed, variants, cache, verdictCache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms, storeWait, verbose };
         command.SetAction(async (parse, ct) =>
         {
             var progress = new RunProgress();
@@ -89,6 +90,8 @@ internal static class RunCommand
                 Seed = parse.GetValue(seed),
                 Variants = parse.GetValue(variants) is { Length: > 0 } v ? v.ToHashSet() : null,
                 Cache = parse.GetValue(cache) is { } c ? Models.ModelLayer.ParseMode(c) : null,
+                VerdictCacheOff = parse.GetValue(verdictCache) == "off",
+                VerdictCachePath = parse.GetValue(verdictCache) is { } vc and not "off" ? vc : null,
                 Sandbox = parse.GetValue(sandbox) switch { "bubblewrap" => SandboxMode.Bubblewrap, "rlimits" => SandboxMode.RlimitsOnly, _ => SandboxMode.Auto },
                 MaxFlows = parse.GetValue(maxFlows),
                 Observers = [progress],
@@ -152,6 +155,10 @@ internal static class RunCommand
         foreach (var w in result.Warnings) Console.Error.WriteLine(w);
         PrintSummary(result);
         if (result.SummaryPath is not null) Console.WriteLine($"summary: {result.SummaryPath}");
+        if (result.Execution is { VerdictCache: not null } ex)
+            Console.WriteLine($"execution: {ex.Executed} run in the sandbox, {ex.FromCache} from the verdict cache ({ex.VerdictCache})");
+        if (result.Execution.VerdictsNotStored > 0)
+            Console.Error.WriteLine($"warning: {result.Execution.VerdictsNotStored} verdicts could not be stored in the verdict cache ({result.Execution.VerdictCacheError}); a later run executes them again");
         if (result.StorePath is not null) Console.WriteLine($"store: {result.StorePath} (run {result.Run.RunId}{(result.ResumedFlows > 0 ? $", {result.ResumedFlows} finished flows kept from earlier sessions" : "")})");
         if (result.Run.Status == RunStatus.Cancelled)
         {
