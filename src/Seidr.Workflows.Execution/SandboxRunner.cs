@@ -325,7 +325,11 @@ public sealed class SandboxRunner : IAsyncDisposable
     }
 
     // Verdicts as stored in the cache: the computed properties (Score, AllPassed, ...) are left out.
-    private static readonly JsonSerializerOptions CachedJson = new() { IgnoreReadOnlyProperties = true };
+    private static readonly JsonSerializerOptions CachedJson = new()
+    {
+        IgnoreReadOnlyProperties = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     private async Task<TestReport> ExecuteTestsAsync(TestRunRequest request, CancellationToken ct)
     {

@@ -30,13 +30,30 @@ public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = nu
         return TimeSpan.FromMilliseconds(ms);
     }
 
+    // One judgement per distinct program of a problem for the whole run: the variants of a ranking comparison submit
+    // the same programs (the baseline all of them, the rankings a few), and each is judged once.
+    private readonly ConcurrentDictionary<(string Problem, string Source), Task<(bool, string)>> _verdicts = new();
+
     public async Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken)
     {
-        var verdicts = new ConcurrentDictionary<string, Task<(bool, string)>>(StringComparer.Ordinal);
         var results = await Task.WhenAll(programs.Select(async p =>
         {
-            var (passed, result) = await verdicts.GetOrAdd(p.Content, source => JudgeOneAsync(problem, source, cancellationToken));
-            return new HiddenVerdict(p.Id, passed, result);
+            var key = (problem.Id, p.Content);
+            while (true)
+            {
+                var task = _verdicts.GetOrAdd(key, k => JudgeOneAsync(problem, k.Source, cancellationToken));
+                try
+                {
+                    var (passed, result) = await task;
+                    return new HiddenVerdict(p.Id, passed, result);
+                }
+                catch (Exception e)
+                {
+                    // A cancelled or failed judgement is not kept; one cancelled by another flow is done again for this one.
+                    _verdicts.TryRemove(new KeyValuePair<(string, string), Task<(bool, string)>>(key, task));
+                    if (e is not OperationCanceledException || cancellationToken.IsCancellationRequested) throw;
+                }
+            }
         }));
         return results;
     }

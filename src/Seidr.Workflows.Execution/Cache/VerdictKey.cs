@@ -13,7 +13,7 @@ namespace Seidr.Workflows.Execution.Cache;
 internal static class VerdictKey
 {
     // The key's own layout; raised when fields are added or change meaning.
-    private const string Version = "seidr-verdict-v1";
+    private const string Version = "seidr-verdict-v2";
 
     // The worker decides verdicts (guards, comparison of values, time limits): any change to it starts a new cache.
     private static readonly string WorkerHash = HashWorker();
