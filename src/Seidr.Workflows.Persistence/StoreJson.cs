@@ -25,8 +25,8 @@ public static class StoreJson
     public static FlowResult ToFlowResult(string json)
     {
         var r = Deserialize<FlowResult>(json);
-        // Restore the comparer the engine uses for flags.
-        return r with { Flags = r.Flags.WithComparers(StringComparer.Ordinal) };
+        // Restore the comparer the engine uses for flags and measures.
+        return r with { Flags = r.Flags.WithComparers(StringComparer.Ordinal), Measures = r.Measures.WithComparers(StringComparer.Ordinal) };
     }
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";

@@ -94,6 +94,12 @@ public static class Summary
             ["retries"] = f.Retries,
             ["modelError"] = f.ModelError,
             ["flags"] = new JsonObject(f.Flags.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["measures"] = new JsonObject(f.Measures.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["testQuality"] = f.TestQuality is not { } q ? null : new JsonObject
+            {
+                ["tests"] = q.Tests, ["validTests"] = q.ValidTests, ["submittedTests"] = q.SubmittedTests, ["submittedInvalid"] = q.SubmittedInvalid,
+                ["wrongPrograms"] = q.WrongPrograms, ["wrongCaught"] = q.WrongCaught,
+            },
             ["best"] = f.Submission.IsEmpty ? null : f.Submission[0].Content,
         }.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         AtomicWrite(path, string.Concat(lines.Select(l => l + "\n")));

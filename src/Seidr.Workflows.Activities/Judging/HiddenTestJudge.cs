@@ -38,24 +38,60 @@ public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = nu
     {
         var results = await Task.WhenAll(programs.Select(async p =>
         {
-            var key = (problem.Id, p.Content);
-            while (true)
-            {
-                var task = _verdicts.GetOrAdd(key, k => JudgeOneAsync(problem, k.Source, cancellationToken));
-                try
-                {
-                    var (passed, result) = await task;
-                    return new HiddenVerdict(p.Id, passed, result);
-                }
-                catch (Exception e)
-                {
-                    // A cancelled or failed judgement is not kept; one cancelled by another flow is done again for this one.
-                    _verdicts.TryRemove(new KeyValuePair<(string, string), Task<(bool, string)>>(key, task));
-                    if (e is not OperationCanceledException || cancellationToken.IsCancellationRequested) throw;
-                }
-            }
+            var (passed, result) = await VerdictAsync(problem, p.Content, cancellationToken);
+            return new HiddenVerdict(p.Id, passed, result);
         }));
         return results;
+    }
+
+    private async Task<(bool, string)> VerdictAsync(Problem problem, string source, CancellationToken cancellationToken)
+    {
+        var key = (problem.Id, source);
+        while (true)
+        {
+            var task = _verdicts.GetOrAdd(key, k => JudgeOneAsync(problem, k.Source, cancellationToken));
+            try { return await task; }
+            catch (Exception e)
+            {
+                // A cancelled or failed judgement is not kept; one cancelled by another flow is done again for this one.
+                _verdicts.TryRemove(new KeyValuePair<(string, string), Task<(bool, string)>>(key, task));
+                if (e is not OperationCanceledException || cancellationToken.IsCancellationRequested) throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The test-quality figures of a flow (<see cref="TestQuality"/>): the reference solution (HumanEval's prompt and
+    /// canonical solution) runs against the flow's distinct generated tests with the judge's time limit, and every
+    /// distinct program the flow drew is judged on the hidden tests. Null without a reference solution.
+    /// </summary>
+    public async Task<TestQuality?> JudgeTestsAsync(Problem problem, IReadOnlyList<Candidate> submission, IReadOnlyList<Candidate> programs, IReadOnlyList<Candidate> testSets,
+        CancellationToken cancellationToken)
+    {
+        if (problem.CanonicalSolution is not { Length: > 0 } canonical || problem.Shape != ProblemShape.Function) return null;
+        var tests = Stages.Execute.GeneratedTests(new Population(testSets));
+        if (tests.Count == 0) return null;
+        var report = await runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, problem.Prompt + canonical, tests) { TestTimeout = _timeout }, cancellationToken);
+        var valid = report.Outcomes.Where(o => o.Passed).Select(o => Support.TestSets.Key(tests[o.Index])).ToHashSet(StringComparer.Ordinal);
+        var keys = tests.Select(Support.TestSets.Key).ToHashSet(StringComparer.Ordinal);
+
+        var distinct = programs.GroupBy(p => p.Content, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        var verdicts = await Task.WhenAll(distinct.Select(p => VerdictAsync(problem, p.Content, cancellationToken)));
+        var wrong = distinct.Where((_, i) => !verdicts[i].Item1).ToList();
+        var caught = wrong.Count(p => p.Results.Any(r => !r.Passed && valid.Contains(r.Test)));
+
+        // The submitted test set: the generated tests the top submitted program passed (its results as last executed).
+        var top = submission.Count == 0 ? null : programs.FirstOrDefault(p => p.Id == submission[0].Id) ?? submission[0];
+        var passed = top is null ? [] : top.Results.Where(r => r.Passed && keys.Contains(r.Test)).Select(r => r.Test).Distinct(StringComparer.Ordinal).ToList();
+        return new TestQuality
+        {
+            Tests = tests.Count,
+            ValidTests = valid.Count,
+            SubmittedTests = passed.Count,
+            SubmittedInvalid = passed.Count(t => !valid.Contains(t)),
+            WrongPrograms = wrong.Count,
+            WrongCaught = caught,
+        };
     }
 
     private async Task<(bool, string)> JudgeOneAsync(Problem problem, string source, CancellationToken ct)

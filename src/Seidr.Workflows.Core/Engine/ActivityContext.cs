@@ -50,6 +50,12 @@ public sealed class ActivityContext
     /// <summary>Flags that end up in the flow result and are summed into metrics (e.g. <c>aligned</c>).</summary>
     public void SetFlag(string name, bool value) => _flow.Flags[name] = value;
 
+    /// <summary>Sets a number that ends up in the flow result; metrics average it over the flows that have it (e.g. <c>rounds</c>).</summary>
+    public void SetMeasure(string name, double value) => _flow.Measures[name] = value;
+
+    /// <summary>Adds to a number of the flow result (e.g. samples drawn of one kind, over the rounds of a loop).</summary>
+    public void AddMeasure(string name, double delta) => _flow.Measures.AddOrUpdate(name, delta, (_, v) => v + delta);
+
     public T GetRequiredService<T>() where T : notnull =>
         (T?)Services.GetService(typeof(T)) ?? throw new InvalidOperationException($"service {typeof(T).Name} is not registered for this run");
 
@@ -73,6 +79,7 @@ public sealed class ActivityContext
             Generation = parent is null ? 0 : kind == CandidateKinds.Program ? parent.Generation + 1 : parent.Generation,
         };
         if (kind == CandidateKinds.Program) Budget.CountPrograms(1);
+        _flow.Track(candidate);
         _flow.Run.Publish(new CandidateCreated(Flow, candidate));
         return candidate;
     }
@@ -83,6 +90,7 @@ public sealed class ActivityContext
     /// <summary>Reports a candidate's new score (after execution or ranking).</summary>
     public Candidate Scored(Candidate candidate)
     {
+        _flow.Track(candidate);
         _flow.Run.Publish(new CandidateScored(Flow, candidate));
         return candidate;
     }

@@ -33,10 +33,21 @@ internal sealed class FlowState(RunState run, FlowKey key, Problem problem, Vari
     public RunState Run { get; } = run;
     public FlowKey Key { get; } = key;
     public Problem Problem { get; } = problem;
-    public Problem VisibleProblem { get; } = problem with { Hidden = [] };
+    /// <summary>The problem as stages see it: no hidden tests and no reference solution (only the judge reads those).</summary>
+    public Problem VisibleProblem { get; } = problem with { Hidden = [], CanonicalSolution = null };
     public Variant Variant { get; } = variant;
     public FlowBudget Budget { get; } = budget;
     public ConcurrentDictionary<string, bool> Flags { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, double> Measures { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The latest version of every program and test set the flow made, by id, for the judge's test-quality figures.</summary>
+    public ConcurrentDictionary<string, Candidate> Made { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps the newest version of a program or test set (execution and ranking report it again with results).</summary>
+    public void Track(Candidate candidate)
+    {
+        if (candidate.Kind is CandidateKinds.Program or CandidateKinds.TestSet) Made[candidate.Id] = candidate;
+    }
     public CancellationToken CancellationToken => _stop.Token;
     public CancellationToken RunToken { get; } = runToken;
     public ImmutableArray<Candidate>? Submission { get; private set; }

@@ -58,6 +58,50 @@ public static class Metrics
             if (hidden)
                 m[$"false_{flag}"] = problems == 0 ? 0 : (double)flows.Count(f => f.Flags.GetValueOrDefault(flag) && !f.SolvedByHiddenTests) / problems;
         }
+        // Measures: the mean over the flows that recorded one, and its distribution (median, 90th percentile, max).
+        foreach (var name in flows.SelectMany(f => f.Measures.Keys).Distinct(StringComparer.Ordinal))
+        {
+            var values = flows.Where(f => f.Measures.ContainsKey(name)).Select(f => f.Measures[name]).Order().ToArray();
+            m[name] = values.Average();
+            m[$"{name}_p50"] = Quantile(values, 0.5);
+            m[$"{name}_p90"] = Quantile(values, 0.9);
+            m[$"{name}_max"] = values[^1];
+        }
+        AddTestQuality(m, flows, hidden);
         return m.ToImmutable();
+    }
+
+    /// <summary>
+    /// The judge's test-quality figures: <c>valid_tests</c> (share of distinct generated test cases the reference solution
+    /// passes), <c>valid_test_set</c> (share of problems whose submitted test set, the generated tests the top submitted
+    /// program passed, is non-empty and all valid), <c>wrong_caught</c> (share of wrong distinct programs that fail a
+    /// valid generated test), and the problems that agreed on a wrong program split into <c>agreed_wrong_tests_wrong</c>
+    /// (it passed a test the reference fails) and <c>agreed_wrong_tests_weak</c> (every test it passed is valid).
+    /// "Agreed" is the <c>aligned</c> flag where the workflow sets one, else a non-empty submitted test set.
+    /// </summary>
+    private static void AddTestQuality(ImmutableSortedDictionary<string, double>.Builder m, IReadOnlyList<FlowResult> flows, bool hidden)
+    {
+        var judged = flows.Where(f => f.TestQuality is not null).ToList();
+        if (judged.Count == 0) return;
+        int problems = flows.Count;
+        long tests = judged.Sum(f => (long)f.TestQuality!.Tests), wrong = judged.Sum(f => (long)f.TestQuality!.WrongPrograms);
+        m["quality_problems"] = judged.Count;
+        m["valid_tests"] = tests == 0 ? 0 : judged.Sum(f => (double)f.TestQuality!.ValidTests) / tests;
+        m["valid_test_set"] = (double)judged.Count(f => f.TestQuality!.SubmittedValid) / problems;
+        m["wrong_programs"] = wrong;
+        m["wrong_caught"] = wrong == 0 ? 0 : judged.Sum(f => (double)f.TestQuality!.WrongCaught) / wrong;
+        if (!hidden) return;
+        bool flagged = flows.Any(f => f.Flags.ContainsKey("aligned"));
+        var agreedWrong = judged.Where(f => (flagged ? f.Flags.GetValueOrDefault("aligned") : f.TestQuality!.SubmittedTests > 0) && !f.SolvedByHiddenTests).ToList();
+        m["agreed_wrong_tests_wrong"] = (double)agreedWrong.Count(f => f.TestQuality!.SubmittedInvalid > 0) / problems;
+        m["agreed_wrong_tests_weak"] = (double)agreedWrong.Count(f => f.TestQuality!.SubmittedInvalid == 0) / problems;
+    }
+
+    /// <summary>The q-quantile of sorted values, by linear interpolation between the nearest ranks.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        var pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 }

@@ -20,6 +20,12 @@ public sealed record FlowResult
     public ImmutableArray<HiddenVerdict> Hidden { get; init; } = [];
 
     public ImmutableSortedDictionary<string, bool> Flags { get; init; } = ImmutableSortedDictionary<string, bool>.Empty;
+
+    /// <summary>Numbers a flow's activities recorded (rounds, samples drawn per kind, ...), averaged and summarised into metrics.</summary>
+    public ImmutableSortedDictionary<string, double> Measures { get; init; } = ImmutableSortedDictionary<string, double>.Empty;
+
+    /// <summary>How good the flow's generated tests were, by the judge's reference solution (null: no tests or no reference).</summary>
+    public TestQuality? TestQuality { get; init; }
     public int Programs { get; init; }
     public int Calls { get; init; }
     public int CachedCalls { get; init; }
@@ -55,6 +61,34 @@ public sealed record FlowResult
 
     /// <summary>The top submitted program passed the hidden tests.</summary>
     public bool SolvedByHiddenTests => !Hidden.IsEmpty && Hidden[0].Passed;
+}
+
+/// <summary>
+/// The judge's view of a flow's generated tests, from the problem's reference solution, which no stage sees. Tests are
+/// the distinct generated test cases the flow drew; programs the distinct program texts it drew.
+/// </summary>
+public sealed record TestQuality
+{
+    /// <summary>Distinct generated test cases.</summary>
+    public int Tests { get; init; }
+
+    /// <summary>Of <see cref="Tests"/>, those the reference solution passes.</summary>
+    public int ValidTests { get; init; }
+
+    /// <summary>The submitted test set: the generated tests the top submitted program passed.</summary>
+    public int SubmittedTests { get; init; }
+
+    /// <summary>Of <see cref="SubmittedTests"/>, those the reference solution fails.</summary>
+    public int SubmittedInvalid { get; init; }
+
+    /// <summary>Distinct programs that fail the hidden tests.</summary>
+    public int WrongPrograms { get; init; }
+
+    /// <summary>Of <see cref="WrongPrograms"/>, those that fail at least one valid generated test.</summary>
+    public int WrongCaught { get; init; }
+
+    /// <summary>A submitted test set exists and the reference solution passes all of it.</summary>
+    public bool SubmittedValid => SubmittedTests > 0 && SubmittedInvalid == 0;
 }
 
 /// <summary>The results of one variant over all problems, with its metrics.</summary>

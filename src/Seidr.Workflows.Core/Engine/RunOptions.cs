@@ -47,4 +47,12 @@ public sealed class EmptyServices : IServiceProvider
 public interface ISubmissionJudge
 {
     Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How good a flow's generated tests were, judged with the problem's reference solution: <paramref name="programs"/>
+    /// and <paramref name="testSets"/> are every program (with its per-test results) and test set the flow made, and
+    /// <paramref name="submission"/> what it submitted. Null when the judge cannot tell (no reference solution).
+    /// </summary>
+    Task<TestQuality?> JudgeTestsAsync(Problem problem, IReadOnlyList<Candidate> submission, IReadOnlyList<Candidate> programs, IReadOnlyList<Candidate> testSets,
+        CancellationToken cancellationToken) => Task.FromResult<TestQuality?>(null);
 }

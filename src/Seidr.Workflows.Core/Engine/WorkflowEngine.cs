@@ -114,11 +114,16 @@ public sealed class WorkflowEngine
 
         var submission = flow.Submission ?? [];
         var hidden = ImmutableArray<HiddenVerdict>.Empty;
+        TestQuality? quality = null;
         if (status != FlowStatus.Cancelled && judge is not null && !problem.Hidden.IsEmpty && !submission.IsEmpty)
         {
             try
             {
                 hidden = (await judge.JudgeAsync(problem, submission, ct)).ToImmutableArray();
+                var made = flow.Made.Values.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+                var testSets = made.Where(c => c.Kind == CandidateKinds.TestSet).ToList();
+                if (testSets.Count > 0)
+                    quality = await judge.JudgeTestsAsync(problem, submission, made.Where(c => c.Kind == CandidateKinds.Program).ToList(), testSets, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -133,6 +138,8 @@ public sealed class WorkflowEngine
             Submission = submission,
             Hidden = hidden,
             Flags = flow.Flags.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            Measures = flow.Measures.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            TestQuality = quality,
             Programs = budget.Programs,
             Calls = budget.Calls,
             CachedCalls = budget.CachedCalls,
