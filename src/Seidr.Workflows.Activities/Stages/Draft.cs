@@ -26,6 +26,9 @@ public sealed class Draft : Activity
     [Input(Description = "Index of the first sample asked for (for replaying a recorded pool from a given sample).", Min = 0, Order = 4)]
     public int SampleOffset { get; set; }
 
+    [Input(Description = "Keep the input's programs and add the new ones (a pool that grows each round, as in code-and-test co-generation) instead of passing on only the new ones.", Order = 5)]
+    public bool KeepPrograms { get; set; }
+
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var variables = ModelStage.ProblemVariables(context.Problem);
@@ -34,6 +37,7 @@ public sealed class Draft : Activity
         var count = Math.Min(DraftsPerPrompt, context.Budget.ProgramsLeft);
         var offset = SampleOffset + context.Iteration * DraftsPerPrompt;
         var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, count, offset);
+        context.AddMeasure("code_samples", count);
         var programs = new List<Candidate>();
         foreach (var sample in response.Samples)
         {
@@ -47,6 +51,7 @@ public sealed class Draft : Activity
             programs.Add(context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
                 .WithTag("sample", sample.Index.ToString(CultureInfo.InvariantCulture)));
         }
-        return ActivityResult.Of("Done", programs.Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
+        var kept = KeepPrograms ? context.Input.Programs : [];
+        return ActivityResult.Of("Done", kept.Concat(programs).Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
     }
 }

@@ -47,6 +47,7 @@ public sealed partial class GenerateTests : Activity
         var problem = context.Problem;
         var variables = ModelStage.ProblemVariables(problem);
         var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, Samples, SampleOffset + context.Iteration * Samples);
+        context.AddMeasure("test_samples", Samples);
         var extraction = Extraction == "auto" ? (problem.Shape == ProblemShape.StdinStdout ? "io" : "asserts") : Extraction;
 
         // Candidates per sample, then one compile check for all of them.

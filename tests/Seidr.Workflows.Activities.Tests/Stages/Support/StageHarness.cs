@@ -42,6 +42,9 @@ public static class Repo
 /// <summary>What a run of a small test workflow left behind: each probe's inputs and the flows' results.</summary>
 public sealed record StageRun(RunResult Result, IReadOnlyDictionary<string, IReadOnlyList<Population>> Probes, IReadOnlyList<RunEvent> Events)
 {
+    /// <summary>The problem each probe saw.</summary>
+    public IReadOnlyDictionary<string, Problem> ProblemsSeen { get; init; } = new Dictionary<string, Problem>();
+
     public FlowResult Flow => Result.Variants.Single().Flows.Single();
 
     /// <summary>The population the probe received (its only invocation).</summary>
@@ -103,7 +106,8 @@ public static class StageHarness
             });
             var probes = Probe.Seen.Where(kv => kv.Key.RunId == runId)
                 .ToDictionary(kv => kv.Key.Activity, kv => (IReadOnlyList<Population>)kv.Value.ToList());
-            return new StageRun(result, probes, events.ToList());
+            var seen = Probe.Problems.Where(kv => kv.Key.RunId == runId).ToDictionary(kv => kv.Key.Activity, kv => kv.Value);
+            return new StageRun(result, probes, events.ToList()) { ProblemsSeen = seen };
         }
         finally
         {
@@ -119,9 +123,13 @@ public sealed class Probe : Activity
 {
     public static readonly ConcurrentDictionary<(string RunId, string Activity), ConcurrentQueue<Population>> Seen = new();
 
+    /// <summary>The problem as the probe saw it (what every stage may read).</summary>
+    public static readonly ConcurrentDictionary<(string RunId, string Activity), Problem> Problems = new();
+
     public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         Seen.GetOrAdd((context.RunId, context.ActivityId), _ => new()).Enqueue(context.Input);
+        Problems[(context.RunId, context.ActivityId)] = context.Problem;
         return Task.FromResult(ActivityResult.Of("Done", context.Input));
     }
 }
