@@ -60,11 +60,20 @@ public class BehaviourRankingTests
         var m = Matrix([3, 2], [2, 1], ["=", "≠1"], ["=", "≠2"]);
         CodeTAgreement.Rank(m).Groups[0].Programs.Should().Equal(0, 1);
 
-        // a(p0, p1) = 2/3; default gamma 4: d(p0) = 3 + 2 x 16/81 = 275/81, d(p1) = 2 + 3 x 16/81 = 210/81.
+        // a(p0, p1) = 2/3; the pool's softness is sqrt(2) (two distinct tests): d(p0) = 3 + 2 x (2/3)^sqrt(2), d(p1) = 2 + 3 x (2/3)^sqrt(2).
+        BehaviourRanking.Softness(m).Should().Be(Math.Sqrt(2));
         var ranking = BehaviourRanking.Rank(m);
+        var a = Math.Pow(2.0 / 3, Math.Sqrt(2)); // 0.5634
         ranking.Groups.Select(g => g.Programs.ToArray()).Should().BeEquivalentTo(new[] { new[] { 0 }, new[] { 1 } }, o => o.WithStrictOrdering());
-        ranking.Groups[0].Score.Should().BeApproximately(2 * Math.Sqrt(275.0) / 9, 1e-12);
-        ranking.Groups[1].Score.Should().BeApproximately(2 * Math.Sqrt(210.0) / 9, 1e-12);
+        ranking.Groups[0].Score.Should().BeApproximately(2 * Math.Sqrt(3 + 2 * a), 1e-12);
+        ranking.Groups[1].Score.Should().BeApproximately(2 * Math.Sqrt(2 + 3 * a), 1e-12);
+    }
+
+    [Fact]
+    public void The_softness_grows_with_the_square_root_of_the_distinct_tests()
+    {
+        BehaviourRanking.Softness(Matrix([1], [3, 1, 1, 2], ["=", "=", "=", "="])).Should().Be(2.0, "four distinct tests, duplicates not counted");
+        BehaviourRanking.Softness(Matrix([1], [], [])).Should().Be(1.0, "no test: the softest support");
     }
 
     [Fact]
