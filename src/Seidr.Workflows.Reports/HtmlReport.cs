@@ -63,6 +63,7 @@ public static class HtmlReport
         Image(sb, "solved share vs tokens spent", Plots.SolvedByTokens(variants, many));
         Image(sb, "per-stage cost", Plots.StageCost(variants, many));
         Image(sb, "matrix heatmap", Plots.MatrixHeatmap(variants));
+        if (Plots.CostQualityPoints(variants).Count > 0) Image(sb, "pass@1 vs samples spent (cost-quality frontier)", Plots.CostQuality(variants, many));
         sb.Append("</div></section>\n");
 
         // Problem grid.

@@ -35,6 +35,46 @@ public static class Plots
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
+    /// <summary>Variants that have a pass@1 and recorded model samples per kind (code and test samples): the cost-quality plot's points.</summary>
+    public static IReadOnlyList<(VariantView Variant, double Samples, double Pass1)> CostQualityPoints(IReadOnlyList<VariantView> variants) =>
+        variants.Where(v => v.Metrics.ContainsKey("pass@1") && (v.Metrics.ContainsKey("code_samples") || v.Metrics.ContainsKey("test_samples")))
+            .Select(v => (v, v.Metrics.GetValueOrDefault("code_samples") + v.Metrics.GetValueOrDefault("test_samples"), v.Metrics["pass@1"]))
+            .ToList();
+
+    /// <summary>
+    /// The cost-quality frontier: pass@1 against the mean model samples spent per problem (code plus test samples), one
+    /// labelled point per variant, and the frontier (no other variant is both cheaper and better) as a dashed line.
+    /// </summary>
+    public static byte[] CostQuality(IReadOnlyList<VariantView> variants, bool withRun)
+    {
+        var points = CostQualityPoints(variants);
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < points.Count; i++)
+        {
+            var (v, x, y) = points[i];
+            var marker = plot.Add.Marker(x, y, MarkerShape.FilledCircle, 9, palette.GetColor(i));
+            marker.LegendText = v.Label(withRun);
+        }
+        var frontier = new List<(double X, double Y)>();
+        foreach (var (_, x, y) in points.OrderBy(p => p.Samples).ThenByDescending(p => p.Pass1))
+            if (frontier.Count == 0 || y > frontier[^1].Y) frontier.Add((x, y));
+        if (frontier.Count > 1)
+        {
+            var line = plot.Add.Scatter(frontier.Select(f => f.X).ToArray(), frontier.Select(f => f.Y).ToArray(), Colors.Gray);
+            line.LinePattern = LinePattern.Dashed;
+            line.MarkerSize = 0;
+            line.LegendText = "frontier";
+        }
+        if (points.Count == 0) plot.Add.Annotation("no variant recorded samples per kind");
+        plot.Title("Cost-quality: pass@1 vs samples spent");
+        plot.XLabel("model samples per problem (code + tests, mean)");
+        plot.YLabel("pass@1");
+        plot.Axes.SetLimitsY(0, 1.05);
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot.GetImageBytes(Width, 480, ImageFormat.Png);
+    }
+
     /// <summary>Tokens spent per stage, bars grouped by stage, one colour per variant.</summary>
     public static byte[] StageCost(IReadOnlyList<VariantView> variants, bool withRun)
     {
