@@ -11,7 +11,9 @@ recomputes, with the same rules as src/Seidr.Workflows.Activities/Ranking (CodeT
 - pass@1 (share of correct samples in the top group, averaged over problems) on all problems, on the even- and on the
   odd-numbered ones;
 - 2-fold cross-validation of choosing gamma on the grid by the hidden verdicts: choose on the even half, score the
-  odd half, and the reverse; the held-out figure is the mean of the two held-out halves.
+  odd half, and the reverse; the held-out figure is the mean of the two held-out halves;
+- the same cross-validation over the rule's family gamma = c * sqrt(T): the rule was itself found by looking at
+  these problems' verdicts, so choosing its scale c on one half and scoring the other says what that look is worth.
 
 Only the scoring reads hidden verdicts; the rankings read the code and test pools alone.
 
@@ -25,6 +27,7 @@ import sqlite3
 import sys
 
 GRID = [1, 2, 3, 4, 5, 6, 8, 12, 16, 32]
+SCALES = [0.5, 0.75, 1, 1.25, 1.5, 2]
 
 
 def exception_type(message):
@@ -186,22 +189,29 @@ def main():
     rules["behaviour, hard clusters (no parameter)"] = [behaviour(p, None) for p in problems]
     for g in grid:
         rules[f"behaviour, gamma={g:g}"] = [behaviour(p, g) for p in problems]
-    rules["behaviour, gamma=sqrt(T) (pool-only rule, default)"] = [behaviour(p, sqrt_rule(p)) for p in problems]
+    for c in SCALES:
+        rules[f"behaviour, gamma={c:g}*sqrt(T)"] = [behaviour(p, c * sqrt_rule(p)) for p in problems]
+    rules["behaviour, gamma=sqrt(T) (pool-only rule, default)"] = rules["behaviour, gamma=1*sqrt(T)"]
 
     print(f"run {run_id}: {len(problems)} problems ({len(even)} even, {len(odd)} odd); top-1 pass@1 in %")
     print(f"{'rule':52} {'all':>7} {'even':>7} {'odd':>7}")
     for name, scores in rules.items():
         print(f"{name:52} {mean(scores):7.2f} {mean([scores[i] for i in even]):7.2f} {mean([scores[i] for i in odd]):7.2f}")
 
-    # 2-fold cross-validation of choosing gamma on the grid by hidden verdicts.
-    held_out = []
-    for name, choose, score in (("even -> odd", even, odd), ("odd -> even", odd, even)):
-        best = max(grid, key=lambda g: (mean([rules[f"behaviour, gamma={g:g}"][i] for i in choose]), -g))
-        figure = mean([rules[f"behaviour, gamma={best:g}"][i] for i in score])
-        held_out.append((len(score), figure))
-        print(f"gamma chosen on {name.split()[0]} problems: {best:g}; held-out {name.split()[-1]} half: {figure:.2f}")
-    cv = sum(n * f for n, f in held_out) / sum(n for n, _ in held_out)
-    print(f"2-fold cross-validated (choose gamma on one half, score the other, both ways): {cv:.2f}")
+    def cross_validate(label, names):
+        """Choose among the named rules on one half by the hidden verdicts, score the other half, both ways."""
+        held_out = []
+        for choose, score, a, b in ((even, odd, "even", "odd"), (odd, even, "odd", "even")):
+            best = max(names, key=lambda n: mean([rules[n][i] for i in choose]))
+            figure = mean([rules[best][i] for i in score])
+            held_out.append((len(score), figure))
+            print(f"  {label}: chosen on the {a} half: {best}; held-out {b} half: {figure:.2f}")
+        cv = sum(n * f for n, f in held_out) / sum(n for n, _ in held_out)
+        print(f"  {label}: 2-fold cross-validated: {cv:.2f}")
+
+    print("2-fold cross-validation (choose on one half by hidden verdicts, score the other, both ways):")
+    cross_validate("gamma on the grid", [f"behaviour, gamma={g:g}" for g in grid])
+    cross_validate("scale c of gamma = c*sqrt(T)", [f"behaviour, gamma={c:g}*sqrt(T)" for c in SCALES])
     rule = rules["behaviour, gamma=sqrt(T) (pool-only rule, default)"]
     codet_scores = rules["CodeT top-1"]
     print(f"pool-only rule gamma=sqrt(T), nothing chosen on hidden verdicts: {mean(rule):.2f} "
