@@ -44,8 +44,9 @@ public class CoGenWorkflowTests(ITestOutputHelper output)
                 f.Programs.Should().Be((int)f.Measures["code_samples"], because);
                 if (f.Flags["aligned"]) f.Measures["rounds_to_alignment"].Should().Be(f.Measures["rounds"], because);
                 else if (v.Variant["criterion"] != "oneshot") f.Measures["code_samples"].Should().Be(100, $"{because}: not aligned, so the pool was spent");
-                f.TestQuality.Should().NotBeNull(because);
-                f.TestQuality!.ValidTests.Should().BeLessThanOrEqualTo(f.TestQuality.Tests);
+                // No quality figures only where the samples drawn held no usable test (a round of 5 can).
+                if (k == 100) f.TestQuality.Should().NotBeNull(because);
+                if (f.TestQuality is { } q) q.ValidTests.Should().BeLessThanOrEqualTo(q.Tests, because);
             }
         }
 
