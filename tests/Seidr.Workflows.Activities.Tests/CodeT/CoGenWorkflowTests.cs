@@ -60,7 +60,8 @@ public class CoGenWorkflowTests(ITestOutputHelper output)
     /// <summary>
     /// Every 8th problem (20 of 164) under all 14 variants: pins the figures of docs/cogen.md's subset table (measured
     /// with `seidr run workflows/cogen.yaml --problems 0,8,...,152`). Verdicts near the 0.1 s limit vary a little with
-    /// load, so pass@1 and the shares get 2.5 points, the mean samples 3.
+    /// load, so pass@1 gets 3 points, the aligned share one problem (5 points), the mean code samples 5. The figures are
+    /// the full run's (run 20261205-072934-582424) flows of these 20 problems.
     /// </summary>
     [Fact]
     [Trait("Category", "Slow")]
@@ -74,14 +75,28 @@ public class CoGenWorkflowTests(ITestOutputHelper output)
         foreach (var (id, pass1, aligned, code) in Pinned)
         {
             var m = Variant(result, id).Metrics;
-            m["pass@1"].Should().BeApproximately(pass1, 0.025, id);
-            m["aligned"].Should().BeApproximately(aligned, 0.025, id);
-            m["code_samples"].Should().BeApproximately(code, 3, id);
+            m["pass@1"].Should().BeApproximately(pass1, 0.03, id);
+            m["aligned"].Should().BeApproximately(aligned, 0.051, id);
+            m["code_samples"].Should().BeApproximately(code, 5, id);
         }
     }
 
     /// <summary>Measured on the 20-problem subset (variant, pass@1, aligned share, mean code samples).</summary>
     private static readonly (string Id, double Pass1, double Aligned, double Code)[] Pinned =
     [
+        ("k=100,criterion=oneshot", 0.5372, 0.00, 100.00),
+        ("k=50,criterion=oneshot", 0.5506, 0.00, 50.00),
+        ("k=20,criterion=oneshot", 0.4273, 0.00, 20.00),
+        ("k=20,criterion=all", 0.3392, 0.70, 64.00),
+        ("k=20,criterion=consensus", 0.5688, 0.90, 47.00),
+        ("k=20,criterion=share", 0.4787, 0.25, 81.00),
+        ("k=10,criterion=oneshot", 0.2850, 0.00, 10.00),
+        ("k=10,criterion=all", 0.3431, 0.70, 60.50),
+        ("k=10,criterion=consensus", 0.5506, 0.90, 43.00),
+        ("k=10,criterion=share", 0.4603, 0.35, 73.00),
+        ("k=5,criterion=oneshot", 0.2500, 0.00, 5.00),
+        ("k=5,criterion=all", 0.3474, 0.70, 58.25),
+        ("k=5,criterion=consensus", 0.5520, 0.90, 41.00),
+        ("k=5,criterion=share", 0.4603, 0.35, 72.25),
     ];
 }
