@@ -10,7 +10,7 @@ using Seidr.Workflows.Execution.HumanEval;
 // dotnet run -c Release --project bench/Seidr.Workflows.Execution.Benchmarks -- --official-harness /path/to/human-eval
 
 var opts = Options.Parse(args);
-var data = SharedData.Find() ?? throw new DirectoryNotFoundException("../shared/data not found beside the repository");
+var data = DatasetCatalog.FindDataDirectory() ?? throw new DirectoryNotFoundException("the data folder was not found: run inside the repository (it ships data/) or set SEIDR_DATA");
 var problems = HumanEvalLoader.Load(Path.Combine(data, "humaneval", "HumanEval_no_examples.jsonl.gz"), "humaneval").ToDictionary(p => p.Id);
 var refs = JsonLines.Read(Path.Combine(data, "humaneval", "reference_verdicts_first10.jsonl.gz"))
     .Select(x => (TaskId: x.Value.GetProperty("task_id").GetString()!, Completion: x.Value.GetProperty("completion").GetString()!,

@@ -6,7 +6,7 @@
 #
 # Each script runs as the runner runs it for checks (same bubblewrap sandbox as SandboxRunner as root: guarded worker,
 # children under their own uid, 3 s timeout, the runner's check limits). Samples are the reference verdicts
-# (../shared/data/humaneval, programs built from the no-examples prompts); every sample goes to every worker in turn,
+# (data/humaneval of the repository, programs built from the no-examples prompts); every sample goes to every worker in turn,
 # the order rotating per sample, so load changes hit all of them alike. Per program it reports, read from /proc on the
 # host around each request: the worker's own CPU (schedstat, ns) and minor faults, its zygote's (if it has one: a child
 # whose comm is "seidr-zygote"), and the program children's (the worker's cutime+cstime and cminflt, i.e. the children
@@ -30,11 +30,11 @@ ap.add_argument("--trivial", action="store_true", help="a trivial passing progra
 ap.add_argument("--config", action="append", default=[], help="NAME=JSON: extra worker configuration for NAME")
 ap.add_argument("--python", action="append", default=[], help="NAME=INTERPRETER: run NAME's script with this interpreter "
                 "(e.g. pypy3; default: the one running this driver)")
-ap.add_argument("--data", default=None, help="the humaneval data folder (default: ../shared/data/humaneval)")
+ap.add_argument("--data", default=None, help="the humaneval data folder (default: data/humaneval of the repository)")
 args = ap.parse_args()
 
 here = os.path.dirname(os.path.abspath(__file__))
-data = args.data or os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "humaneval"))
+data = args.data or os.path.normpath(os.path.join(here, "..", "..", "data", "humaneval"))
 problems = {}
 with gzip.open(os.path.join(data, "HumanEval_no_examples.jsonl.gz"), "rt") as f:
     for line in f:

@@ -22,6 +22,8 @@ public sealed record ModelLayerOptions
 {
     /// <summary>Folder that relative paths (replay/scripted files, cache path) are resolved against. Default: the current directory.</summary>
     public string? BaseDirectory { get; init; }
+    /// <summary>Folder that relative files of <c>Seidr:Models</c> entries are resolved against (the folder of appsettings.json). Default: <see cref="BaseDirectory"/>.</summary>
+    public string? ConfigurationDirectory { get; init; }
     /// <summary>Overrides <c>Seidr:Cache:Mode</c> (read-write, read-only, off).</summary>
     public CacheMode? CacheMode { get; init; }
     /// <summary>Overrides <c>Seidr:Cache:Path</c>. Default: <c>$XDG_CACHE_HOME/seidr/responses.db</c> or <c>~/.cache/seidr/responses.db</c>.</summary>
@@ -93,7 +95,7 @@ public sealed class ModelLayer : IDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         options ??= new ModelLayerOptions();
         var baseDir = Path.GetFullPath(options.BaseDirectory ?? Directory.GetCurrentDirectory());
-        var models = ModelCatalog.Build(configuration, workflowModels, baseDir);
+        var models = ModelCatalog.Build(configuration, workflowModels, baseDir, options.ConfigurationDirectory);
         var layer = new ModelLayer(configuration, models, options);
         try
         {

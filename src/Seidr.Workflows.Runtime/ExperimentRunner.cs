@@ -173,6 +173,7 @@ public static class ExperimentRunner
             new ModelLayerOptions
             {
                 BaseDirectory = workflowDir,
+                ConfigurationDirectory = layout.Root,
                 PromptsDirectory = layout.PromptsDirectory,
                 CacheMode = options.Cache,
                 CachePath = cachePath,

@@ -32,7 +32,7 @@ public sealed class WorkflowReferences(ProjectLayout layout, string workflowDire
         try
         {
             var plain = new Dictionary<string, IReadOnlyDictionary<string, object?>> { [name] = ToPlain(settings) };
-            using var models = ModelLayer.Create(layout.Configuration, plain, new ModelLayerOptions { BaseDirectory = workflowDirectory, CacheMode = Models.Cache.CacheMode.Off, ExportTelemetry = false });
+            using var models = ModelLayer.Create(layout.Configuration, plain, new ModelLayerOptions { BaseDirectory = workflowDirectory, ConfigurationDirectory = layout.Root, CacheMode = Models.Cache.CacheMode.Off, ExportTelemetry = false });
             var problems = models.Validate(name).Where(p => !p.Contains("API key", StringComparison.Ordinal)).ToList();
             return problems.Count == 0 ? null : string.Join("; ", problems);
         }

@@ -3,7 +3,7 @@ using Seidr.Workflows.Datasets.Problems;
 
 namespace Seidr.Workflows.Datasets.Tests;
 
-/// <summary>The built-in datasets, read from the shared data folder beside the repository.</summary>
+/// <summary>The built-in datasets, read from the data folder that ships with the repository.</summary>
 public class BuiltInDatasetTests
 {
     private static readonly DatasetCatalog Catalog = new(DatasetCatalog.ResolveDataDirectory(Repo.Root));

@@ -26,8 +26,8 @@ public sealed class RunnerCollection : ICollectionFixture<RunnerFixture>;
 
 internal static class Data
 {
-    public static string Dir => SharedData.Find(AppContext.BaseDirectory)
-        ?? throw new InvalidOperationException("../shared/data not found beside the repository (folder holding Seidr.Workflows.sln)");
+    /// <summary>The data that ships with the repository (<c>data/</c>, found above the test's base directory).</summary>
+    public static string Dir => Seidr.Workflows.Datasets.Loading.DatasetCatalog.ResolveDataDirectory(AppContext.BaseDirectory);
 
     public static string HumanEval(string file) => Path.Combine(Dir, "humaneval", file);
 }

@@ -29,6 +29,22 @@ public sealed class ConfigurationTests
         """;
 
     [Fact]
+    public void Files_of_appsettings_models_are_relative_to_the_configuration_folder_and_the_workflows_to_the_workflow()
+    {
+        var config = Json("""{ "Seidr": { "Models": { "pool": { "provider": "replay", "files": [ "data/pool.jsonl" ] }, "other": { "provider": "replay", "files": [ "data/pool.jsonl" ] } } } }""");
+        var workflow = new Dictionary<string, IReadOnlyDictionary<string, object?>>
+        {
+            ["other"] = new Dictionary<string, object?> { ["files"] = new List<object?> { "../data/mine.jsonl" } },
+            ["script"] = new Dictionary<string, object?> { ["provider"] = "scripted", ["file"] = "models/s.yaml" },
+        };
+        var models = ModelCatalog.Build(config, workflow, "/repo/workflows", "/repo");
+        models["pool"].Files.Should().Equal("/repo/data/pool.jsonl");
+        models["other"].Files.Should().Equal("/repo/data/mine.jsonl", "a workflow's own files are relative to the workflow");
+        models["script"].Files.Should().Equal("/repo/workflows/models/s.yaml");
+        ModelCatalog.Build(config, null, "/repo/workflows")["pool"].Files.Should().Equal("/repo/workflows/data/pool.jsonl", "without a configuration folder the base folder serves");
+    }
+
+    [Fact]
     public void Workflow_models_are_merged_key_by_key_over_appsettings()
     {
         var workflow = new Dictionary<string, IReadOnlyDictionary<string, object?>>

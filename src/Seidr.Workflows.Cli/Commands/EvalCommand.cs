@@ -12,7 +12,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var samples = new Argument<string>("samples") { Description = "Samples in the official format: one {\"task_id\", \"completion\"} per line (.jsonl or .jsonl.gz)." };
-        var problems = new Option<string?>("--problems") { Description = "Problems file (default: ../shared/data/humaneval/HumanEval.jsonl.gz beside the repository)." };
+        var problems = new Option<string?>("--problems") { Description = "Problems file (default: humaneval/HumanEval.jsonl.gz in the data folder: SEIDR_DATA, else the repository's data/)." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds per sample, as the official harness.", DefaultValueFactory = _ => 3.0 };
         var ks = new Option<string>("--k") { Description = "Comma-separated k values for pass@k.", DefaultValueFactory = _ => "1,10,100" };
         var sandbox = new Option<string>("--sandbox") { Description = "auto (bubblewrap when it works), bubblewrap, rlimits.", DefaultValueFactory = _ => "auto" };
@@ -24,9 +24,17 @@ internal static class EvalCommand
         humaneval.SetAction(async (parse, ct) =>
         {
             var samplesPath = parse.GetValue(samples)!;
-            var problemsPath = parse.GetValue(problems) ?? SharedData.HumanEvalProblems();
+            var problemsPath = parse.GetValue(problems);
             if (problemsPath is null)
-                return Invalid("no --problems given and ../shared/data/humaneval/HumanEval.jsonl.gz was not found beside the repository");
+            {
+                var data = DatasetCatalog.FindDataDirectory();
+                var builtIn = data is null ? null : Path.Combine(data, "humaneval", "HumanEval.jsonl.gz");
+                if (builtIn is null || !File.Exists(builtIn))
+                    return Invalid(builtIn is null
+                        ? "no --problems given and no data folder found (run inside the repository, or set SEIDR_DATA)"
+                        : $"no --problems given and {builtIn} does not exist (set SEIDR_DATA to the data folder)");
+                problemsPath = builtIn;
+            }
             var seconds = parse.GetValue(timeout);
             if (!(seconds > 0) || seconds > 3600) return Invalid($"--timeout must be between 0 and 3600 seconds, got {seconds.ToString(CultureInfo.InvariantCulture)}");
             var kText = parse.GetValue(ks)!;

@@ -57,19 +57,37 @@ public sealed class DatasetCatalog(string dataDirectory)
     };
 
     /// <summary>
-    /// The data folder: <c>SEIDR_DATA</c>, else the configured one, else <c>../shared/data</c> beside the repository
-    /// that holds <paramref name="startDirectory"/>, else <c>data/</c> in it.
+    /// The data folder: <c>SEIDR_DATA</c>, else the configured one (relative to <paramref name="startDirectory"/>), else
+    /// <c>data/</c> of the repository that holds <paramref name="startDirectory"/>: the nearest folder above it that holds
+    /// <c>Seidr.Workflows.sln</c> or a <c>data/humaneval</c> folder (the data ships with the project). When neither is
+    /// found, <c>data/</c> under the start directory, so that <see cref="Check"/> names the missing file.
     /// </summary>
     public static string ResolveDataDirectory(string startDirectory, string? configured = null)
     {
         if (Environment.GetEnvironmentVariable("SEIDR_DATA") is { Length: > 0 } env) return Path.GetFullPath(env);
-        if (!string.IsNullOrWhiteSpace(configured)) return Path.GetFullPath(configured, startDirectory);
+        if (!string.IsNullOrWhiteSpace(configured)) return Path.GetFullPath(configured, Path.GetFullPath(startDirectory));
+        return FindRepositoryData(startDirectory) ?? Path.GetFullPath(Path.Combine(startDirectory, "data"));
+    }
+
+    /// <summary>
+    /// The data folder for tools that run from anywhere in the repository (<c>seidr eval</c>, benchmarks): <c>SEIDR_DATA</c>,
+    /// else the repository's <c>data/</c> found above the current directory, else above the application's base
+    /// directory; null when none is found.
+    /// </summary>
+    public static string? FindDataDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("SEIDR_DATA") is { Length: > 0 } env) return Path.GetFullPath(env);
+        return FindRepositoryData(Directory.GetCurrentDirectory()) ?? FindRepositoryData(AppContext.BaseDirectory);
+    }
+
+    private static string? FindRepositoryData(string startDirectory)
+    {
         for (var dir = new DirectoryInfo(Path.GetFullPath(startDirectory)); dir is not null; dir = dir.Parent)
         {
-            var shared = Path.Combine(dir.FullName, "..", "shared", "data");
-            if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln")) || Directory.Exists(Path.Combine(dir.FullName, ".git")))
-                return Directory.Exists(shared) ? Path.GetFullPath(shared) : Path.Combine(dir.FullName, "data");
+            var data = Path.Combine(dir.FullName, "data");
+            if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln")) || Directory.Exists(Path.Combine(data, "humaneval")))
+                return data;
         }
-        return Path.GetFullPath(Path.Combine(startDirectory, "data"));
+        return null;
     }
 }

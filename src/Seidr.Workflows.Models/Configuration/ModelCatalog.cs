@@ -54,29 +54,39 @@ public static class ModelCatalog
 
     /// <summary>
     /// Every model defined in <paramref name="configuration"/> (<c>Seidr:Models</c>) and in <paramref name="workflowModels"/>.
-    /// Throws <see cref="ModelConfigurationException"/> naming the model and the key for any error.
+    /// Throws <see cref="ModelConfigurationException"/> naming the model and the key for any error. Relative files of
+    /// the workflow's models are resolved against <paramref name="baseDirectory"/> (the workflow's folder), those of
+    /// <c>Seidr:Models</c> against <paramref name="configurationDirectory"/> (the folder of appsettings.json; default: the
+    /// base directory), so one appsettings entry serves workflows in any folder.
     /// </summary>
     public static IReadOnlyDictionary<string, ModelDefinition> Build(
         IConfiguration configuration,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, object?>>? workflowModels,
-        string? baseDirectory = null)
+        string? baseDirectory = null,
+        string? configurationDirectory = null)
     {
         var seidr = configuration.GetSection("Seidr");
         var raw = new Dictionary<string, ConfigValues>(StringComparer.Ordinal);
+        var filesFromConfiguration = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in seidr.GetSection("Models").GetChildren())
+        {
             raw[m.Key] = ConfigValues.FromSection(m.Key, m);
+            if (raw[m.Key].Has("file") || raw[m.Key].Has("files")) filesFromConfiguration.Add(m.Key);
+        }
         foreach (var (name, values) in workflowModels ?? new Dictionary<string, IReadOnlyDictionary<string, object?>>())
         {
             if (!raw.TryGetValue(name, out var v)) raw[name] = v = new ConfigValues(name);
             v.MergeFrom(values);
+            if (values.Keys.Any(k => ConfigValues.Normalize(k) is "file" or "files")) filesFromConfiguration.Remove(name);
         }
 
         var providers = seidr.GetSection("Providers");
         var pricing = seidr.GetSection("Pricing");
         var baseDir = Path.GetFullPath(baseDirectory ?? Directory.GetCurrentDirectory());
+        var configDir = configurationDirectory is null ? baseDir : Path.GetFullPath(configurationDirectory);
         var result = new Dictionary<string, ModelDefinition>(StringComparer.Ordinal);
         foreach (var (name, values) in raw)
-            result[name] = BuildOne(name, values, providers, pricing, baseDir);
+            result[name] = BuildOne(name, values, providers, pricing, filesFromConfiguration.Contains(name) ? configDir : baseDir);
         return result;
     }
 

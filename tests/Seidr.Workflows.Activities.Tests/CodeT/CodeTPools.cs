@@ -10,11 +10,11 @@ using Seidr.Workflows.Execution.HumanEval;
 
 namespace Seidr.Workflows.Activities.Tests.CodeT;
 
-/// <summary>Paths of the repository and the shared data, and a direct (engine-free) computation of CodeT's figures.</summary>
+/// <summary>Paths of the repository and its data, and a direct (engine-free) computation of CodeT's figures.</summary>
 internal static class CodeTPools
 {
     public static string Root { get; } = FindRoot();
-    public static string Data => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+    public static string Data => Path.Combine(Root, "data");
     public static string Workflow => Path.Combine(Root, "workflows", "codet.yaml");
 
     private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
@@ -25,7 +25,7 @@ internal static class CodeTPools
         throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>The repository's prompts and the shared data, for workflows written outside the repository.</summary>
+    /// <summary>The repository's prompts and data, for workflows written outside the repository.</summary>
     public static Microsoft.Extensions.Configuration.IConfiguration Configuration { get; } =
         new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -13,8 +13,9 @@ internal static class TestEnv
     });
 
     public static string RepoRoot => Root.Value;
-    public static string SharedData => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data"));
-    public static string HumanEval(string file) => Path.Combine(SharedData, "humaneval", file);
+    /// <summary>The data that ships with the repository (<c>data/</c>).</summary>
+    public static string Data => Path.Combine(RepoRoot, "data");
+    public static string HumanEval(string file) => Path.Combine(Data, "humaneval", file);
     public static string PromptsDir => Path.Combine(RepoRoot, "prompts");
 
     public static string TempDir()
