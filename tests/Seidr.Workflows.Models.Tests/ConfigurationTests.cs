@@ -39,9 +39,9 @@ public sealed class ConfigurationTests
         };
         var models = ModelCatalog.Build(config, workflow, "/repo/workflows", "/repo");
         models["pool"].Files.Should().Equal("/repo/data/pool.jsonl");
-        models["other"].Files.Should().Equal("/repo/data/mine.jsonl", "a workflow's own files are relative to the workflow");
+        models["other"].Files.Should().ContainSingle().Which.Should().Be("/repo/data/mine.jsonl", "a workflow's own files are relative to the workflow");
         models["script"].Files.Should().Equal("/repo/workflows/models/s.yaml");
-        ModelCatalog.Build(config, null, "/repo/workflows")["pool"].Files.Should().Equal("/repo/workflows/data/pool.jsonl", "without a configuration folder the base folder serves");
+        ModelCatalog.Build(config, null, "/repo/workflows")["pool"].Files.Should().ContainSingle().Which.Should().Be("/repo/workflows/data/pool.jsonl", "without a configuration folder the base folder serves");
     }
 
     [Fact]
