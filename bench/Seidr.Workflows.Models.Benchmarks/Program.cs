@@ -9,13 +9,21 @@ using Microsoft.Extensions.Configuration;
 using Seidr.Workflows.Models;
 using Seidr.Workflows.Models.Cache;
 using Seidr.Workflows.Models.Testing;
+using Seidr.Workflows.Models.Tokens;
 
 // Model-layer throughput against a loopback OpenAI-compatible server that answers every call after 200 ms.
 //   dotnet run -c Release --project bench/Seidr.Workflows.Models.Benchmarks            (BenchmarkDotNet)
 //   dotnet run -c Release --project bench/Seidr.Workflows.Models.Benchmarks -- --quick (stopwatch, a few seconds)
+// Token counts of the recorded CodeGen-16B pools: the regex count used before real tokenizers, against each tokenizer.
+//   dotnet run -c Release --project bench/Seidr.Workflows.Models.Benchmarks -- --tokens
 if (args.Contains("--quick"))
 {
     await QuickAsync();
+    return;
+}
+if (args.Contains("--tokens"))
+{
+    TokenCounts.Print();
     return;
 }
 var config = ManualConfig.CreateMinimumViable()
@@ -105,4 +113,52 @@ public class ModelThroughput : IAsyncDisposable
         _layer.Dispose();
         await _server.DisposeAsync();
     }
+}
+
+/// <summary>Totals over data/humaneval's CodeGen-16B pools (164 prompts x 100 samples each, code and tests), per tokenizer.</summary>
+internal static partial class TokenCounts
+{
+    public static void Print()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) dir = dir.Parent;
+        var data = Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("Seidr.Workflows.sln not found"), "data", "humaneval");
+        var counters = new (string Name, Func<string, int> Count)[]
+        {
+            ("regex (\\w+|[^\\w\\s], the count before)", s => Words().Count(s)),
+            ("gpt2 (CodeGen's BPE)", TokenCounters.Get(TokenCounters.Gpt2).Count),
+            ("cl100k_base", TokenCounters.Get(TokenCounters.Cl100kBase).Count),
+            ("o200k_base", TokenCounters.Get(TokenCounters.O200kBase).Count),
+        };
+        foreach (var file in new[] { "codegen16B_code_samples.jsonl.gz", "codegen16B_test_samples.jsonl.gz" })
+        {
+            var (prompts, samples) = Read(Path.Combine(data, file));
+            Console.WriteLine($"{file}: {prompts.Count} prompts, {samples.Count} samples, {samples.Sum(s => (long)s.Length):N0} characters");
+            long? baseline = null;
+            foreach (var (name, count) in counters)
+            {
+                var sw = Stopwatch.StartNew();
+                long prompt = prompts.Sum(p => (long)count(p)), output = samples.Sum(s => (long)count(s));
+                baseline ??= output;
+                Console.WriteLine($"  {name,-40} prompts {prompt,10:N0}  samples {output,11:N0}  samples/regex {(double)output / baseline.Value,5:0.000}  ({sw.Elapsed.TotalSeconds:0.0} s)");
+            }
+        }
+    }
+
+    private static (List<string> Prompts, List<string> Samples) Read(string path)
+    {
+        var (prompts, samples) = (new List<string>(), new List<string>());
+        using var reader = new StreamReader(new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress));
+        while (reader.ReadLine() is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            prompts.Add(doc.RootElement.GetProperty("prompt").GetString()!);
+            samples.AddRange(doc.RootElement.GetProperty("samples").EnumerateArray().Select(s => s.GetString()!));
+        }
+        return (prompts, samples);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\w+|[^\w\s]", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Words();
 }

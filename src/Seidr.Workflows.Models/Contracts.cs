@@ -90,7 +90,7 @@ public sealed record ModelRequest(
         => new([PromptMessage.User(userText)], samples, null, null, tags);
 }
 
-/// <summary>Tokens of a call. For replay and scripted models they are counted by <see cref="Providers.SimpleTokenizer"/>.</summary>
+/// <summary>Tokens of a call. For replay and scripted models they are counted with the model's tokenizer (<see cref="ModelDefinition.Tokenizer"/>).</summary>
 public readonly record struct TokenUsage(long InputTokens, long OutputTokens)
 {
     public long TotalTokens => InputTokens + OutputTokens;

@@ -83,7 +83,7 @@ internal sealed class ModelClient : IModelClient
             {
                 // The estimate errs high: the prompt as it is, and every sample as long as max_tokens allows (1,024
                 // when unset), priced at the model's rates. A cap is then never passed by calls already in flight.
-                var estimate = new TokenUsage(SimpleTokenizer.Count(request.Messages) * (long)missing.Count, (settings.MaxTokens ?? 1024) * (long)missing.Count);
+                var estimate = new TokenUsage(Definition.TokenCounter.Count(request.Messages) * (long)missing.Count, (settings.MaxTokens ?? 1024) * (long)missing.Count);
                 reservation = gate.TryReserve(Definition.Pricing.CostOf(estimate), estimate.TotalTokens, out refusal);
             }
             if (refusal is not null)
@@ -182,7 +182,7 @@ internal sealed class ModelClient : IModelClient
         // Sample i is drawn with seed + i, so parallel calls for different samples do not repeat one another.
         var callSettings = settings.Seed is { } seed && firstIndex != 0 ? settings with { Seed = seed + firstIndex } : settings;
         var call = new BackendCall(request.Messages, callSettings, firstIndex, count, tags);
-        long estimate = (SimpleTokenizer.Count(request.Messages) + (long)(settings.MaxTokens ?? 256)) * count;
+        long estimate = (Definition.TokenCounter.Count(request.Messages) + (long)(settings.MaxTokens ?? 256)) * count;
         using var activity = ModelTelemetry.StartCall(Definition, callSettings, count, tags, request.PromptName);
         var started = Stopwatch.GetTimestamp();
         try

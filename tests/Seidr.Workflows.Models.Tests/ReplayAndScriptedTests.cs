@@ -1,6 +1,7 @@
 using Seidr.Workflows.Models.Prompts;
 using Seidr.Workflows.Models.Providers;
 using Seidr.Workflows.Models.Tests.Support;
+using Seidr.Workflows.Models.Tokens;
 
 namespace Seidr.Workflows.Models.Tests;
 
@@ -73,13 +74,37 @@ public sealed class ReplayTests
     }
 
     [Fact]
-    public async Task Replay_usage_is_counted_with_the_simple_tokenizer()
+    public async Task Replay_usage_is_counted_with_codegens_tokenizer_gpt2_bpe()
     {
         using var layer = Layer();
+        layer.Models["codegen"].Tokenizer.Should().Be("gpt2", "CodeGen's model id implies GPT-2's BPE");
+        var gpt2 = TokenCounters.Get("gpt2");
         var (prompt, pool) = Pools.Value.Code[1];
         var r = await layer.GetClient("codegen").CompleteAsync(ModelRequest.ForText(prompt) with { SampleOffset = 0 });
-        r.Usage.InputTokens.Should().Be(SimpleTokenizer.Count(prompt));
-        r.Usage.OutputTokens.Should().Be(SimpleTokenizer.Count(pool[0]));
+        r.Usage.InputTokens.Should().Be(gpt2.Count(prompt));
+        r.Usage.OutputTokens.Should().Be(gpt2.Count(pool[0]));
+        r.Usage.OutputTokens.Should().NotBe(TokenCounters.Get("o200k_base").Count(pool[0]), "the tokenizers split code differently");
+    }
+
+    [Fact]
+    public async Task A_replayed_pool_priced_as_an_api_model_costs_its_tokens_at_that_models_prices()
+    {
+        var config = TestEnv.Config(("Seidr:Pricing:gpt-4o-mini:input_per_million", "0.15"), ("Seidr:Pricing:gpt-4o-mini:output_per_million", "0.60"));
+        using var layer = TestEnv.Layer(TestEnv.Models("codegen",
+            ("provider", "replay"), ("model", "codegen-16B-mono"),
+            ("prices", new Dictionary<string, object?> { ["as"] = "gpt-4o-mini" }),
+            ("files", new List<object?> { TestEnv.HumanEval("codegen16B_code_samples.jsonl.gz") })), config: config);
+        var definition = layer.Models["codegen"];
+        definition.PricedAs.Should().Be("gpt-4o-mini");
+        definition.Pricing.Should().Be(new ModelPricing(0.15m, 0.60m));
+
+        var (prompt, pool) = Pools.Value.Code[2];
+        var r = await layer.GetClient("codegen").CompleteAsync(ModelRequest.ForText(prompt, samples: 10));
+        var gpt2 = TokenCounters.Get("gpt2");
+        var output = pool.Take(10).Sum(s => (long)gpt2.Count(s));
+        r.Usage.Should().Be(new TokenUsage(10L * gpt2.Count(prompt), output));
+        r.Cost.Should().Be((10m * gpt2.Count(prompt) * 0.15m + output * 0.60m) / 1_000_000m).And.BeGreaterThan(0m);
+        layer.Ledger.Total.Cost.Should().Be(r.Cost, "the ledger, and so the summary's cost, carries the estimate");
     }
 }
 
@@ -176,9 +201,10 @@ public sealed class ScriptedTests
         using var layer = Layer("default:\n  answer: \"def f(x): return x+1\"\n",
             ("prices", new Dictionary<string, object?> { ["input_per_million"] = 1000000, ["output_per_million"] = 2000000 }));
         var r = await layer.GetClient("fake").CompleteAsync(Req("add one to x", "draft"));
-        SimpleTokenizer.Count("def f(x): return x+1").Should().Be(10);
-        r.Usage.Should().Be(new TokenUsage(4, 10));
-        r.Cost.Should().Be(4m * 1 + 10m * 2);
-        layer.Ledger.ForStage("r", "v", "draft").Cost.Should().Be(24m);
+        var tokens = TokenCounters.Get(TokenCounters.Default);
+        var (input, output) = (tokens.Count("add one to x"), tokens.Count("def f(x): return x+1"));
+        r.Usage.Should().Be(new TokenUsage(input, output), "a model id that implies no tokenizer gets the documented default");
+        r.Cost.Should().Be(input * 1m + output * 2m);
+        layer.Ledger.ForStage("r", "v", "draft").Cost.Should().Be(input * 1m + output * 2m);
     }
 }

@@ -50,6 +50,7 @@ public static class Metrics
             m["programs_per_solved"] = m["programs"] / solved;
             m["calls_per_solved"] = m["calls"] / solved;
             m["tokens_per_solved"] = m["tokens"] / solved;
+            if (m["cost"] > 0) m["cost_per_solved"] = m["cost"] / solved; // priced models only: a free model's 0 says nothing
             m["time_s_per_solved"] = Math.Round(m["time_s"] / solved, 3);
         }
         foreach (var flag in flows.SelectMany(f => f.Flags.Keys).Distinct())

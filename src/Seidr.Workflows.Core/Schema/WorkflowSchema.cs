@@ -232,7 +232,27 @@ public static class WorkflowSchema
                     {
                         ["type"] = "object",
                         ["required"] = new JsonArray("provider"),
-                        ["properties"] = new JsonObject { ["provider"] = new JsonObject { ["type"] = "string", ["description"] = "openai, azure-openai, openai-compatible, ollama, replay, scripted (or a provider named in appsettings)." } },
+                        ["properties"] = new JsonObject
+                        {
+                            ["provider"] = new JsonObject { ["type"] = "string", ["description"] = "openai, azure-openai, openai-compatible, ollama, replay, scripted (or a provider named in appsettings)." },
+                            ["tokenizer"] = new JsonObject
+                            {
+                                ["enum"] = new JsonArray("o200k_base", "cl100k_base", "gpt2"),
+                                ["description"] = "Counts tokens where the server reports none (replay, scripted, estimates before a call). Default: implied by the model id (gpt-4o, gpt-4.1, gpt-5, o-series: o200k_base; gpt-4, gpt-3.5: cl100k_base; CodeGen, GPT-2: gpt2), else cl100k_base.",
+                            },
+                            ["prices"] = new JsonObject
+                            {
+                                ["type"] = "object",
+                                ["additionalProperties"] = false,
+                                ["description"] = "Prices per million tokens; default: the Seidr:Pricing entry of the model id, else free.",
+                                ["properties"] = new JsonObject
+                                {
+                                    ["input_per_million"] = new JsonObject { ["type"] = "number", ["minimum"] = 0 },
+                                    ["output_per_million"] = new JsonObject { ["type"] = "number", ["minimum"] = 0 },
+                                    ["as"] = new JsonObject { ["type"] = "string", ["description"] = "Charge this model's tokens at the prices of this Seidr:Pricing entry (e.g. a replayed pool priced as if gpt-4o-mini had written it); numbers beside it override the entry's." },
+                                },
+                            },
+                        },
                     },
                 },
                 ["matrix"] = new JsonObject

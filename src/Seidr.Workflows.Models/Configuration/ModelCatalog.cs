@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Seidr.Workflows.Models.Tokens;
 
 namespace Seidr.Workflows.Models.Configuration;
 
@@ -15,7 +16,7 @@ public static class ModelCatalog
         "provider", "model", "deployment", "base_url", "endpoint", "api_key_env", "temperature", "top_p", "max_tokens",
         "stop", "seed", "samples_per_call", "timeout_seconds", "prices", "file", "files", "cache", "description", "api",
         "max_concurrency", "tokens_per_minute", "max_retries", "retry_base_delay_ms", "max_retry_delay_seconds", "supports_n",
-        "stop_after_rejections",
+        "stop_after_rejections", "tokenizer",
     ];
 
     internal static readonly string[] ProviderKeys =
@@ -24,7 +25,7 @@ public static class ModelCatalog
         "retry_base_delay_ms", "max_retry_delay_seconds", "timeout_seconds", "supports_n", "stop_after_rejections",
     ];
 
-    private static readonly string[] PriceKeys = ["input_per_million", "output_per_million"];
+    private static readonly string[] PriceKeys = ["input_per_million", "output_per_million", "as"];
 
     /// <summary>Parses a provider kind name (<c>openai</c>, <c>azure-openai</c>, <c>openai-compatible</c>, <c>ollama</c>, <c>replay</c>, <c>scripted</c>).</summary>
     public static bool TryParseKind(string? name, out ProviderKind kind)
@@ -138,6 +139,11 @@ public static class ModelCatalog
         if (api == ModelApi.Completions && kind is ProviderKind.Replay or ProviderKind.Scripted)
             throw new ModelConfigurationException(name, "api", $"{KindName(kind)} models have no api setting");
 
+        var tokenizer = v.String("tokenizer") is { } named
+            ? TokenCounters.Canonical(named) ?? throw new ModelConfigurationException(name, "tokenizer", $"'{named}' is not a tokenizer this version has: use {string.Join(", ", TokenCounters.Names)}")
+            : TokenCounters.Infer(modelId) ?? TokenCounters.Default;
+        var (prices, pricedAs) = ReadPricing(name, v, pricing, modelId);
+
         return new ModelDefinition
         {
             Name = name,
@@ -145,7 +151,9 @@ public static class ModelCatalog
             Provider = provider,
             ModelId = modelId,
             Settings = settings,
-            Pricing = ReadPricing(name, v, pricing, modelId),
+            Pricing = prices,
+            PricedAs = pricedAs,
+            Tokenizer = tokenizer,
             Files = files,
             UseCache = v.Bool("cache") ?? kind is not (ProviderKind.Replay or ProviderKind.Scripted),
             Description = v.String("description"),
@@ -224,20 +232,38 @@ public static class ModelCatalog
                 : "is required for openai-compatible (e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM)");
     }
 
-    private static ModelPricing ReadPricing(string model, ConfigValues v, IConfigurationSection pricing, string modelId)
+    /// <summary>
+    /// The model's prices: its own <c>prices:</c>, else the <c>Seidr:Pricing</c> entry of its model id, else free.
+    /// <c>prices: {as: NAME}</c> charges its tokens at the entry NAME of <c>Seidr:Pricing</c> (a replayed pool priced as
+    /// if an API model had written it); numbers beside <c>as</c> override that entry's.
+    /// </summary>
+    private static (ModelPricing Prices, string? PricedAs) ReadPricing(string model, ConfigValues v, IConfigurationSection pricing, string modelId)
     {
         var prices = v.Nested("prices");
+        string? pricedAs = null;
+        ConfigValues? table = null;
         if (prices is null)
         {
-            var table = pricing.GetChildren().FirstOrDefault(c => string.Equals(c.Key, modelId, StringComparison.OrdinalIgnoreCase));
-            if (table is null) return ModelPricing.Free;
-            prices = ConfigValues.FromSection(model, table);
+            var entry = FindPricing(pricing, modelId);
+            if (entry is null) return (ModelPricing.Free, null);
+            prices = ConfigValues.FromSection(model, entry);
+        }
+        else if (prices.String("as") is { } named)
+        {
+            var entry = FindPricing(pricing, named) ?? throw new ModelConfigurationException(model, "prices.as",
+                $"no entry '{named}' under Seidr:Pricing (known: {string.Join(", ", pricing.GetChildren().Select(c => c.Key))})");
+            table = ConfigValues.FromSection(model, entry);
+            table.RejectUnknown(PriceKeys.Where(k => k != "as").ToArray(), $"Seidr:Pricing:{entry.Key}");
+            pricedAs = entry.Key;
         }
         prices.RejectUnknown(PriceKeys, "prices");
-        return new ModelPricing(
-            (decimal)(prices.Double("input_per_million", 0) ?? 0),
-            (decimal)(prices.Double("output_per_million", 0) ?? 0));
+        return (new ModelPricing(
+            (decimal)(prices.Double("input_per_million", 0) ?? table?.Double("input_per_million", 0) ?? 0),
+            (decimal)(prices.Double("output_per_million", 0) ?? table?.Double("output_per_million", 0) ?? 0)), pricedAs);
     }
+
+    private static IConfigurationSection? FindPricing(IConfigurationSection pricing, string name) =>
+        pricing.GetChildren().FirstOrDefault(c => string.Equals(c.Key, name, StringComparison.OrdinalIgnoreCase));
 
     private static string ResolvePath(string path, string baseDir)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Seidr.Workflows.Models.Tokens;
 
 namespace Seidr.Workflows.Models;
 
@@ -81,6 +82,14 @@ public sealed record ModelDefinition
     /// <summary>Chat (default) or text completions.</summary>
     public ModelApi Api { get; init; } = ModelApi.Chat;
     public ModelPricing Pricing { get; init; } = ModelPricing.Free;
+    /// <summary>The entry of <c>Seidr:Pricing</c> whose prices this model's tokens are charged at (<c>prices: {as: gpt-4o-mini}</c>), or null.</summary>
+    public string? PricedAs { get; init; }
+    /// <summary>
+    /// The tokenizer that counts this model's tokens where the server reports none (replay, scripted, estimates before a
+    /// call): the <c>tokenizer:</c> setting, else the one the model id implies, else <see cref="TokenCounters.Default"/>.
+    /// </summary>
+    public string Tokenizer { get; init; } = TokenCounters.Default;
+    public ITokenCounter TokenCounter => TokenCounters.Get(Tokenizer);
     /// <summary>Files of a replay pool or the scripted YAML file (absolute paths).</summary>
     public ImmutableArray<string> Files { get; init; } = [];
     /// <summary>Whether responses go through the response cache (default: true for network providers, false for replay/scripted).</summary>

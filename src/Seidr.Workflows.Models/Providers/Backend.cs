@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Seidr.Workflows.Models.Providers;
 
 /// <summary>One call to a backend: <paramref name="Count"/> samples starting at sample index <paramref name="FirstSampleIndex"/>.</summary>
@@ -31,19 +29,3 @@ internal static class CompletionPrompt
 
 /// <summary>The server's answer cannot be used (no choices, wrong shape).</summary>
 internal sealed class InvalidModelResponseException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>
-/// The token count used where no real tokenizer is available (replay, scripted, rate-limit estimates):
-/// every maximal run of letters, digits and '_' is one token, and every other non-space character is one token.
-/// <c>"def f(x): return x+1"</c> is 10 tokens.
-/// </summary>
-public static partial class SimpleTokenizer
-{
-    public static int Count(string? text) => string.IsNullOrEmpty(text) ? 0 : TokenPattern().Count(text);
-
-    /// <summary>Tokens of a conversation: the sum over its messages' contents.</summary>
-    public static int Count(IEnumerable<PromptMessage> messages) => messages.Sum(m => Count(m.Content));
-
-    [GeneratedRegex(@"\w+|[^\w\s]", RegexOptions.CultureInvariant)]
-    private static partial Regex TokenPattern();
-}

@@ -37,8 +37,9 @@ internal sealed class ReplayBackend : IModelBackend
             throw new ReplayPoolException(_model.Name,
                 $"the pool is exhausted: {ReplayPool.Describe(key)} has {samples.Length} recorded samples, but samples {call.FirstSampleIndex}..{last} were asked; a replay model serves recorded text only");
         var served = Enumerable.Range(call.FirstSampleIndex, call.Count).Select(i => new BackendSample(samples[i], "recorded")).ToList();
-        long input = SimpleTokenizer.Count(call.Messages) * (long)call.Count;
-        long output = served.Sum(s => (long)SimpleTokenizer.Count(s.Text));
+        var tokens = _model.TokenCounter;
+        long input = tokens.Count(call.Messages) * (long)call.Count;
+        long output = served.Sum(s => (long)tokens.Count(s.Text));
         return Task.FromResult(new BackendResult(served, input, output, _model.ModelId));
     }
 

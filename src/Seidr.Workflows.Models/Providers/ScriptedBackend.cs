@@ -135,7 +135,7 @@ public sealed class ModelScript
     }
 }
 
-/// <summary>Serves answers from a <see cref="ModelScript"/>; usage is counted with <see cref="SimpleTokenizer"/>.</summary>
+/// <summary>Serves answers from a <see cref="ModelScript"/>; usage is counted with the model's tokenizer (<see cref="ModelDefinition.Tokenizer"/>).</summary>
 internal sealed class ScriptedBackend : IModelBackend
 {
     private readonly ModelDefinition _model;
@@ -160,8 +160,9 @@ internal sealed class ScriptedBackend : IModelBackend
         var samples = new List<BackendSample>(call.Count);
         for (int i = 0; i < call.Count; i++)
             samples.Add(new BackendSample(_script.Next(_model.Name, text, call.Tags).Answer, "scripted"));
-        long input = SimpleTokenizer.Count(call.Messages) * (long)call.Count;
-        long output = samples.Sum(s => (long)SimpleTokenizer.Count(s.Text));
+        var tokens = _model.TokenCounter;
+        long input = tokens.Count(call.Messages) * (long)call.Count;
+        long output = samples.Sum(s => (long)tokens.Count(s.Text));
         return Task.FromResult(new BackendResult(samples, input, output, _model.ModelId));
     }
 
