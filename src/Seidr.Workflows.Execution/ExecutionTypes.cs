@@ -135,6 +135,9 @@ public sealed record TestRunRequest(ProgramLanguage Language, string Source, IRe
 
     public OutputComparison Comparison { get; init; } = OutputComparison.Default;
 
+    /// <summary>The function under test (C++ function problems: <c>candidate</c> in HumanEval checks becomes this name).</summary>
+    public string? EntryPoint { get; init; }
+
     /// <summary>
     /// Assert tests only: after this many tests of the program timed out, the rest are reported as timeouts without
     /// running them ("not run: ..."). Null (default) runs every test, as CodeT does; a small number (e.g. 3) bounds the

@@ -49,6 +49,9 @@ public sealed class SandboxRunner : IAsyncDisposable
     /// <summary>Where compiled C++ binaries are cached (one directory per compiled source).</summary>
     internal string CompileCacheDirectory => _env.CacheDir;
 
+    /// <summary>C++ compiler runs so far: each distinct source is compiled once per runner (one run shares it across stages and flows).</summary>
+    public int CppCompilations => _cpp.Compilations;
+
     /// <summary>Host process ids of the live workers (for tests that check nothing is left behind).</summary>
     internal IReadOnlyList<int> WorkerProcessIds => _pool.WorkerPids;
 
@@ -337,6 +340,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcomes = new TestOutcome[request.Tests.Count];
         var asserts = new List<(int Index, AssertTest Test)>();
+        var cppFunctionTests = new List<(int Index, TestSpec Test)>();
         var tasks = new List<Task>();
         string? compileError = null;
         string? binary = null;
@@ -355,6 +359,9 @@ public sealed class SandboxRunner : IAsyncDisposable
             {
                 case AssertTest a when request.Language == ProgramLanguage.Python:
                     asserts.Add((i, a));
+                    break;
+                case AssertTest or CheckTest when request.Language == ProgramLanguage.Cpp:
+                    cppFunctionTests.Add((i, request.Tests[i]));
                     break;
                 case IoTest io when compileError is not null:
                     outcomes[i] = new TestOutcome(i, TestStatus.Error) { Expected = io.ExpectedOutput, Message = "compile error:\n" + Clip(compileError) };
@@ -382,6 +389,8 @@ public sealed class SandboxRunner : IAsyncDisposable
         }
         if (asserts.Count > 0)
             tasks.Add(RunAssertsAsync(asserts, request, outcomes, ct));
+        if (cppFunctionTests.Count > 0)
+            tasks.Add(Task.Run(async () => compileError = await RunCppFunctionTestsAsync(cppFunctionTests, request, outcomes, ct).ConfigureAwait(false) ?? compileError, ct));
         await Task.WhenAll(tasks).ConfigureAwait(false);
         return new TestReport([.. outcomes])
         {
@@ -417,6 +426,76 @@ public sealed class SandboxRunner : IAsyncDisposable
             Expected = Clip(io.ExpectedOutput),
             Actual = Clip(run.Stdout),
             Message = message,
+            WallMs = run.WallMs,
+        };
+    }
+
+    /// <summary>
+    /// Function-problem tests of a C++ program (asserts and HumanEval checks, translated to C++ by
+    /// <see cref="Cpp.PythonToCpp"/>): one harness compiled for all of them, then one process per test. When the harness
+    /// does not compile, the program alone is compiled: if that fails too, every test is a compile error (returned, so
+    /// the report carries it); otherwise each test is compiled on its own, and the ones that do not compile against the
+    /// program get an error verdict with the compiler's message.
+    /// </summary>
+    private async Task<string?> RunCppFunctionTestsAsync(List<(int Index, TestSpec Test)> tests, TestRunRequest request, TestOutcome[] outcomes, CancellationToken ct)
+    {
+        var translated = Cpp.CppTestHarness.Translate(tests, request.EntryPoint);
+        foreach (var t in translated.Where(t => t.Error is not null))
+            outcomes[t.Index] = new TestOutcome(t.Index, TestStatus.Error) { Message = t.Error };
+        var runnable = translated.Where(t => t.Error is null).ToList();
+        if (runnable.Count == 0) return null;
+        var all = await _cpp.CompileAsync(Cpp.CppTestHarness.Build(request.Source, runnable), ct).ConfigureAwait(false);
+        if (all.Ok)
+        {
+            await Task.WhenAll(runnable.Select(t => RunCppTestAsync(t, all.SandboxPath!, request, outcomes, ct))).ConfigureAwait(false);
+            return null;
+        }
+        var alone = await _cpp.CompileAsync(Cpp.CppTestHarness.Build(request.Source, []), ct).ConfigureAwait(false);
+        if (!alone.Ok)
+        {
+            foreach (var t in runnable)
+                outcomes[t.Index] = new TestOutcome(t.Index, TestStatus.Error) { Expected = Expected(t), Message = "compile error:\n" + Clip(alone.Output) };
+            return alone.Output;
+        }
+        await Task.WhenAll(runnable.Select(async t =>
+        {
+            var one = await _cpp.CompileAsync(Cpp.CppTestHarness.Build(request.Source, [t]), ct).ConfigureAwait(false);
+            if (one.Ok) await RunCppTestAsync(t, one.SandboxPath!, request, outcomes, ct).ConfigureAwait(false);
+            else outcomes[t.Index] = new TestOutcome(t.Index, TestStatus.Error) { Expected = Expected(t), Message = "the test does not compile against the program:\n" + Clip(one.Output) };
+        })).ConfigureAwait(false);
+        return null;
+
+        static string? Expected(Cpp.CppTest t) => t.Checks.Count == 1 && t.Checks[0].Right is not null ? t.Checks[0].PythonExpected : null;
+    }
+
+    private async Task RunCppTestAsync(Cpp.CppTest test, string binary, TestRunRequest request, TestOutcome[] outcomes, CancellationToken ct)
+    {
+        var limits = request.Limits with { WallTimeout = request.TestTimeout * Math.Max(1, test.Checks.Count) };
+        var run = await ExecBinaryAsync(binary, test.Index.ToString(CultureInfo.InvariantCulture) + "\n", limits, ct).ConfigureAwait(false);
+        var (check, actual, output) = Cpp.CppTestHarness.ParseReport(run.Stdout);
+        var failed = check is { } c && c >= 0 && c < test.Checks.Count ? test.Checks[c] : null;
+        var status = run.Status switch
+        {
+            RunStatus.Ok => TestStatus.Passed,
+            RunStatus.Error when run.ExitCode == 1 && failed is not null => TestStatus.Failed,
+            RunStatus.Timeout => TestStatus.Timeout,
+            RunStatus.Memory => TestStatus.Memory,
+            RunStatus.OutputLimit => TestStatus.OutputLimit,
+            _ => TestStatus.Error,
+        };
+        string? message = status switch
+        {
+            TestStatus.Passed => null,
+            TestStatus.Failed => "assertion failed: " + failed!.Source,
+            TestStatus.Error => Clip(TrimStderr(run.Stderr)) is { Length: > 0 } err ? err : run.Message ?? $"exit code {run.ExitCode}",
+            _ => run.Message,
+        };
+        outcomes[test.Index] = new TestOutcome(test.Index, status)
+        {
+            Expected = status == TestStatus.Failed && failed!.Right is not null ? failed.PythonExpected : null,
+            Actual = status == TestStatus.Failed ? actual : null,
+            Message = message,
+            Output = output.Length > 0 ? Clip(output, 1000) : null,
             WallMs = run.WallMs,
         };
     }

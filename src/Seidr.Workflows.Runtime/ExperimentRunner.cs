@@ -118,7 +118,20 @@ public static class ExperimentRunner
     {
         var layout = ProjectLayout.For(loaded.Path, configuration);
         var references = new WorkflowReferences(layout, Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!);
-        return new WorkflowValidator(Catalog, references).Validate(loaded);
+        var diagnostics = new WorkflowValidator(Catalog, references).Validate(loaded);
+        if (loaded.Definition is not { } workflow) return diagnostics;
+        return diagnostics.AddRange(SettingErrors(workflow.Experiment).Select(e => new Diagnostic(loaded.Path, loaded.SourceMap.Locate(e.Path), e.Path, e.Message)));
+    }
+
+    /// <summary>Errors in the experiment's language, language axis and PSB2 split, with their field paths.</summary>
+    private static IEnumerable<(string Path, string Message)> SettingErrors(ExperimentSettings experiment)
+    {
+        var errors = new List<(string, string)>(ExperimentExtras.CheckLanguageAxis(experiment));
+        try { ExperimentExtras.LanguageOf(experiment); }
+        catch (SettingException e) { errors.Add((e.PathName, e.Reason)); }
+        try { ExperimentExtras.SplitOf(experiment); }
+        catch (SettingException e) { errors.Add((e.PathName, e.Reason)); }
+        return errors;
     }
 
     /// <summary>Runs the experiment. Throws <see cref="WorkflowException"/> when the file is invalid (nothing runs then).</summary>
@@ -260,7 +273,10 @@ public static class ExperimentRunner
 
     public static IReadOnlyList<Problem> LoadProblems(WorkflowDefinition workflow, ProjectLayout layout, string workflowDir, ExperimentOptions options, LoadedWorkflow loaded)
     {
-        var all = new DatasetCatalog(layout.DataDirectory).Load(workflow.Experiment.Dataset!, workflowDir);
+        var all = new DatasetCatalog(layout.DataDirectory).Load(workflow.Experiment.Dataset!, workflowDir, ExperimentExtras.SplitOf(workflow.Experiment));
+        // The experiment's language is every problem's (a 'language' matrix axis still sets it per variant).
+        if (ExperimentExtras.LanguageOf(workflow.Experiment) is { } language)
+            all = all.Select(p => p with { Language = language }).ToList();
         IReadOnlyList<Problem> selected;
         try
         {

@@ -96,15 +96,22 @@ public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = nu
 
     private async Task<(bool, string)> JudgeOneAsync(Problem problem, string source, CancellationToken ct)
     {
-        foreach (var check in problem.Hidden.OfType<CheckTest>())
+        var language = Support.Languages.Of(problem);
+        foreach (var check in problem.Hidden.OfType<CheckTest>().Where(_ => language == ProgramLanguage.Python))
         {
             var verdict = await runner.CheckAsync(HumanEvalProgram.Build(source, check), _timeout, ct);
             if (!verdict.Passed) return (false, verdict.Result);
         }
-        var others = problem.Hidden.Where(t => t is not CheckTest).ToList();
+        // C++ programs are judged on every hidden test through the C++ harness (HumanEval checks translated).
+        var others = problem.Hidden.Where(t => t is not CheckTest || language != ProgramLanguage.Python).ToList();
         if (others.Count > 0)
         {
-            var report = await runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, others) { TestTimeout = _timeout }, ct);
+            var report = await runner.RunTestsAsync(new TestRunRequest(language, source, others)
+            {
+                TestTimeout = problem.TimeLimit ?? _timeout,
+                EntryPoint = problem.EntryPoint,
+                Limits = problem.MemoryLimitMb is { } mb ? ExecutionLimits.Default with { MemoryMb = mb } : ExecutionLimits.Default,
+            }, ct);
             if (!report.AllPassed)
             {
                 var first = report.Outcomes.FirstOrDefault(o => !o.Passed);

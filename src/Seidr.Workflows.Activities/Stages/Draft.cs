@@ -47,9 +47,10 @@ public sealed class Draft : Activity
             if (!sample.Succeeded) continue;
             var code = Output == "completion"
                 ? context.Problem.Prompt + CodeText.CutCompletion(sample.Text)
-                : CodeText.ExtractCode(sample.Text, context.Problem.EntryPoint);
+                : CodeText.ExtractCode(sample.Text, context.Problem);
             programs.Add(context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
-                .WithTag("sample", sample.Index.ToString(CultureInfo.InvariantCulture)));
+                .WithTag("sample", sample.Index.ToString(CultureInfo.InvariantCulture))
+                .WithTag("language", Languages.Normalize(context.Problem.Language)!));
         }
         var kept = KeepPrograms ? context.Input.Programs : [];
         return ActivityResult.Of("Done", kept.Concat(programs).Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));

@@ -62,9 +62,10 @@ public sealed class Ensemble : Activity
     private IReadOnlyList<TestSpec> ProbeTests(ActivityContext context)
     {
         var given = Probes.Split(['\n', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (given.Length > 0) return Support.Probes.AsTests(given, []);
+        var cpp = Languages.Of(context.Problem) == ProgramLanguage.Cpp;
+        if (given.Length > 0) return Support.Probes.AsTests(given, [], cpp);
         var tests = context.Problem.Visible.Concat(Execute.GeneratedTests(context.Input)).ToList();
-        return Support.Probes.AsTests(Support.Probes.CallsIn(tests, context.Problem.EntryPoint), Support.Probes.InputsIn(tests));
+        return Support.Probes.AsTests(Support.Probes.CallsIn(tests, context.Problem.EntryPoint), Support.Probes.InputsIn(tests), cpp);
     }
 
     private async Task<List<Candidate>> VoteAsync(ActivityContext context, List<Candidate> programs, IReadOnlyList<TestSpec> probes)
@@ -73,8 +74,9 @@ public sealed class Ensemble : Activity
         var outputs = new ConcurrentDictionary<string, Task<string?>>(StringComparer.Ordinal);
         var signatures = await Task.WhenAll(programs.Select(p => outputs.GetOrAdd(p.Content, source => context.RunLimitedAsync(async ct =>
         {
-            var report = await runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, probes)
+            var report = await runner.RunTestsAsync(new TestRunRequest(Languages.Of(context.Problem), source, probes)
             {
+                EntryPoint = context.Problem.EntryPoint,
                 TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
                 Limits = ExecutionLimits.Default with { WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
             }, ct);

@@ -22,10 +22,10 @@ public sealed class Execute : Activity
     [Input(Description = "Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or 'auto' (generated when there are any, else examples).", Options = ["auto", "examples", "generated", "both"])]
     public string Tests { get; set; } = "auto";
 
-    [Input(Description = "Time limit of each test in milliseconds.", Min = 1)]
+    [Input(Description = "Time limit of each test in milliseconds (a problem's own time limit, as CodeContests gives, wins).", Min = 1)]
     public int TimeoutMs { get; set; } = 1000;
 
-    [Input(Description = "Memory limit of a program in MiB.", Min = 16)]
+    [Input(Description = "Memory limit of a program in MiB (a problem's own memory limit wins).", Min = 16)]
     public int MemoryMb { get; set; } = 1024;
 
     [Input(Description = "Reuse the verdicts of an identical program on identical tests and limits already run in this experiment (e.g. by another variant of a ranking comparison) instead of running it again.")]
@@ -49,15 +49,20 @@ public sealed class Execute : Activity
         // Each distinct program runs once; duplicates share the verdicts.
         var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
         var shared = ReuseResults ? Shared.GetValue(context.Services, _ => new()) : null;
-        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0000", tests.Select(TestSets.Key)))));
-        Task<TestReport> Run(string source) => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, tests)
+        var language = Languages.Of(context.Problem);
+        // A problem's own limits (CodeContests') are the benchmark's rule and win over the stage's defaults.
+        var timeout = context.Problem.TimeLimit ?? TimeSpan.FromMilliseconds(TimeoutMs);
+        var memoryMb = context.Problem.MemoryLimitMb ?? MemoryMb;
+        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(language + "\u0000" + string.Join("\u0000", tests.Select(TestSets.Key)))));
+        Task<TestReport> Run(string source) => runner.RunTestsAsync(new TestRunRequest(language, source, tests)
         {
-            TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
-            Limits = ExecutionLimits.Default with { MemoryMb = MemoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
+            EntryPoint = context.Problem.EntryPoint,
+            TestTimeout = timeout,
+            Limits = ExecutionLimits.Default with { MemoryMb = memoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, timeout.TotalMilliseconds * 4)) },
         }, context.CancellationToken);
         async Task<TestReport> RunShared(string source)
         {
-            var key = (testsKey, TimeoutMs, MemoryMb, source);
+            var key = (testsKey, (int)timeout.TotalMilliseconds, memoryMb, source);
             var task = shared!.GetOrAdd(key, _ => Run(source));
             try { return await task; }
             catch { shared.TryRemove(new KeyValuePair<(string, int, int, string), Task<TestReport>>(key, task)); throw; } // a cancelled or failed run is not reused

@@ -30,9 +30,23 @@ public static class ModelStage
             ["entry_point"] = problem.EntryPoint,
             ["examples"] = examples.Length == 0 ? null : examples,
             ["language"] = problem.Language,
+            ["language_name"] = Support.Languages.Normalize(problem.Language) == "cpp" ? "C++" : "Python",
+            ["stdio"] = problem.Shape == ProblemShape.StdinStdout ? "true" : null,
         };
         foreach (var (k, v) in problem.Extra) p[k] = v;
         return new Dictionary<string, object?>(StringComparer.Ordinal) { ["problem"] = p };
+    }
+
+    /// <summary>
+    /// The prompt a stage renders for its problem's language: <c>cpp/draft</c> for the stage's <c>draft</c> when the
+    /// problem is in C++ and that file exists (prompts are per language, as SEIDR's are), else the named prompt itself.
+    /// </summary>
+    public static string PromptFor(Models.Prompts.PromptLibrary prompts, string promptName, Problem problem)
+    {
+        var language = Support.Languages.Normalize(problem.Language) ?? problem.Language;
+        if (language == "python" || promptName.StartsWith(language + "/", StringComparison.Ordinal)) return promptName;
+        var specific = $"{language}/{promptName}";
+        return prompts.Contains(specific) ? specific : promptName;
     }
 
     /// <summary>
@@ -45,7 +59,7 @@ public static class ModelStage
     {
         var layer = context.GetRequiredService<ModelLayer>();
         var prompts = layer.Prompts ?? throw new InvalidOperationException("no prompts folder is loaded");
-        var rendered = prompts.Render(promptName, variables);
+        var rendered = prompts.Render(PromptFor(prompts, promptName, context.Problem), variables);
         var client = layer.GetClient(modelName);
         var tags = new CallTags(context.RunId, context.Flow.VariantId, context.ActivityId, context.Flow.ProblemId);
         var response = await context.RunLimitedAsync(ct => client.CompleteAsync(ModelRequest.For(rendered, samples, tags, sampleOffset), ct));

@@ -59,12 +59,13 @@ public sealed class Repair : Activity
             foreach (var sample in response.Samples)
             {
                 if (!sample.Succeeded || sample.IsEmpty) continue;
-                var code = CodeText.ExtractCode(sample.Text, context.Problem.EntryPoint);
-                if (!IsProgram(code, context.Problem.EntryPoint)) continue; // unparseable: no program to run
+                var code = CodeText.ExtractCode(sample.Text, context.Problem);
+                if (!CodeText.IsProgram(code, context.Problem)) continue; // unparseable: no program to run
                 var sampleKey = sample.Index.ToString(CultureInfo.InvariantCulture);
                 repairs.Add(context.Create(CandidateKinds.Program, code, job.Explanation, Model, Prompt, key: $"{index}.{sampleKey}")
                     .WithTag("sample", sampleKey)
-                    .WithTag("repairs", job.Program.Id));
+                    .WithTag("repairs", job.Program.Id)
+                    .WithTag("language", Languages.Normalize(context.Problem.Language)!));
             }
             return repairs;
         });
@@ -78,8 +79,9 @@ public sealed class Repair : Activity
         input.Where(c => c.Kind != CandidateKinds.Program && c.Kind != CandidateKinds.Explanation);
 
     /// <summary>
-    /// Whether extracted text can be a program: not blank, and for function problems it defines the entry point
-    /// (an answer that is prose, or code for something else, cannot pass a test and is dropped).
+    /// Whether extracted text can be a Python program: not blank, and for function problems it defines the entry point
+    /// (an answer that is prose, or code for something else, cannot pass a test and is dropped). Other languages:
+    /// <see cref="CodeText.IsProgram(string, Datasets.Problems.Problem)"/>.
     /// </summary>
     public static bool IsProgram(string code, string? entryPoint) =>
         !string.IsNullOrWhiteSpace(code) &&

@@ -20,8 +20,38 @@ public static partial class CodeText
         return completion[..cut];
     }
 
-    [GeneratedRegex(@"```[ \t]*(?:python|py|python3|cpp|c\+\+)?[ \t]*\r?\n(.*?)```", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"```[ \t]*(python|py|python3|cpp|c\+\+|cc|cxx)?[ \t]*\r?\n(.*?)```", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex Fenced();
+
+    /// <summary>
+    /// The program in a chat answer for <paramref name="problem"/>, in the problem's language: for Python as
+    /// <see cref="ExtractCode(string, string?)"/>; for C++ the fenced block that defines the entry point (function
+    /// problems) or <c>main</c> (stdin/stdout problems), preferring blocks tagged cpp/c++, else the longest block.
+    /// </summary>
+    public static string ExtractCode(string answer, Datasets.Problems.Problem problem)
+    {
+        if (Languages.Of(problem) != Execution.ProgramLanguage.Cpp) return ExtractCode(answer, problem.EntryPoint);
+        var blocks = Fenced().Matches(answer).Select(m => (Tag: m.Groups[1].Value.ToLowerInvariant(), Code: m.Groups[2].Value)).ToList();
+        if (blocks.Count == 0) return ExtractCode(answer, (string?)null);
+        var wanted = problem.EntryPoint is { Length: > 0 } ep ? ep + "(" : "main(";
+        var chosen = blocks.Where(b => b.Tag is "cpp" or "c++" or "cc" or "cxx").FirstOrDefault(b => b.Code.Contains(wanted, StringComparison.Ordinal)).Code
+                     ?? blocks.FirstOrDefault(b => b.Code.Contains(wanted, StringComparison.Ordinal)).Code
+                     ?? blocks.OrderByDescending(b => b.Code.Length).First().Code;
+        return chosen.TrimEnd() + "\n";
+    }
+
+    /// <summary>
+    /// Whether extracted text can be a program for <paramref name="problem"/>: not blank, and it defines what the tests
+    /// call: the entry point (Python <c>def name(</c>, C++ <c>name(</c>), or for C++ stdin/stdout problems <c>main(</c>.
+    /// </summary>
+    public static bool IsProgram(string code, Datasets.Problems.Problem problem)
+    {
+        if (string.IsNullOrWhiteSpace(code)) return false;
+        if (Languages.Of(problem) == Execution.ProgramLanguage.Cpp)
+            return code.Contains(problem.EntryPoint is { Length: > 0 } ep ? ep + "(" : "main(", StringComparison.Ordinal)
+                   || (problem.EntryPoint is { Length: > 0 } e && code.Contains(e + " (", StringComparison.Ordinal));
+        return string.IsNullOrEmpty(problem.EntryPoint) || code.Contains($"def {problem.EntryPoint}(", StringComparison.Ordinal) || code.Contains($"def {problem.EntryPoint} (", StringComparison.Ordinal);
+    }
 
     /// <summary>
     /// The code in a chat answer: the fenced block that defines <paramref name="entryPoint"/> (else the longest
@@ -29,7 +59,7 @@ public static partial class CodeText
     /// </summary>
     public static string ExtractCode(string answer, string? entryPoint = null)
     {
-        var blocks = Fenced().Matches(answer).Select(m => m.Groups[1].Value).ToList();
+        var blocks = Fenced().Matches(answer).Select(m => m.Groups[2].Value).ToList();
         if (blocks.Count == 0)
         {
             var open = answer.IndexOf("```", StringComparison.Ordinal);

@@ -33,9 +33,13 @@ public static class Probes
     public static IReadOnlyList<string> InputsIn(IEnumerable<TestSpec> tests) =>
         tests.OfType<IoTest>().Select(t => t.Input).Distinct(StringComparer.Ordinal).ToList();
 
-    /// <summary>The tests that make a program report its output on each probe (every one fails, with the output as actual).</summary>
-    public static IReadOnlyList<TestSpec> AsTests(IReadOnlyList<string> calls, IReadOnlyList<string> inputs) =>
-        [.. calls.Select(c => (TestSpec)new AssertTest($"assert {Normalize}({c}) == {Sentinel}")),
+    /// <summary>
+    /// The tests that make a program report its output on each probe (every one fails, with the output as actual). For
+    /// C++ programs the call is compared with the sentinel as it is: the C++ harness reports the value of such a probe
+    /// (printed with 15 significant digits, which is its normalisation) instead of comparing it.
+    /// </summary>
+    public static IReadOnlyList<TestSpec> AsTests(IReadOnlyList<string> calls, IReadOnlyList<string> inputs, bool cpp = false) =>
+        [.. calls.Select(c => (TestSpec)new AssertTest(cpp ? $"assert {c} == {Sentinel}" : $"assert {Normalize}({c}) == {Sentinel}")),
          .. inputs.Select(i => (TestSpec)new IoTest(i, "\u0000seidr-vote"))];
 
     /// <summary>

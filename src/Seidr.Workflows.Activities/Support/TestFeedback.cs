@@ -25,6 +25,11 @@ public static class TestFeedback
         foreach (var r in failures.Take(Math.Max(1, max)))
         {
             if (text.Length > 0) text.Append('\n');
+            if (StdinOf(r.Test) is { } input)
+            {
+                RenderIo(text, r, input);
+                continue;
+            }
             text.Append("Test: ").Append(r.Test.Trim()).Append('\n');
             switch (r.Status)
             {
@@ -53,6 +58,51 @@ public static class TestFeedback
         }
         if (failures.Count > max) text.Append($"\n({failures.Count - max} more failing test(s) not shown)\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// A stdin/stdout test as SEIDR shows it: the input, the expected output and what the program printed (or how it
+    /// failed: compile error, runtime error, time or memory limit), each as the text itself, not escaped.
+    /// </summary>
+    private static void RenderIo(StringBuilder text, TestResult r, string input)
+    {
+        text.Append("Input:\n").Append(Block(input));
+        if (r.Expected is not null) text.Append("Expected output:\n").Append(Block(r.Expected));
+        switch (r.Status)
+        {
+            case TestStatus.Failed:
+                text.Append("Actual output:\n").Append(r.Actual is { Length: > 0 } a ? Block(a) : "(nothing)\n");
+                break;
+            case TestStatus.Timeout:
+                text.Append("Actual: the program did not finish within the time limit\n");
+                break;
+            case TestStatus.Memory:
+                text.Append("Actual: the program ran out of memory\n");
+                break;
+            case TestStatus.OutputLimit:
+                text.Append("Actual: the program wrote too much output\n");
+                break;
+            default:
+                text.Append("Actual: error").Append(string.IsNullOrWhiteSpace(r.Message) ? "" : "\n" + Cut(r.Message)).Append('\n');
+                break;
+        }
+    }
+
+    private static string Block(string value) => Cut(value) + "\n";
+
+    /// <summary>The standard input of a stdin/stdout test from its key (<c>stdin: "json" -> "json"</c>, see TestSets.Key), or null for other tests.</summary>
+    public static string? StdinOf(string testKey)
+    {
+        if (!testKey.StartsWith("stdin: ", StringComparison.Ordinal)) return null;
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(testKey[7..]));
+            return reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Cut(string value)

@@ -8,6 +8,9 @@ public sealed record Variant(string Id, ImmutableArray<KeyValuePair<string, stri
 {
     public static Variant Default { get; } = new("default", []);
 
+    /// <summary>The matrix axis that sets the language programs are written in (<c>python</c>, <c>cpp</c>).</summary>
+    public const string LanguageAxis = "language";
+
     public string? this[string axis] => Axes.FirstOrDefault(a => a.Key == axis).Value;
 
     public bool Equals(Variant? other) => other is not null && Id == other.Id && Axes.SequenceEqual(other.Axes);

@@ -85,6 +85,8 @@ public sealed class WorkflowEngine
     private static async Task<FlowResult> RunFlowAsync(RunState run, FlowGraph graph, RunOptions options, Variant variant, Datasets.Problems.Problem problem, ISubmissionJudge? judge, CancellationToken ct)
     {
         var key = new FlowKey(variant.Id, problem.Id);
+        // A 'language' axis sets the language of every problem in its variants, so each stage and the judge follow it.
+        if (variant[Variant.LanguageAxis] is { Length: > 0 } language) problem = problem with { Language = language };
         var budget = new FlowBudget(run.Workflow.Experiment.Budget);
         using var flow = new FlowState(run, key, problem, variant, budget, ct);
         var runner = new FlowRunner(flow, run.Workflow, graph, options.Catalog, options.MaxIterations);

@@ -220,7 +220,28 @@ public static class WorkflowSchema
             ["type"] = "object",
             ["properties"] = new JsonObject
             {
-                ["dataset"] = Str("humaneval, humaneval-no-examples, mbpp, gsm8k, or a path to a problem file."),
+                ["dataset"] = Str("humaneval, humaneval-no-examples, mbpp, gsm8k, or a path to a problem file (YAML, HumanEval or CodeContests JSON lines, a PSB2 folder)."),
+                ["language"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("python", "cpp"), ["description"] = "The language programs are written in, for every problem (default: the problem file's, else python). A matrix axis named language sets it per variant." },
+                ["split"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["additionalProperties"] = false,
+                    ["description"] = "PSB2 cases: train (visible) and test (hidden) drawn with a seed, as the PSB2 paper's protocol (train: {edge: all, random: 200}, test: {random: 2000}).",
+                    ["properties"] = new JsonObject
+                    {
+                        ["seed"] = new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["description"] = "Seed of the draw (default: the experiment's seed)." },
+                        ["train"] = new JsonObject
+                        {
+                            ["type"] = "object", ["additionalProperties"] = false,
+                            ["properties"] = new JsonObject { ["edge"] = CountOrAll("Edge cases in the train set (all, or a number drawn)."), ["random"] = new JsonObject { ["type"] = "integer", ["minimum"] = 0, ["description"] = "Random cases in the train set." } },
+                        },
+                        ["test"] = new JsonObject
+                        {
+                            ["type"] = "object", ["additionalProperties"] = false,
+                            ["properties"] = new JsonObject { ["random"] = CountOrAll("Random cases in the test set (all: every case not drawn for training).") },
+                        },
+                    },
+                },
                 ["problems"] = Str("all, 0-19, ids, random:20:seed=7."),
                 ["seed"] = new JsonObject { ["type"] = "integer" },
                 ["concurrency"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
@@ -259,7 +280,12 @@ public static class WorkflowSchema
                 {
                     ["type"] = "object",
                     ["description"] = "Variant axes: axis -> list of values; exclude/include lists of axis -> value.",
-                    ["properties"] = new JsonObject { ["exclude"] = new JsonObject { ["type"] = "array" }, ["include"] = new JsonObject { ["type"] = "array" } },
+                    ["properties"] = new JsonObject
+                    {
+                        ["exclude"] = new JsonObject { ["type"] = "array" },
+                        ["include"] = new JsonObject { ["type"] = "array" },
+                        ["language"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("python", "cpp") }, ["minItems"] = 1, ["description"] = "The language of each variant's programs." },
+                    },
                     ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = new JsonArray("string", "number", "boolean") }, ["minItems"] = 1 },
                 },
                 ["budget"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = false, ["properties"] = budget },
@@ -268,6 +294,12 @@ public static class WorkflowSchema
             },
         };
     }
+
+    private static JsonObject CountOrAll(string description) => new()
+    {
+        ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "integer", ["minimum"] = 0 }, new JsonObject { ["const"] = "all" }),
+        ["description"] = description,
+    };
 
     private static JsonObject Str(string description) => new() { ["type"] = "string", ["description"] = description };
     private static JsonObject Point() => new() { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number" }, ["minItems"] = 2, ["maxItems"] = 2 };

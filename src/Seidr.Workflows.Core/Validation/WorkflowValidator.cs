@@ -94,7 +94,8 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
                         if (!matrix.Axes.Any(a => a.Name == m.Groups[1].Value) && !matrix.Include.Any(i => i.ContainsKey(m.Groups[1].Value)))
                             error(SourceMap.Paths.Input(node.Id, name), $"'${{{m.Groups[1].Value}}}' refers to no matrix axis" + Suggest(m.Groups[1].Value, matrix.Axes.Select(a => a.Name)));
                     }
-        foreach (var axis in matrix.Axes.Where(a => !used.Contains(a.Name)))
+        // The language axis is read by the engine itself (it sets each variant's problem language).
+        foreach (var axis in matrix.Axes.Where(a => !used.Contains(a.Name) && a.Name != Variant.LanguageAxis))
             warn(SourceMap.Paths.Axis(axis.Name), $"axis '{axis.Name}' is used by no activity input (write ${{{axis.Name}}} in an input); its variants would all be the same");
         return variants;
     }
@@ -107,9 +108,10 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         if (e.Problems is not null)
         {
             try { new ProblemSelection(e.Problems).Apply(Enumerable.Range(0, 100_000).Select(i => new Problem { Id = $"#{i}", Dataset = "", Prompt = "" }).ToArray()); }
-            catch (ProblemSelectionException ex) when (!ex.Message.Contains("out of range") && !ex.Message.Contains("neither a problem id"))
+            catch (ProblemSelectionException ex)
             {
-                error("experiment.problems", ex.Message);
+                // Ids and ranges are checked against the real problems when they are loaded; here only the syntax.
+                if (!ex.Message.Contains("out of range") && !ex.Message.Contains("neither a problem id")) error("experiment.problems", ex.Message);
             }
         }
         foreach (var (name, settings) in e.Models)

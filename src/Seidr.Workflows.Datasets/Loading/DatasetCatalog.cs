@@ -29,11 +29,15 @@ public sealed class DatasetCatalog(string dataDirectory)
             return missing is null ? null : $"dataset '{dataset}' needs {missing}, which does not exist (set SEIDR_DATA or Seidr:Data:Directory to the data folder)";
         }
         var path = Path.GetFullPath(Path.Combine(baseDirectory, dataset));
-        if (File.Exists(path) || Directory.Exists(path)) return ProblemFileLoader.CanLoad(path) ? null : $"'{dataset}' is not a problem file this version reads (.yaml, .yml, .jsonl, .jsonl.gz, or a PSB2 folder)";
+        if (File.Exists(path) || Directory.Exists(path)) return ProblemFileLoader.CanLoad(path) ? null : $"'{dataset}' is not a problem file this version reads (.yaml, .yml, .jsonl, .jsonl.gz: HumanEval or CodeContests records, or a PSB2 folder)";
         return $"unknown dataset '{dataset}': use one of {string.Join(", ", BuiltIn.Keys)} or a path to a problem file (no file at {path})";
     }
 
-    public IReadOnlyList<Problem> Load(string dataset, string baseDirectory)
+    /// <summary>
+    /// The problems of <paramref name="dataset"/>. PSB2 folders take <paramref name="psb2Split"/> (which cases are
+    /// visible and hidden) and the descriptions in the data folder's <c>psb2/tasks.txt</c> for folders without one.
+    /// </summary>
+    public IReadOnlyList<Problem> Load(string dataset, string baseDirectory, Psb2Split? psb2Split = null)
     {
         var he = Path.Combine(DataDirectory, "humaneval");
         return dataset switch
@@ -43,9 +47,12 @@ public sealed class DatasetCatalog(string dataDirectory)
                 Path.Combine(he, "HumanEval_test_generation_prompts.jsonl.gz"), Path.Combine(he, "HumanEval.jsonl.gz")),
             "mbpp" => MbppLoader.Load(Path.Combine(DataDirectory, "mbpp", "mbpp_sanitized.jsonl.gz")),
             "gsm8k" => Gsm8kLoader.Load(Path.Combine(DataDirectory, "gsm8k", "test.jsonl.gz")),
-            _ => ProblemFileLoader.Load(Path.GetFullPath(Path.Combine(baseDirectory, dataset))),
+            _ => ProblemFileLoader.Load(Path.GetFullPath(Path.Combine(baseDirectory, dataset)), psb2Split, Psb2TasksFile),
         };
     }
+
+    /// <summary>PSB2's 25 problem descriptions (from SEIDR's psb2-meta/tasks.txt, MIT), in the data folder.</summary>
+    public string Psb2TasksFile => Path.Combine(DataDirectory, "psb2", "tasks.txt");
 
     private IEnumerable<string> FilesOf(string dataset) => dataset switch
     {

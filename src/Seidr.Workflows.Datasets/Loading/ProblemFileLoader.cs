@@ -27,6 +27,7 @@ namespace Seidr.Workflows.Datasets.Loading;
 ///   tests:                      # hidden tests: final metrics only
 ///   - assert add(-5, 5) == 0
 /// - id: echo                    # stdin/stdout problem: no signature, tests are {input, output}
+///   language: cpp               # optional: python (default) or cpp
 ///   description: Print the line read from standard input.
 ///   examples: [{input: "hi\n", output: "hi\n"}]
 ///   tests: [{input: "x\n", output: "x\n"}]
@@ -38,23 +39,23 @@ namespace Seidr.Workflows.Datasets.Loading;
 public static partial class ProblemFileLoader
 {
     public static bool CanLoad(string path) =>
-        Directory.Exists(path) ? Psb2Folders(path).Any()
+        Directory.Exists(path) ? Psb2Loader.Folders(path).Count > 0
         : path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
           || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase);
 
-    public static IReadOnlyList<Problem> Load(string path)
+    /// <summary>
+    /// Loads a problem file or folder. <paramref name="psb2Split"/> says which PSB2 cases are visible and hidden (default:
+    /// every edge case visible, every random case hidden); <paramref name="psb2Tasks"/> is PSB2's tasks.txt, the
+    /// descriptions of problems whose folder has none.
+    /// </summary>
+    public static IReadOnlyList<Problem> Load(string path, Psb2Split? psb2Split = null, string? psb2Tasks = null)
     {
-        if (Directory.Exists(path))
-        {
-            var folders = Psb2Folders(path).ToList();
-            if (folders.Count == 0) throw new DatasetException(path, 0, "a folder must hold PSB2 problems: <name>/<name>-edge.json and <name>-random.json, or those two files");
-            return folders.Select(f => LoadPsb2(f.Folder, f.Name)).ToList();
-        }
+        if (Directory.Exists(path)) return Psb2Loader.Load(path, psb2Split, psb2Tasks);
         if (!File.Exists(path)) throw new DatasetException(path, 0, "no such file or folder");
         if (path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             return LoadYaml(path);
         if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase))
-            return HumanEvalLoader.Load(path, Path.GetFileNameWithoutExtension(path));
+            return CodeContestsLoader.IsCodeContests(path) ? CodeContestsLoader.Load(path) : HumanEvalLoader.Load(path, Path.GetFileNameWithoutExtension(path));
         throw new DatasetException(path, 0, "not a problem file this version reads (.yaml, .yml, .jsonl, .jsonl.gz, or a PSB2 folder)");
     }
 
@@ -96,7 +97,10 @@ public static partial class ProblemFileLoader
 
     private static Problem ReadProblem(string path, string dataset, YamlMappingNode p)
     {
-        CheckKeys(path, p, "id", "description", "signature", "prompt", "entry_point", "examples", "tests", "answer", "extra");
+        CheckKeys(path, p, "id", "description", "signature", "prompt", "entry_point", "examples", "tests", "answer", "extra", "language");
+        var language = Text(path, p, "language") ?? "python";
+        if (language is not ("python" or "cpp"))
+            throw new DatasetException(path, Line(Child(p, "language")!), $"field 'language' must be python or cpp, not '{language}'");
         var id = Text(path, p, "id") ?? throw new DatasetException(path, Line(p), "field 'id' is missing");
         var description = Text(path, p, "description");
         var signature = Text(path, p, "signature");
@@ -139,6 +143,7 @@ public static partial class ProblemFileLoader
             Hidden = hidden,
             Answer = Text(path, p, "answer"),
             Extra = extra.ToImmutable(),
+            Language = language,
         };
     }
 
@@ -151,8 +156,9 @@ public static partial class ProblemFileLoader
         return $"{sig}\n    \"\"\"\n{body}\n    \"\"\"\n";
     }
 
-    private static string StdioPrompt(string description) =>
-        description.TrimEnd() + "\n\nWrite a complete Python program that reads the input from standard input and writes the answer to standard output.\n";
+    /// <summary>The text of a stdin/stdout problem: its description and what the program does (in any language: prompts name it).</summary>
+    public static string StdioPrompt(string description) =>
+        description.TrimEnd() + "\n\nWrite a complete program that reads the input from standard input and writes the answer to standard output.\n";
 
     private static ImmutableArray<TestSpec> Tests(string path, string id, YamlMappingNode p, string field)
     {
@@ -208,78 +214,4 @@ public static partial class ProblemFileLoader
     }
 
     private static int Line(YamlNode node) => (int)node.Start.Line;
-
-    // ---------------------------------------------------------------- PSB2
-
-    /// <summary>PSB2 problem folders at or under <paramref name="path"/> (name = folder name), in name order.</summary>
-    private static IEnumerable<(string Folder, string Name)> Psb2Folders(string path)
-    {
-        var self = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        if (File.Exists(Path.Combine(path, $"{self}-edge.json")) || File.Exists(Path.Combine(path, $"{self}-random.json")))
-            return [(path, self)];
-        return Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal)
-            .Select(d => (Folder: d, Name: Path.GetFileName(d)))
-            .Where(x => File.Exists(Path.Combine(x.Folder, $"{x.Name}-edge.json")) || File.Exists(Path.Combine(x.Folder, $"{x.Name}-random.json")))
-            .ToList();
-    }
-
-    /// <summary>
-    /// A PSB2 problem as a stdin/stdout problem: each case's <c>input1..n</c> become input lines and <c>output1..n</c>
-    /// the expected output lines. Edge cases are the visible tests, random cases the hidden ones. The description comes
-    /// from <c>description.txt</c> (or <c>&lt;name&gt;.md</c>) in the folder, when present.
-    /// </summary>
-    private static Problem LoadPsb2(string folder, string name)
-    {
-        var edge = Psb2Cases(Path.Combine(folder, $"{name}-edge.json"));
-        var random = Psb2Cases(Path.Combine(folder, $"{name}-random.json"));
-        if (random.IsEmpty) throw new DatasetException(Path.Combine(folder, $"{name}-random.json"), 0, "PSB2 problem has no random cases (they are its hidden tests)");
-        var descriptionFile = new[] { Path.Combine(folder, "description.txt"), Path.Combine(folder, $"{name}.md") }.FirstOrDefault(File.Exists);
-        var description = descriptionFile is null ? $"PSB2 problem '{name}'." : File.ReadAllText(descriptionFile).Trim();
-        return new Problem
-        {
-            Id = $"PSB2/{name}",
-            Dataset = "psb2",
-            Prompt = StdioPrompt(description),
-            Description = description,
-            Shape = ProblemShape.StdinStdout,
-            Visible = edge,
-            Hidden = random,
-        };
-    }
-
-    private static ImmutableArray<TestSpec> Psb2Cases(string path)
-    {
-        if (!File.Exists(path)) return [];
-        var tests = ImmutableArray.CreateBuilder<TestSpec>();
-        foreach (var (line, e) in JsonLines.Read(path))
-        {
-            if (e.ValueKind != JsonValueKind.Object) throw new DatasetException(path, line, "a PSB2 case is an object of input1..n and output1..n");
-            var inputs = Numbered(e, "input", path, line);
-            var outputs = Numbered(e, "output", path, line);
-            if (outputs.Count == 0) throw new DatasetException(path, line, "field 'output1' is missing");
-            tests.Add(new IoTest(string.Concat(inputs.Select(v => v + "\n")), string.Concat(outputs.Select(v => v + "\n"))));
-        }
-        return tests.ToImmutable();
-    }
-
-    private static List<string> Numbered(JsonElement e, string prefix, string path, int line)
-    {
-        var values = new List<string>();
-        for (int i = 1; e.TryGetProperty(prefix + i.ToString(CultureInfo.InvariantCulture), out var v); i++) values.Add(Format(v, path, line));
-        foreach (var p in e.EnumerateObject())
-            if (!p.Name.StartsWith("input", StringComparison.Ordinal) && !p.Name.StartsWith("output", StringComparison.Ordinal))
-                throw new DatasetException(path, line, $"unknown field '{p.Name}' (a PSB2 case has input1..n and output1..n)");
-        return values;
-    }
-
-    /// <summary>One value on one line: text as it is, numbers as written, booleans as true/false, lists space-separated.</summary>
-    private static string Format(JsonElement v, string path, int line) => v.ValueKind switch
-    {
-        JsonValueKind.String => v.GetString()!,
-        JsonValueKind.Number => v.GetRawText(),
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
-        JsonValueKind.Array => string.Join(" ", v.EnumerateArray().Select(x => Format(x, path, line))),
-        _ => throw new DatasetException(path, line, $"unsupported PSB2 value {v.GetRawText()}"),
-    };
 }

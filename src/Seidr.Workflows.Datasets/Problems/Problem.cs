@@ -28,6 +28,7 @@ public sealed record Problem
     public string? Description { get; init; }
 
     public ProblemShape Shape { get; init; } = ProblemShape.Function;
+    /// <summary>The language programs are written in: <c>python</c> or <c>cpp</c> (set by the problem file, the experiment, or a <c>language</c> matrix axis).</summary>
     public string Language { get; init; } = "python";
 
     /// <summary>Name of the function under test (function problems).</summary>
@@ -37,6 +38,12 @@ public sealed record Problem
     public ImmutableArray<TestSpec> Hidden { get; init; } = [];
 
     public string? CanonicalSolution { get; init; }
+
+    /// <summary>The problem's own time limit per test (CodeContests' <c>time_limit</c>); null: the stage's or judge's limit.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>The problem's own memory limit in MiB (CodeContests' <c>memory_limit_bytes</c>); null: the stage's or judge's limit.</summary>
+    public int? MemoryLimitMb { get; init; }
 
     /// <summary>A known final answer (GSM8K's number after <c>####</c>), compared with a program's output.</summary>
     public string? Answer { get; init; }

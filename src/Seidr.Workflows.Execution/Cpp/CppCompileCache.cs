@@ -18,6 +18,10 @@ internal sealed class CppCompileCache(SandboxRunner runner, SandboxEnvironment e
     private readonly ConcurrentDictionary<string, Lazy<Task<CompileOutcome>>> _inflight = new(StringComparer.Ordinal);
     private string? _compilerId;
     private string? _compilerPath;
+    private int _compilations;
+
+    /// <summary>Compiler runs so far (a source compiled once is counted once, however many tests and stages use it).</summary>
+    public int Compilations => _compilations;
 
     /// <summary>Limits for the compiler itself.</summary>
     public static ExecutionLimits CompileLimits { get; } = new()
@@ -70,6 +74,7 @@ internal sealed class CppCompileCache(SandboxRunner runner, SandboxEnvironment e
         if (File.Exists(binary)) return new CompileOutcome(true, sandboxPath, "", key);
         if (File.Exists(errorFile)) return new CompileOutcome(false, null, await File.ReadAllTextAsync(errorFile, ct).ConfigureAwait(false), key);
 
+        Interlocked.Increment(ref _compilations);
         var argv = new List<string> { _compilerPath! };
         argv.AddRange(options.CppFlags);
         argv.AddRange(["-o", "prog", "main.cpp"]);
