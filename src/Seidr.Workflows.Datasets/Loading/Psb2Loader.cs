@@ -72,7 +72,7 @@ public static class Psb2Loader
         var tasks = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < lines.Count; i += 2)
         {
-            var text = lines[i + 1].Normalize(NormalizationForm.FormKC);
+            var text = Unligature(lines[i + 1]);
             // SEIDR's file carries the paper's next heading and an older Indices of Substring text on gcd's line (a
             // table extraction slip); the description ends before it.
             var slip = text.IndexOf(" Indices of Substring (CW)", StringComparison.Ordinal);
@@ -80,6 +80,11 @@ public static class Psb2Loader
         }
         return tasks.ToImmutable();
     }
+
+    /// <summary>The Latin ligatures spelled out (by hand: string.Normalize does nothing in invariant-globalization mode).</summary>
+    private static string Unligature(string text) => text
+        .Replace("\ufb00", "ff", StringComparison.Ordinal).Replace("\ufb01", "fi", StringComparison.Ordinal).Replace("\ufb02", "fl", StringComparison.Ordinal)
+        .Replace("\ufb03", "ffi", StringComparison.Ordinal).Replace("\ufb04", "ffl", StringComparison.Ordinal);
 
     private static Problem LoadOne(string folder, string name, Psb2Split split, ImmutableDictionary<string, string> tasks)
     {

@@ -54,8 +54,9 @@ internal static class CppTestHarness
                 var split = PythonToCpp.SplitAssert(statement);
                 if (split is null) { error = $"not an assert statement: {statement}"; break; }
                 var left = PythonToCpp.Expression(split.Value.Left, entryPoint, out var e1);
-                var right = split.Value.Right is null ? null : split.Value.Right == ProbeSentinel ? ProbeMark : PythonToCpp.Expression(split.Value.Right, entryPoint, out e1);
-                if (left is null || (split.Value.Right is not null && right is null)) { error = $"cannot translate to C++ ({e1}): {statement.Trim()}"; break; }
+                string? e2 = null;
+                var right = split.Value.Right is null ? null : split.Value.Right == ProbeSentinel ? ProbeMark : PythonToCpp.Expression(split.Value.Right, entryPoint, out e2);
+                if (left is null || (split.Value.Right is not null && right is null)) { error = $"cannot translate to C++ ({e1 ?? e2}): {statement.Trim()}"; break; }
                 checks.Add(new CppCheck(left, right, split.Value.Right ?? "True", statement.Trim()));
             }
             result.Add(new CppTest(index, checks, error ?? (checks.Count == 0 ? "the test has no assert to translate" : null)));
@@ -120,7 +121,8 @@ internal static class CppTestHarness
     public static string Build(string source, IEnumerable<CppTest> tests)
     {
         var s = new StringBuilder(Prelude);
-        s.Append("#define main seidr_program_main\n").Append(source).Append("\n#undef main\n").Append(Runtime);
+        // #line makes the compiler's messages point at the program's own lines (what Explain shows the model).
+        s.Append("#define main seidr_program_main\n#line 1 \"program.cpp\"\n").Append(source).Append("\n#undef main\n#line 1 \"seidr_harness.cpp\"\n").Append(Runtime);
         s.Append("int main() {\n  int seidr_test = -1;\n  if (!(std::cin >> seidr_test)) return 3;\n  std::cout << std::setprecision(15);\n  try {\n    switch (seidr_test) {\n");
         foreach (var t in tests)
         {

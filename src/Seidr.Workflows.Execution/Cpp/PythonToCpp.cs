@@ -181,7 +181,8 @@ public static class PythonToCpp
                 case Kind.Open:
                     var afterValue = previous is { Kind: Kind.Name or Kind.Close or Kind.String } && !(previous.Kind == Kind.Name && previous.Text is "and" or "or" or "not");
                     text.Append(Group(t, ref pos, tok.Text, afterValue, entryPoint));
-                    break;
+                    previous = t[pos - 1]; // the group's closing bracket: a value, so a '[' after it is a subscript
+                    continue;
             }
             previous = tok;
         }

@@ -62,6 +62,47 @@ public class WorkflowFileTests
     }
 
     [Fact]
+    public async Task Seidr_psb2_solves_stdin_problems_in_python_and_cpp_through_compile_errors_and_wrong_outputs()
+    {
+        var (run, summary, metrics, flows) = await RunAsync("seidr-psb2.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        metrics.Keys.Should().BeEquivalentTo("language=python,ranking=lexicase", "language=python,ranking=score", "language=cpp,ranking=lexicase", "language=cpp,ranking=score");
+        foreach (var (variant, m) in metrics)
+        {
+            M(m, "problems").Should().Be(3);
+            M(m, "solved_by_hidden_tests").Should().Be(3, $"{variant}: every problem is solved, judged on its 10 hidden test cases");
+            M(m, "programs").Should().Be(10);
+            M(m, "calls").Should().Be(11);
+        }
+        foreach (var ranking in new[] { "lexicase", "score" })
+        {
+            Flow(flows, $"language=python,ranking={ranking}", "PSB2/fizz-buzz")["programs"]!.GetValue<int>().Should().Be(2, "a Python draft is right");
+            Flow(flows, $"language=cpp,ranking={ranking}", "PSB2/fizz-buzz")["programs"]!.GetValue<int>().Should().Be(4, "both C++ drafts are repaired (one did not compile)");
+            Flow(flows, $"language=cpp,ranking={ranking}", "PSB2/gcd")["programs"]!.GetValue<int>().Should().Be(2, "a C++ draft is right");
+        }
+        var cpp = run.Run.Variants.Single(v => v.Variant.Id == "language=cpp,ranking=lexicase");
+        var dice = cpp.Flows.Single(f => f.Key.ProblemId == "PSB2/dice-game").Submission[0];
+        dice.Content.Should().Contain("// dice-game cpp repair");
+        dice.Tags["language"].Should().Be("cpp");
+        dice.Stage.Should().Be("repair");
+    }
+
+    [Fact]
+    public async Task Codecontests_co_generates_code_and_io_tests_within_each_problems_limits()
+    {
+        var (_, summary, metrics, flows) = await RunAsync("codecontests.yaml");
+        summary["status"]!.GetValue<string>().Should().Be("completed");
+        var m = metrics["default"];
+        M(m, "problems").Should().Be(3);
+        M(m, "aligned").Should().Be(1, "every problem's code and generated cases come to agree");
+        M(m, "false_aligned").Should().BeApproximately(1.0 / 3, 1e-6, "Mean Value's code and cases agree on integer division");
+        M(m, "solved_by_generated_tests").Should().Be(3);
+        M(m, "solved_by_hidden_tests").Should().Be(2);
+        Flow(flows, "default", "1000_A. Sum of Two")["programs"]!.GetValue<int>().Should().Be(2, "aligned in round 1");
+        Flow(flows, "default", "1000_B. Largest Number")["programs"]!.GetValue<int>().Should().Be(4, "aligned in round 2");
+    }
+
+    [Fact]
     public async Task Align_regenerates_code_and_tests_until_they_agree()
     {
         var (_, summary, metrics, flows) = await RunAsync("align.yaml");
