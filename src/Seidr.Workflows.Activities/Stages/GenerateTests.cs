@@ -25,8 +25,11 @@ public sealed partial class GenerateTests : Activity
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the tests (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
-    [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (without extension).", Order = 1)]
-    public string Prompt { get; set; } = "generate-tests";
+    [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (without extension); the default, generate-tests, asks for asserts and is replaced by generate-io-tests (input/output cases) for stdin/stdout problems.", Order = 1)]
+    public string Prompt { get; set; } = DefaultPrompt;
+
+    /// <summary>The default prompt (asserts about the entry point), and the one used instead for stdin/stdout problems, which have no function to call.</summary>
+    public const string DefaultPrompt = "generate-tests", IoPrompt = "generate-io-tests";
 
     [Input(Description = "Test samples asked for per problem; each becomes one test set.", Min = 1, Order = 2)]
     public int Samples { get; set; } = 1;
@@ -46,7 +49,8 @@ public sealed partial class GenerateTests : Activity
     {
         var problem = context.Problem;
         var variables = ModelStage.ProblemVariables(problem);
-        var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, Samples, SampleOffset + context.Iteration * Samples);
+        var prompt = Prompt == DefaultPrompt && problem.Shape == ProblemShape.StdinStdout ? IoPrompt : Prompt;
+        var response = await ModelStage.CompleteAsync(context, Model, prompt, variables, Samples, SampleOffset + context.Iteration * Samples);
         context.AddMeasure("test_samples", Samples);
         var extraction = Extraction == "auto" ? (problem.Shape == ProblemShape.StdinStdout ? "io" : "asserts") : Extraction;
 
@@ -66,7 +70,7 @@ public sealed partial class GenerateTests : Activity
             if (valid.Count == 0) continue; // a sample without a usable test adds nothing (CodeT: an empty list)
             var index = sample.Index.ToString(CultureInfo.InvariantCulture);
             // Reported again once tagged, so observers (run store, progress) see the counts.
-            sets.Add(context.Scored(context.Create(CandidateKinds.TestSet, JsonSerializer.Serialize(valid, Json), model: Model, prompt: Prompt, key: index)
+            sets.Add(context.Scored(context.Create(CandidateKinds.TestSet, JsonSerializer.Serialize(valid, Json), model: Model, prompt: prompt, key: index)
                 .WithTag("sample", index)
                 .WithTag("tests", valid.Count.ToString(CultureInfo.InvariantCulture))
                 .WithTag("dropped", dropped.ToString(CultureInfo.InvariantCulture))));
