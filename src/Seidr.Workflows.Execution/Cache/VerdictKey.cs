@@ -18,6 +18,9 @@ internal static class VerdictKey
     // The worker decides verdicts (guards, comparison of values, time limits): any change to it starts a new cache.
     private static readonly string WorkerHash = HashWorker();
 
+    // The C++ harness (prelude, main, comparison and printing) decides C++ function-test verdicts as the worker does Python's.
+    private static readonly string CppHarnessHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Cpp.CppTestHarness.Build("", []))));
+
     private static string HashWorker()
     {
         using var script = typeof(VerdictKey).Assembly.GetManifestResourceStream("Seidr.Workflows.Execution.seidr_worker.py")
@@ -41,6 +44,9 @@ internal static class VerdictKey
         Field(h, JsonSerializer.Serialize(request.Limits));
         Field(h, JsonSerializer.Serialize(request.Comparison));
         Field(h, request.MaxTimeouts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
+        // C++ function tests: the translated tests call the entry point, and the harness decides their verdicts.
+        Field(h, request.EntryPoint ?? "");
+        Field(h, request.Language == ProgramLanguage.Cpp ? CppHarnessHash : "");
         return Convert.ToHexStringLower(h.GetHashAndReset());
     }
 
