@@ -46,7 +46,8 @@ public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = nu
 
     private async Task<(bool, string)> VerdictAsync(Problem problem, string source, CancellationToken cancellationToken)
     {
-        var key = (problem.Id, source);
+        // The language is part of the key: a language matrix axis judges the same problem in Python and in C++.
+        var key = ($"{problem.Id}\u0000{problem.Language}", source);
         while (true)
         {
             var task = _verdicts.GetOrAdd(key, k => JudgeOneAsync(problem, k.Source, cancellationToken));
