@@ -18,7 +18,7 @@ public sealed class CppHumanEvalTranslationTests(ITestOutputHelper output)
         foreach (var group in results.Where(r => r.Test.Error is not null).GroupBy(r => Reason(r.Test.Error!)).OrderByDescending(g => g.Count()))
             output.WriteLine($"  {group.Count(),3}  {group.Key}");
         results.Where(r => r.Test.Error is not null).Should().OnlyContain(r => r.Test.Error!.Length > 10, "every untranslated check says why");
-        translated.Should().BeGreaterThanOrEqualTo(100, "measured 2026-12-05 (see the output); a drop means the translator lost ground");
+        translated.Should().BeGreaterThanOrEqualTo(147, "measured 2026-12-05: 147 of 164 (7 checks hold loops or helper code, 6 use None, 2 tuple(), 1 is, 1 **); a drop means the translator lost ground");
     }
 
     private static string Reason(string error)
