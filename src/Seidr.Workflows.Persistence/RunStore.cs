@@ -19,6 +19,8 @@ public sealed record RunSettings
     public ImmutableArray<int> K { get; init; } = [];
     public string? OutputDirectory { get; init; }
     public string? CommitPrograms { get; init; }
+    public bool CommitEvery { get; init; }
+    public string? CommitRemote { get; init; }
 }
 
 /// <summary>What a process tells the store when it starts working on a run.</summary>
@@ -33,7 +35,11 @@ public sealed record RunStart
     public required string MatrixJson { get; init; }
     public required RunSettings Settings { get; init; }
     public int Seed { get; init; }
+    /// <summary>The run's variants, in matrix order (every shard gives the same list).</summary>
     public required IReadOnlyList<Variant> Variants { get; init; }
+
+    /// <summary>The variant ids this process works on (a shard by variant), or null for all of <see cref="Variants"/>.</summary>
+    public IReadOnlyList<string>? MyVariants { get; init; }
 
     /// <summary>The run's whole problem selection, in order (every shard gives the same list).</summary>
     public required IReadOnlyList<ProblemInfo> AllProblems { get; init; }
@@ -150,9 +156,11 @@ public sealed class RunStore
         // and its failed calls asked again.
         var completed = stored.Where(kv => !kv.Value.LostSamples).ToDictionary(kv => kv.Key, kv => kv.Value);
         var mine = start.Problems.ToHashSet(StringComparer.Ordinal);
-        var unfinished = start.Variants.SelectMany(v => start.Problems.Select(p => new FlowKey(v.Id, p))).Where(k => !completed.ContainsKey(k)).ToList();
+        var myVariants = (start.MyVariants ?? start.Variants.Select(v => v.Id)).ToHashSet(StringComparer.Ordinal);
+        // Only this process's flows are deleted: another shard may be writing the others right now.
+        var unfinished = myVariants.SelectMany(v => start.Problems.Select(p => new FlowKey(v, p))).Where(k => !completed.ContainsKey(k)).ToList();
         await DeleteFlowDataAsync(start.RunId, unfinished, cancellationToken);
-        var taken = completed.Where(kv => mine.Contains(kv.Key.ProblemId)).ToImmutableDictionary();
+        var taken = completed.Where(kv => mine.Contains(kv.Key.ProblemId) && myVariants.Contains(kv.Key.VariantId)).ToImmutableDictionary();
         var writer = new RunStoreWriter(this, start.RunId, sessionId, writerOptions ?? new RunStoreWriterOptions());
         return new RunSession(this, start.RunId, sessionId, taken, writer);
     }

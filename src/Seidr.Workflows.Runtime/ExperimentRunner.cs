@@ -51,8 +51,12 @@ public sealed record ExperimentOptions
     /// <summary>Flows finished by an earlier run of the same experiment, kept rather than run again.</summary>
     public IReadOnlyDictionary<FlowKey, FlowResult>? Completed { get; init; }
 
-    /// <summary>Takes every n-th problem: shard <c>Index</c> of <c>Count</c> (0-based).</summary>
+    /// <summary>Takes every n-th problem (or variant, see <see cref="ShardBy"/>): shard <c>Index</c> of <c>Count</c> (0-based).</summary>
     public (int Index, int Count)? Shard { get; init; }
+
+    /// <summary>What <see cref="Shard"/> splits: the problems (each shard runs every variant on its problems) or the
+    /// variants (each shard runs its variants on every problem: one hyperparameter row per Slurm array task).</summary>
+    public ShardAxis ShardBy { get; init; } = ShardAxis.Problem;
 
     /// <summary>The run store: a PostgreSQL connection string or a SQLite path (default: <c>run.db</c> in <see cref="OutputDirectory"/>; none without either).</summary>
     public string? Store { get; init; }
@@ -60,8 +64,14 @@ public sealed record ExperimentOptions
     /// <summary>This process resumes run <see cref="RunId"/> (set by <see cref="RunPersistence.ResumeOptionsAsync"/>).</summary>
     public bool Resume { get; init; }
 
-    /// <summary>A git folder where each problem's best program per variant is committed.</summary>
+    /// <summary>A git folder where each problem's best program per variant is committed (every program with <see cref="CommitEvery"/>).</summary>
     public string? CommitPrograms { get; init; }
+
+    /// <summary>Commit every program as it is scored, not only each flow's best after the run.</summary>
+    public bool CommitEvery { get; init; }
+
+    /// <summary>A git remote (URL or path) that the run's branch of <see cref="CommitPrograms"/> is pushed to.</summary>
+    public string? CommitRemote { get; init; }
 
     /// <summary>How long the run waits out a run store that is away before it stops (default: the writer's, 2 minutes).</summary>
     public TimeSpan? StoreRetryFor { get; init; }
@@ -82,6 +92,9 @@ public sealed record ExperimentOptions
 /// </summary>
 public sealed record ExecutionCounts(long Executed, long FromCache, string? VerdictCache, long VerdictsNotStored, string? VerdictCacheError);
 
+/// <summary>What a shard of a run splits.</summary>
+public enum ShardAxis { Problem, Variant }
+
 /// <summary>The outcome of <see cref="ExperimentRunner.RunAsync"/>.</summary>
 public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow, string? SummaryPath, ImmutableArray<Diagnostic> Warnings, IReadOnlyDictionary<string, string> Models, SandboxInfo Sandbox)
 {
@@ -99,6 +112,9 @@ public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow
 
     /// <summary>Programs executed and verdicts served by the verdict cache.</summary>
     public ExecutionCounts Execution { get; init; } = new(0, 0, null, 0, null);
+
+    /// <summary>What <c>--commit-programs</c> committed and pushed (null without it).</summary>
+    public ProgramCommitResult? ProgramCommits { get; init; }
 }
 
 /// <summary>
@@ -154,7 +170,8 @@ public static class ExperimentRunner
             throw new WorkflowException([new Diagnostic(loaded.Path, loaded.SourceMap.Locate(at), at, e.Message)]);
         }
         var allProblems = LoadProblems(workflow, layout, workflowDir, options with { Shard = null }, loaded);
-        var problems = options.Shard is { } shard ? allProblems.Where((_, i) => i % shard.Count == shard.Index).ToList() : allProblems;
+        var allVariants = MatrixExpander.Expand(workflow.Experiment.Matrix).Where(v => options.Variants is null || options.Variants.Contains(v.Id)).ToList();
+        var (problems, variants) = Split(options, loaded, allProblems, allVariants);
         var runId = options.RunId ?? WorkflowEngine.NewRunId();
         var cachePath = options.CachePath ?? (options.OutputDirectory is null ? null : Path.Combine(options.OutputDirectory, "responses.db"));
         var storeLocation = RunPersistence.Locate(options.Store, options.OutputDirectory);
@@ -173,12 +190,16 @@ public static class ExperimentRunner
         };
         if (options.StoreRetryFor is { } retryFor) writerOptions = writerOptions with { RetryFor = retryFor };
         await using var session = storeLocation is null ? null : await (await Persistence.RunStore.OpenAsync(storeLocation, cancellationToken)).BeginAsync(
-            RunPersistence.StartOf(options, loaded, workflow, runId,
-                MatrixExpander.Expand(workflow.Experiment.Matrix).Where(v => options.Variants is null || options.Variants.Contains(v.Id)).ToList(),
-                allProblems, problems, cachePath), writerOptions, cancellationToken);
+            RunPersistence.StartOf(options, loaded, workflow, runId, allVariants, variants, allProblems, problems, cachePath,
+                await RunPersistence.GitCommitOfAsync(options.WorkflowPath, cancellationToken)), writerOptions, cancellationToken);
         var completed = options.Completed;
         if (session is not null && session.Completed.Count > 0)
             completed = options.Completed is null ? session.Completed : session.Completed.Concat(options.Completed).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        // The programs' git folder is opened (init, the run's branch) before anything runs, so a bad folder fails early.
+        await using var committer = options.CommitPrograms is null ? null : await ProgramCommitter.OpenAsync(new ProgramCommitOptions
+        {
+            Directory = options.CommitPrograms, RunId = runId, Every = options.CommitEvery, Remote = options.CommitRemote, Shard = options.Shard,
+        }, cancellationToken);
         var runBudget = workflow.Experiment.RunBudget;
         var budgetGate = runBudget.IsBounded ? new Models.Accounting.RunBudgetGate(runBudget.Cost, runBudget.Calls, runBudget.Tokens) : null;
         using var models = ModelLayer.Create(layout.Configuration,
@@ -220,9 +241,10 @@ public static class ExperimentRunner
             Seed = options.Seed,
             MaxFlows = options.MaxFlows,
             MaxWork = options.MaxWork,
-            Observers = (session is null ? options.Observers : options.Observers.Add(session.Writer)).Add(engineTelemetry).Add(new RunLogObserver(log)),
+            Observers = (session is null ? options.Observers : options.Observers.Add(session.Writer)).Add(engineTelemetry).Add(new RunLogObserver(log))
+                .AddRange(committer is null ? Array.Empty<IRunObserver>() : [committer]),
             Completed = completed,
-            VariantFilter = options.Variants,
+            VariantFilter = variants.Count == allVariants.Count ? options.Variants : variants.Select(v => v.Id).ToHashSet(StringComparer.Ordinal),
         }, storeStop.Token);
 
         var used = UsedModels(workflow);
@@ -244,7 +266,12 @@ public static class ExperimentRunner
             Summary.Write(summaryPath, result, workflow, options.WorkflowPath, modelKinds, runner.Sandbox, budgetGate, Counts(runner, verdicts));
             Summary.WriteFlows(Path.Combine(options.OutputDirectory, "flows.jsonl"), result);
         }
-        if (options.CommitPrograms is not null) ProgramCommitter.Commit(options.CommitPrograms, runId, result);
+        ProgramCommitResult? commits = null;
+        if (committer is not null)
+        {
+            commits = await committer.FinishAsync(result, CancellationToken.None);
+            if (commits.Problem is { } problem) log.LogError("{Problem}", problem);
+        }
         return new ExperimentResult(result, workflow, summaryPath, [.. diagnostics.Where(d => d.Severity == Severity.Warning)], modelKinds, runner.Sandbox)
         {
             StorePath = storeLocation?.Display,
@@ -252,11 +279,32 @@ public static class ExperimentRunner
             StoreError = storeFailure?.Message,
             RunBudget = budgetGate,
             Execution = Counts(runner, verdicts),
+            ProgramCommits = commits,
         };
     }
 
     private static ExecutionCounts Counts(SandboxRunner runner, Execution.Cache.VerdictCache? verdicts) =>
         new(runner.Executed, runner.FromCache, verdicts?.Path, verdicts?.Dropped ?? 0, verdicts?.Error);
+
+    /// <summary>
+    /// This process's problems and variants: all of them, or its shard's share of the problems (every n-th from the
+    /// i-th) or of the variants (the same, in matrix order). A variant shard that gets no variant is an error naming
+    /// the matrix: the array is larger than the matrix.
+    /// </summary>
+    private static (IReadOnlyList<Problem> Problems, IReadOnlyList<Variant> Variants) Split(ExperimentOptions options, LoadedWorkflow loaded,
+        IReadOnlyList<Problem> problems, IReadOnlyList<Variant> variants)
+    {
+        if (options.Shard is not { } shard) return (problems, variants);
+        if (options.ShardBy == ShardAxis.Problem) return (problems.Where((_, i) => i % shard.Count == shard.Index).ToList(), variants);
+        var mine = variants.Where((_, i) => i % shard.Count == shard.Index).ToList();
+        if (mine.Count == 0)
+        {
+            const string at = "experiment.matrix";
+            throw new WorkflowException([new Diagnostic(loaded.Path, loaded.SourceMap.Locate(at), at,
+                $"shard {shard.Index}/{shard.Count} by variant has no variant: the matrix has {variants.Count} (after --variant); use --array=0-{variants.Count - 1} or fewer shards")]);
+        }
+        return (problems, mine);
+    }
 
     /// <summary>Models the workflow declares or names in a model input (for any variant).</summary>
     public static IReadOnlySet<string> UsedModels(WorkflowDefinition workflow)

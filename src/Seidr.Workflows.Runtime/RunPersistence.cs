@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Text.Json;
 using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Definitions;
@@ -58,11 +57,13 @@ public static class RunPersistence
             MaxFlows = overrides.MaxFlows ?? s.MaxFlows,
             MaxWork = s.MaxWork,
             CommitPrograms = overrides.CommitPrograms ?? s.CommitPrograms,
+            CommitEvery = overrides.CommitEvery || s.CommitEvery,
+            CommitRemote = overrides.CommitRemote ?? s.CommitRemote,
         };
     }
 
     internal static RunStart StartOf(ExperimentOptions options, LoadedWorkflow loaded, WorkflowDefinition workflow, string runId,
-        IReadOnlyList<Variant> variants, IReadOnlyList<Problem> all, IReadOnlyList<Problem> mine, string? cachePath)
+        IReadOnlyList<Variant> variants, IReadOnlyList<Variant> myVariants, IReadOnlyList<Problem> all, IReadOnlyList<Problem> mine, string? cachePath, string? gitCommit)
     {
         var path = Path.GetFullPath(options.WorkflowPath);
         return new RunStart
@@ -72,7 +73,7 @@ public static class RunPersistence
             WorkflowName = workflow.Name,
             WorkflowPath = path,
             WorkflowText = File.ReadAllText(path),
-            GitCommit = GitCommitOf(path),
+            GitCommit = gitCommit,
             MatrixJson = JsonSerializer.Serialize(new
             {
                 axes = workflow.Experiment.Matrix.Axes.Select(a => new { name = a.Name, values = a.Values }),
@@ -92,9 +93,12 @@ public static class RunPersistence
                 K = workflow.Experiment.K,
                 OutputDirectory = options.OutputDirectory is null ? null : Path.GetFullPath(options.OutputDirectory),
                 CommitPrograms = options.CommitPrograms is null ? null : Path.GetFullPath(options.CommitPrograms),
+                CommitEvery = options.CommitEvery,
+                CommitRemote = options.CommitRemote,
             },
             Seed = options.Seed ?? workflow.Experiment.Seed,
             Variants = variants,
+            MyVariants = myVariants.Count == variants.Count ? null : [.. myVariants.Select(v => v.Id)],
             AllProblems = all.Select(p => new ProblemInfo(p.Id, p.Dataset, p.EntryPoint, p.Prompt)).ToList(),
             Problems = mine.Select(p => p.Id).ToList(),
             Shard = options.Shard ?? (0, 1),
@@ -103,31 +107,13 @@ public static class RunPersistence
     }
 
     /// <summary>The commit of the repository holding <paramref name="path"/> (with <c>+dirty</c> when the file has uncommitted changes), or null.</summary>
-    public static string? GitCommitOf(string path)
+    public static async Task<string?> GitCommitOfAsync(string path, CancellationToken cancellationToken = default)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var head = Git(dir, "rev-parse", "HEAD");
+        var head = await Git.GitRepository.TryOutputAsync(dir, ["rev-parse", "HEAD"], cancellationToken);
         if (head is null) return null;
-        var status = Git(dir, "status", "--porcelain", "--", Path.GetFileName(path));
+        var status = await Git.GitRepository.TryOutputAsync(dir, ["status", "--porcelain", "--", Path.GetFileName(path)], cancellationToken);
         return string.IsNullOrWhiteSpace(status) ? head.Trim() : head.Trim() + "+dirty";
-    }
-
-    private static string? Git(string dir, params string[] args)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi);
-            if (p is null) return null;
-            var output = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0 ? output : null;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return null; // no git
-        }
     }
 
     /// <summary>Parses <c>i/n</c> (0-based shard i of n).</summary>

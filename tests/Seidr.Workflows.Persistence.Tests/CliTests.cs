@@ -119,23 +119,103 @@ public sealed class RunOptionsCliTests
         string[] args = ["run", "workflows/quickstart.yaml", "--out", Path.Combine(dir, "out"), "--run-id", "git", "--problems", "0-2", "--commit-programs", git, "--quiet"];
         var r = await SeidrProcess.RunAsync(args);
         r.Exit.Should().Be(0, r.Out + r.Err);
+        r.Out.Should().Contain("programs: 6 commits on branch seidr/git");
         File.Exists(Path.Combine(git, "drafts=1", "HumanEval_1.py")).Should().BeTrue();
-        var log = await GitLog(git);
+        (await Git(git, "rev-parse", "--abbrev-ref", "HEAD")).Trim().Should().Be("seidr/git", "each run commits on a branch of its own");
+        var log = await Git(git, "log", "--format=%s");
         log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(6).And.Contain(l => l.StartsWith("HumanEval/1 [drafts=1]: score 1.00", StringComparison.Ordinal));
         // Running the same run again (a requeue) commits nothing new: the programs are unchanged.
         var again = await SeidrProcess.RunAsync(args);
         again.Exit.Should().Be(0, again.Out + again.Err);
-        (await GitLog(git)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(6);
+        (await Git(git, "log", "--format=%s")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(6);
         Directory.Delete(dir, true);
     }
 
-    private static async Task<string> GitLog(string repo)
+    [Fact]
+    public async Task Commit_every_commits_each_program_as_it_is_scored_on_the_runs_branch_and_pushes_it()
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true };
-        foreach (var a in new[] { "-C", repo, "log", "--format=%s" }) psi.ArgumentList.Add(a);
+        var dir = Directory.CreateTempSubdirectory("seidr-git-every-").FullName;
+        var git = Path.Combine(dir, "programs");
+        var remote = Path.Combine(dir, "remote.git");
+        (await Git(dir, "init", "-q", "--bare", remote)).Should().BeEmpty();
+        var env = new Dictionary<string, string> { ["GIT_USER"] = "Ada Tester", ["GIT_EMAIL"] = "ada@example.org" };
+        string[] args = ["run", "workflows/quickstart.yaml", "--out", Path.Combine(dir, "out"), "--run-id", "every", "--problems", "0-2",
+            "--commit-programs", git, "--commit-every", "--commit-remote", remote, "--quiet"];
+        var r = await SeidrProcess.RunAsync(args, env);
+        r.Exit.Should().Be(0, r.Out + r.Err);
+        r.Out.Should().Contain("on branch seidr/every, pushed");
+
+        // Every scored program is one commit (with its candidate as a trailer), as many as the flows made programs.
+        var programs = File.ReadAllLines(Path.Combine(dir, "out", "flows.jsonl")).Sum(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["programs"]!.GetValue<int>());
+        programs.Should().BeGreaterThan(6, "some problems take several drafts");
+        var candidates = (await Git(remote, "log", "seidr/every", "--format=%(trailers:key=Seidr-Candidate,valueonly)")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        candidates.Should().HaveCount(programs).And.OnlyHaveUniqueItems();
+        candidates.Should().Contain("drafts=1/HumanEval/1/draft#0.0");
+        var subjects = (await Git(remote, "log", "seidr/every", "--format=%s")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        subjects.Should().Contain(s => s.StartsWith("HumanEval/0 [drafts=1] draft#0.0: score ", StringComparison.Ordinal) && s.EndsWith(" tests)", StringComparison.Ordinal));
+        subjects.Should().Contain(s => s.Contains(": score 1.00 (", StringComparison.Ordinal), "a program that passes its examples says so");
+        (await Git(remote, "log", "seidr/every", "--format=%an <%ae>")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Should().OnlyContain(a => a == "Ada Tester <ada@example.org>", "GIT_USER and GIT_EMAIL are the author");
+        // The branch's head holds each flow's best program (the best commits come after the programs').
+        (await Git(remote, "show", "seidr/every:drafts=1/HumanEval_1.py")).Should().Be(File.ReadAllText(Path.Combine(git, "drafts=1", "HumanEval_1.py")));
+        var pushed = (await Git(remote, "rev-list", "--count", "seidr/every")).Trim();
+
+        // The same run again (a requeued task) commits nothing twice; another run gets a branch of its own.
+        var again = await SeidrProcess.RunAsync(args, env);
+        again.Exit.Should().Be(0, again.Out + again.Err);
+        again.Out.Should().Contain("programs: 0 commits on branch seidr/every, pushed");
+        (await Git(remote, "rev-list", "--count", "seidr/every")).Trim().Should().Be(pushed);
+        var other = await SeidrProcess.RunAsync(["run", "workflows/quickstart.yaml", "--out", Path.Combine(dir, "out2"), "--run-id", "other", "--problems", "0",
+            "--commit-programs", git, "--commit-every", "--commit-remote", remote, "--quiet"], env);
+        other.Exit.Should().Be(0, other.Out + other.Err);
+        (await Git(remote, "branch", "--format=%(refname:short)")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().BeEquivalentTo("seidr/every", "seidr/other");
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task A_remote_that_refuses_the_push_is_an_error_after_the_run()
+    {
+        var dir = Directory.CreateTempSubdirectory("seidr-git-push-").FullName;
+        var r = await SeidrProcess.RunAsync(["run", "workflows/quickstart.yaml", "--run-id", "nopush", "--problems", "0",
+            "--commit-programs", Path.Combine(dir, "programs"), "--commit-remote", Path.Combine(dir, "missing.git"), "--quiet"]);
+        r.Exit.Should().Be(2, r.Out + r.Err);
+        r.Err.Should().Contain("error: branch seidr/nopush could not be pushed").And.Contain("missing.git");
+        OneLineError(await SeidrProcess.RunAsync(["run", "workflows/quickstart.yaml", "--commit-every", "--quiet"]), 1, "--commit-programs");
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task Shards_by_variant_run_one_variant_each_on_every_problem()
+    {
+        var dir = Directory.CreateTempSubdirectory("seidr-byvariant-").FullName;
+        var store = Path.Combine(dir, "all.db");
+        foreach (var i in new[] { 0, 1 })
+        {
+            var r = await SeidrProcess.RunAsync(["run", "workflows/quickstart.yaml", "--store", store, "--out", Path.Combine(dir, $"task-{i}"), "--problems", "0-2", "--shard-by", "variant", "--quiet"],
+                new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = i.ToString(), ["SLURM_ARRAY_TASK_COUNT"] = "2", ["SLURM_ARRAY_JOB_ID"] = "77" });
+            r.Exit.Should().Be(0, r.Out + r.Err);
+            var variants = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, $"task-{i}", "summary.json")))!["variants"]!.AsArray();
+            variants.Should().ContainSingle();
+            ((string?)variants[0]!["id"]).Should().Be(i == 0 ? "drafts=1" : "drafts=2", "variants in matrix order, one per task");
+            variants[0]!["metrics"]!["problems"]!.GetValue<double>().Should().Be(3);
+        }
+        (await SeidrProcess.RunAsync(["runs", "--store", store])).Out.Should().Contain("slurm-77").And.Contain("6/6").And.Contain("completed");
+        // An array larger than the matrix: the task without a variant says so, naming the file and the matrix.
+        var extra = await SeidrProcess.RunAsync(["run", "workflows/quickstart.yaml", "--shard", "2/3", "--shard-by", "variant", "--quiet"]);
+        extra.Exit.Should().Be(1, extra.Out + extra.Err);
+        extra.Err.Should().Contain("quickstart.yaml").And.Contain("experiment.matrix").And.Contain("has no variant").And.Contain("--array=0-1");
+        Directory.Delete(dir, true);
+    }
+
+    private static async Task<string> Git(string repo, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repo };
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
         var text = await p.StandardOutput.ReadToEndAsync();
+        var err = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
+        p.ExitCode.Should().Be(0, $"git {string.Join(' ', args)}: {err}");
         return text;
     }
 

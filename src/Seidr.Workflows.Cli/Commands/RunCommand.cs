@@ -31,13 +31,17 @@ internal static class RunCommand
         var store = new Option<string?>("--store") { Description = "Run store: a PostgreSQL connection string (Host=...;Database=...) or a SQLite file (default: run.db in --out)." };
         var runId = new Option<string?>("--run-id") { Description = "Run id (default: a new one; in a Slurm array job: slurm-$SLURM_ARRAY_JOB_ID). Shards of one run share it." };
         var resume = new Option<string?>("--resume") { Description = "Finish run RUN_ID from its store (--out DIR holding run.db, or --store): finished flows are kept, the rest run again with cached model answers." };
-        var shard = new Option<string?>("--shard") { Description = "Run shard i/n: every n-th problem from the i-th (0-based; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)." };
-        var commitPrograms = new Option<string?>("--commit-programs") { Description = "Commit each problem's best program per variant to this git folder, with its score in the message." };
+        var shard = new Option<string?>("--shard") { Description = "Run shard i/n: every n-th problem (or variant, --shard-by) from the i-th (0-based; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)." };
+        var shardBy = new Option<string>("--shard-by") { Description = "What shards split: problem (default; each shard runs every variant on its problems) or variant (each shard runs its variants on every problem: --array=0-(variants-1) runs one variant per array task).", DefaultValueFactory = _ => "problem" };
+        shardBy.AcceptOnlyFromAmong("problem", "variant");
+        var commitPrograms = new Option<string?>("--commit-programs") { Description = "Commit programs to this git folder, on the branch seidr/RUN_ID, with their scores in the messages: each flow's best program (after the run), and every program as it is scored with --commit-every. Author: GIT_USER, GIT_EMAIL." };
+        var commitEvery = new Option<bool>("--commit-every") { Description = "With --commit-programs: commit every program as it is scored (SEIDR's way), not only each flow's best." };
+        var commitRemote = new Option<string?>("--commit-remote") { Description = "With --commit-programs: push the run's branch to this git remote (URL or path) when the run ends." };
         var storeWait = new Option<string?>("--store-wait") { Description = "How long to wait out a run store that is away (a database restart) before the run stops: 90s, 5m (default 2m)." };
         var verdictCache = new Option<string?>("--verdicts") { Description = "Verdict cache: a file shared between runs (default: verdicts.db in --out), or 'off' to execute every program. A re-run whose programs and tests did not change executes nothing." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log everything from debug up on stderr (warnings and errors otherwise); --out's run.log always has it all." };
         var command = new Command("run", "Run a workflow: every problem under every variant of its matrix, with live progress and a table per variant.")
-        { file, output, problems, seed, variants, cache, verdictCache, sandbox, maxFlows, quiet, store, runId, resume, shard, commitPrograms, storeWait, verbose };
+        { file, output, problems, seed, variants, cache, verdictCache, sandbox, maxFlows, quiet, store, runId, resume, shard, shardBy, commitPrograms, commitEvery, commitRemote, storeWait, verbose };
         command.SetAction(async (parse, ct) =>
         {
             var progress = new RunProgress();
@@ -70,6 +74,11 @@ internal static class RunCommand
                     return ExitCodes.InvalidInput;
                 }
             }
+            if ((parse.GetValue(commitEvery) || parse.GetValue(commitRemote) is not null) && parse.GetValue(commitPrograms) is null && parse.GetValue(resume) is null)
+            {
+                Console.Error.WriteLine("error: --commit-every and --commit-remote need --commit-programs DIR (the git folder to commit in)");
+                return ExitCodes.InvalidInput;
+            }
             var resumeId = parse.GetValue(resume);
             if (resumeId is null && parse.GetValue(file) is null)
             {
@@ -84,7 +93,10 @@ internal static class RunCommand
                 RunId = id,
                 Store = parse.GetValue(store),
                 Shard = shardValue,
+                ShardBy = parse.GetValue(shardBy) == "variant" ? ShardAxis.Variant : ShardAxis.Problem,
                 CommitPrograms = parse.GetValue(commitPrograms),
+                CommitEvery = parse.GetValue(commitEvery),
+                CommitRemote = parse.GetValue(commitRemote),
                 OutputDirectory = parse.GetValue(output),
                 Problems = parse.GetValue(problems),
                 Seed = parse.GetValue(seed),
@@ -160,6 +172,8 @@ internal static class RunCommand
         if (result.Execution.VerdictsNotStored > 0)
             Console.Error.WriteLine($"warning: {result.Execution.VerdictsNotStored} verdicts could not be stored in the verdict cache ({result.Execution.VerdictCacheError}); a later run executes them again");
         if (result.StorePath is not null) Console.WriteLine($"store: {result.StorePath} (run {result.Run.RunId}{(result.ResumedFlows > 0 ? $", {result.ResumedFlows} finished flows kept from earlier sessions" : "")})");
+        if (result.ProgramCommits is { } commits)
+            Console.WriteLine($"programs: {commits.Commits} commits on branch {commits.Branch}{(commits.Pushed ? ", pushed" : "")}");
         if (result.Run.Status == RunStatus.Cancelled)
         {
             Console.Error.WriteLine("cancelled: finished flows are kept in the summary");
@@ -177,6 +191,11 @@ internal static class RunCommand
         else if (result.StoreError is not null)
         {
             Console.Error.WriteLine($"error: {result.StoreError}");
+            exit = ExitCodes.RunFailed;
+        }
+        if (result.ProgramCommits?.Problem is { } gitProblem)
+        {
+            Console.Error.WriteLine($"error: {gitProblem}");
             exit = ExitCodes.RunFailed;
         }
         var failed = flows.Where(f => f.Status == FlowStatus.Failed).ToList();
