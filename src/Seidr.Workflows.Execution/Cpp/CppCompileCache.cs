@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using CliWrap.Buffered;
 using System.Security.Cryptography;
 using System.Text;
 using Seidr.Workflows.Execution.Sandbox;
@@ -57,10 +57,12 @@ internal sealed class CppCompileCache(SandboxRunner runner, SandboxEnvironment e
         var path = SandboxEnvironment.FindOnPath(options.CppCompiler)
                    ?? throw new ExecutionSetupException($"C++ compiler '{options.CppCompiler}' not found on PATH");
         path = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        var psi = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        var version = (await p.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false)).Split('\n')[0].Trim();
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        // The compiler's identity, part of every cache key. The compilation itself runs in the sandbox (a worker's
+        // request), not here.
+        var result = await CliWrap.Cli.Wrap(path).WithArguments(["--version"]).WithValidation(CliWrap.CommandResultValidation.None)
+            .ExecuteBufferedAsync(ct).ConfigureAwait(false);
+        if (result.ExitCode != 0) throw new ExecutionSetupException($"C++ compiler '{path} --version' failed ({result.ExitCode}): {result.StandardError.Trim()}");
+        var version = result.StandardOutput.Split('\n')[0].Trim();
         _compilerPath = path;
         _compilerId = $"{path}|{version}";
     }

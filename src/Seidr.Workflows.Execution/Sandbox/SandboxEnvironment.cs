@@ -1,3 +1,4 @@
+using CliWrap.Buffered;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -76,31 +77,24 @@ internal sealed class SandboxEnvironment : IDisposable
     private static async Task<PythonInfo> ProbePythonAsync(string python, CancellationToken ct)
     {
         const string code = "import sys,json,os,platform;print(json.dumps({'exe':os.path.realpath(sys.executable),'p':sorted({sys.prefix,sys.base_prefix,sys.exec_prefix,getattr(sys,'base_exec_prefix',sys.prefix)}),'v':sys.version.split()[0],'i':platform.python_implementation()}))";
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(code);
-        Process proc;
+        BufferedCommandResult result;
         try
         {
-            proc = Process.Start(psi) ?? throw new InvalidOperationException($"could not start '{python}'");
+            result = await CliWrap.Cli.Wrap(python).WithArguments(["-c", code])
+                .WithValidation(CliWrap.CommandResultValidation.None)
+                .ExecuteBufferedAsync(ct).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new ExecutionSetupException($"Python interpreter '{python}' not found ({e.Message}). Install it or choose another with RunnerOptions.Python.");
         }
-        using (proc)
-        {
-            var stdout = proc.StandardOutput.ReadToEndAsync(ct);
-            var stderr = proc.StandardError.ReadToEndAsync(ct);
-            await proc.WaitForExitAsync(ct).ConfigureAwait(false);
-            if (proc.ExitCode != 0)
-                throw new ExecutionSetupException($"Python interpreter '{python}' failed to start: {(await stderr.ConfigureAwait(false)).Trim()}");
-            using var doc = JsonDocument.Parse((await stdout.ConfigureAwait(false)).Trim());
-            var r = doc.RootElement;
-            return new PythonInfo(r.GetProperty("exe").GetString()!,
-                r.GetProperty("p").EnumerateArray().Select(x => x.GetString()!).Where(x => x.Length > 0).ToArray(),
-                r.GetProperty("v").GetString()!, r.GetProperty("i").GetString()!);
-        }
+        if (result.ExitCode != 0)
+            throw new ExecutionSetupException($"Python interpreter '{python}' failed to start: {result.StandardError.Trim()}");
+        using var doc = JsonDocument.Parse(result.StandardOutput.Trim());
+        var r = doc.RootElement;
+        return new PythonInfo(r.GetProperty("exe").GetString()!,
+            r.GetProperty("p").EnumerateArray().Select(x => x.GetString()!).Where(x => x.Length > 0).ToArray(),
+            r.GetProperty("v").GetString()!, r.GetProperty("i").GetString()!);
     }
 
     /// <summary>Whether a process with another uid can reach the interpreter's files (every parent directory o+x).</summary>
@@ -121,6 +115,13 @@ internal sealed class SandboxEnvironment : IDisposable
     public static int NextSandboxUid() =>
         100_000_000 + (Environment.ProcessId % 1_000_000) * 1000 + Interlocked.Increment(ref _uidCounter) % 1000;
 
+    /// <summary>
+    /// How a worker is started. Workers stay on <see cref="Process"/>, not CliWrap (which the other processes here use):
+    /// a worker lives for the whole run and talks a framed protocol over stdin/stdout while it runs, the runner needs
+    /// its pid and must kill it at once, and it has to be forked from one long-lived thread (<c>SpawnThread</c>:
+    /// bubblewrap's --die-with-parent and PDEATHSIG follow the forking thread). CliWrap runs a command to completion
+    /// on the caller's thread and gives neither the handle nor the choice of thread.
+    /// </summary>
     public ProcessStartInfo WorkerStartInfo(SandboxMode mode, int? uid, bool guarded = false)
     {
         var cfg = new Dictionary<string, object?>

@@ -19,6 +19,7 @@ public sealed class FakeCoder : IDisposable
     private readonly HttpListener _listener = new();
     private readonly IReadOnlyList<Problem> _problems;
     private readonly ConcurrentQueue<(string Key, DateTime At)> _requests = new();
+    private readonly ConcurrentDictionary<string, string> _problemOf = new();
     private readonly TimeSpan _delay;
     private readonly Task _loop;
 
@@ -44,6 +45,9 @@ public sealed class FakeCoder : IDisposable
 
     public void Reset() => _requests.Clear();
 
+    /// <summary>The problem a request key asked about (null for a prompt that names none).</summary>
+    public string? ProblemOf(string key) => _problemOf.GetValueOrDefault(key);
+
     private async Task LoopAsync()
     {
         while (_listener.IsListening)
@@ -65,9 +69,10 @@ public sealed class FakeCoder : IDisposable
             var user = messages.Last(m => (string?)m!["role"] == "user")!["content"]!.ToString();
             var seed = body["seed"]?.GetValue<long>() ?? -1;
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(user))).Substring(0, 16) + "/" + seed;
+            var problem = _problems.FirstOrDefault(p => user.Contains(p.Prompt.Trim(), StringComparison.Ordinal));
+            if (problem is not null) _problemOf[key] = problem.Id;
             _requests.Enqueue((key, DateTime.UtcNow));
             await Task.Delay(_delay);
-            var problem = _problems.FirstOrDefault(p => user.Contains(p.Prompt.Trim(), StringComparison.Ordinal));
             string answer;
             if (problem is null) answer = "I cannot help with that.";
             else
