@@ -53,7 +53,9 @@ public static class Plots
         for (int i = 0; i < points.Count; i++)
         {
             var (v, x, y) = points[i];
-            var marker = plot.Add.Marker(x, y, MarkerShape.FilledCircle, 9, palette.GetColor(i));
+            // Ten colours, then the same colours as squares and triangles, so every variant stays distinguishable.
+            var shape = (i / 10) switch { 0 => MarkerShape.FilledCircle, 1 => MarkerShape.FilledSquare, _ => MarkerShape.FilledTriangleUp };
+            var marker = plot.Add.Marker(x, y, shape, 9, palette.GetColor(i % 10));
             marker.LegendText = v.Label(withRun);
         }
         var frontier = new List<(double X, double Y)>();
@@ -71,8 +73,8 @@ public static class Plots
         plot.XLabel("model samples per problem (code + tests, mean)");
         plot.YLabel("pass@1");
         plot.Axes.SetLimitsY(0, 1.05);
-        plot.ShowLegend(Alignment.LowerRight);
-        return plot.GetImageBytes(Width, 480, ImageFormat.Png);
+        plot.ShowLegend(Edge.Right); // beside the plot: points spread over the whole area
+        return plot.GetImageBytes(Width + 300, 480, ImageFormat.Png);
     }
 
     /// <summary>Tokens spent per stage, bars grouped by stage, one colour per variant.</summary>
