@@ -85,10 +85,10 @@ public sealed class CostEstimateTests
             Metric("input_tokens").Should().BeGreaterThan(0);
 
             var cost = (Metric("input_tokens") * 0.15 + Metric("output_tokens") * 0.60) / 1e6;
-            Metric("cost").Should().BeApproximately(cost, 1e-9).And.BeGreaterThan(0);
+            Metric("cost").Should().BeApproximately(cost, 1e-6, "summary.json rounds metrics to 6 decimals").And.BeGreaterThan(0);
             var solved = Metric("solved");
             solved.Should().BeGreaterThan(0, "some of the first five CodeGen drafts of problems 0-3 pass the hidden tests");
-            Metric("cost_per_solved").Should().BeApproximately(Metric("cost") / solved, 1e-9);
+            Metric("cost_per_solved").Should().BeApproximately(Metric("cost") / solved, 1e-6);
             Metric("tokens_per_solved").Should().BeApproximately(Metric("tokens") / solved, 1e-6);
         }
         finally { Directory.Delete(dir, recursive: true); }
