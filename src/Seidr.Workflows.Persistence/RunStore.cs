@@ -65,7 +65,7 @@ public sealed class RunConflictException(string message) : RunStoreException(mes
 /// The run store: runs, variants, problems, candidates with lineage, executions, model calls, events and finished
 /// flows, in SQLite or PostgreSQL through EF Core. Writes during a run go through <see cref="RunStoreWriter"/>.
 /// </summary>
-public sealed class RunStore
+public sealed partial class RunStore
 {
     /// <summary>A session not seen for this long (no flush: a flush happens at least every few seconds while running) is taken as dead.</summary>
     public static TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(30);

@@ -34,21 +34,24 @@ public static class Exports
         return sb.ToString();
     }
 
-    /// <summary>JSON lines: <c>{"type":"variant",...metrics}</c>, <c>{"type":"flow",...}</c>, <c>{"type":"candidate",...}</c>.</summary>
-    public static void Jsonl(IReadOnlyList<RunAnalysis> runs, TextWriter output)
+    /// <summary>
+    /// JSON lines: <c>{"type":"variant",...metrics}</c>, <c>{"type":"flow",...}</c>, <c>{"type":"candidate",...}</c>.
+    /// Candidates are read from the store one flow at a time (ordered by variant, problem and time), without per-test results.
+    /// </summary>
+    public static async Task JsonlAsync(IReadOnlyList<RunAnalysis> runs, TextWriter output, CancellationToken cancellationToken = default)
     {
         foreach (var r in runs)
         {
             foreach (var v in r.Variants)
             {
-                output.WriteLine(new JsonObject
+                await output.WriteLineAsync(new JsonObject
                 {
                     ["type"] = "variant", ["run"] = r.Run.Run.Id, ["variant"] = v.Variant.Id,
                     ["axes"] = new JsonObject(v.Variant.Axes.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
                     ["metrics"] = new JsonObject(v.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))),
                 }.ToJsonString(Json));
                 foreach (var f in v.Flows)
-                    output.WriteLine(new JsonObject
+                    await output.WriteLineAsync(new JsonObject
                     {
                         ["type"] = "flow", ["run"] = r.Run.Run.Id, ["variant"] = v.Variant.Id, ["problem"] = f.Result.Key.ProblemId, ["status"] = f.Result.Status.ToString(),
                         ["solved"] = f.Solved, ["programs"] = f.Result.Programs, ["programsAtSolve"] = f.ProgramsAtSolve, ["calls"] = f.Result.Calls,
@@ -58,16 +61,24 @@ public static class Exports
                         ["hidden"] = new JsonArray(f.Result.Hidden.Select(h => (JsonNode?)h.Passed).ToArray()),
                     }.ToJsonString(Json));
             }
-            foreach (var c in r.Run.Candidates.OrderBy(c => c.VariantId, StringComparer.Ordinal).ThenBy(c => c.ProblemId, StringComparer.Ordinal).ThenBy(c => c.CreatedAt))
-            {
-                r.LastExecution.TryGetValue((c.VariantId, c.ProblemId, c.CandidateId), out var exec);
-                output.WriteLine(new JsonObject
+            // Every stored flow, also one a variant's results lack (unfinished): its candidates are in the store too.
+            foreach (var variant in r.Run.Variants.Select(x => x.VariantId).Order(StringComparer.Ordinal))
+                foreach (var problem in r.Run.Problems.Select(x => x.ProblemId).Order(StringComparer.Ordinal))
                 {
-                    ["type"] = "candidate", ["run"] = r.Run.Run.Id, ["variant"] = c.VariantId, ["problem"] = c.ProblemId, ["id"] = c.CandidateId, ["kind"] = c.Kind,
-                    ["parent"] = c.ParentId, ["stage"] = c.Stage, ["model"] = c.Model, ["prompt"] = c.Prompt, ["generation"] = c.Generation,
-                    ["score"] = exec?.Score ?? c.Score, ["passed"] = exec?.Passed, ["tests"] = exec?.Total, ["createdAt"] = c.CreatedAt, ["content"] = c.Content,
-                }.ToJsonString(Json));
-            }
+                    var detail = await r.Store.LoadFlowDetailAsync(r.Run.Run.Id, variant, problem, withTestResults: false, cancellationToken);
+                    var last = new Dictionary<string, ExecutionRow>(StringComparer.Ordinal);
+                    foreach (var e in detail.Executions) last[e.CandidateId] = e;
+                    foreach (var c in detail.Candidates)
+                    {
+                        last.TryGetValue(c.CandidateId, out var exec);
+                        await output.WriteLineAsync(new JsonObject
+                        {
+                            ["type"] = "candidate", ["run"] = r.Run.Run.Id, ["variant"] = c.VariantId, ["problem"] = c.ProblemId, ["id"] = c.CandidateId, ["kind"] = c.Kind,
+                            ["parent"] = c.ParentId, ["stage"] = c.Stage, ["model"] = c.Model, ["prompt"] = c.Prompt, ["generation"] = c.Generation,
+                            ["score"] = exec?.Score ?? c.Score, ["passed"] = exec?.Passed, ["tests"] = exec?.Total, ["createdAt"] = c.CreatedAt, ["content"] = c.Content,
+                        }.ToJsonString(Json));
+                    }
+                }
         }
     }
 

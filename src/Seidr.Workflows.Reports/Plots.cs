@@ -13,7 +13,44 @@ public static class Plots
     public static byte[] SolvedByTokens(IReadOnlyList<VariantView> variants, bool withRun) =>
         Curves(variants, withRun, RunAnalysis.SolvedByTokens, "Solved share vs tokens spent", "tokens per problem", stepped: false);
 
-    private static byte[] Curves(IReadOnlyList<VariantView> variants, bool withRun, Func<VariantView, (double[] X, double[] Y)> curve, string title, string xLabel, bool stepped)
+    /// <summary>pass@k against k for a one-shot run (see <see cref="RunAnalysis.PassAtKCurve"/>).</summary>
+    public static byte[] PassAtK(IReadOnlyList<VariantView> variants, bool withRun) =>
+        Curves(variants, withRun, RunAnalysis.PassAtKCurve, "pass@k of the submitted programs", "k", stepped: false, yLabel: "pass@k");
+
+    /// <summary>
+    /// One point per problem and variant: how many programs the ranking submitted (its top group, or the whole pool)
+    /// against the share of them that pass the hidden tests; problems where nothing was submitted are left out.
+    /// </summary>
+    public static byte[] SubmittedGroups(IReadOnlyList<VariantView> variants, bool withRun)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var shapes = new[] { MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross };
+        for (int i = 0; i < variants.Count; i++)
+        {
+            var flows = variants[i].Flows.Where(f => f.Submitted > 0).ToList();
+            if (flows.Count == 0) continue;
+            var points = plot.Add.ScatterPoints(flows.Select(f => (double)f.Submitted).ToArray(), flows.Select(f => f.SubmittedPassing / (double)f.Submitted).ToArray(), palette.GetColor(i));
+            points.LegendText = $"{variants[i].Label(withRun)} (median group {Median(flows.Select(f => f.Submitted))})";
+            points.MarkerShape = shapes[i % shapes.Length];
+            points.MarkerSize = 6;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Title("Submitted group per problem");
+        plot.XLabel("programs submitted (group size)");
+        plot.YLabel("share passing the hidden tests");
+        plot.Axes.SetLimitsY(-0.05, 1.05);
+        plot.ShowLegend(Alignment.MiddleRight);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    private static double Median(IEnumerable<int> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count == 0 ? 0 : v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2.0;
+    }
+
+    private static byte[] Curves(IReadOnlyList<VariantView> variants, bool withRun, Func<VariantView, (double[] X, double[] Y)> curve, string title, string xLabel, bool stepped, string yLabel = "solved share")
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -28,7 +65,7 @@ public static class Plots
         }
         plot.Title(title);
         plot.XLabel(xLabel);
-        plot.YLabel("solved share");
+        plot.YLabel(yLabel);
         plot.Axes.Margins(horizontal: 0.02, vertical: 0);
         plot.Axes.SetLimitsY(0, 1.05);
         plot.ShowLegend(Alignment.LowerRight);

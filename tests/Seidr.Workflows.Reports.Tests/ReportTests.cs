@@ -79,10 +79,15 @@ public sealed class ReportTests(StoredRuns runs) : IClassFixture<StoredRuns>
     [Fact]
     public async Task A_problems_candidate_tree_nests_draft_then_explanation_then_repair_with_scores_and_failed_tests()
     {
-        var html = HtmlReport.Render(await LoadAsync("first"));
+        var analyses = await LoadAsync("first");
+        var html = HtmlReport.Render(analyses);
+        // The page links the problem to its closed, empty body; its trees are part 0, rendered on demand.
+        html.Should().Contain("<details class=\"problem\" data-part=\"0\"><summary><b>P0</b>").And.Contain("<div class=\"body\" id=\"p-P0\"><p class=\"none\">loading…</p></div>");
+        html.Should().NotContain("<code>draft#0.0</code>");
+        HtmlReport.Problems(analyses)[0].Should().Be("P0");
         // P0 fails its first draft (returns 2), is explained, and repaired (returns 3): the tree nests them in that order.
-        var p0 = Regex.Match(html, "<div class=\"body\" id=\"p-P0\">(.*?)</div></details>\\n(?=<details class=\"problem\"|</section>)", RegexOptions.Singleline).Value;
-        p0.Should().NotBeEmpty();
+        var p0 = await Reporter.RenderPartAsync(analyses, 0);
+        p0.Should().StartWith("<details class=\"prompt\"><summary>prompt</summary><pre>problem 0</pre>");
         var draft = p0.IndexOf("<code>draft#0.0</code> score 0.50 (1/2 tests)", StringComparison.Ordinal);
         var explanation = p0.IndexOf("<span class=\"kind\">explanation</span> <code>repair#0.edraft_0.0</code>", StringComparison.Ordinal);
         var repair = p0.IndexOf("<code>repair#0.rdraft_0.0</code> score 1.00 (2/2 tests)", StringComparison.Ordinal);
@@ -132,7 +137,7 @@ public sealed class ReportTests(StoredRuns runs) : IClassFixture<StoredRuns>
     {
         var analyses = await LoadAsync("first");
         var writer = new StringWriter();
-        Exports.Jsonl(analyses, writer);
+        await Exports.JsonlAsync(analyses, writer);
         var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         var variants = lines.Where(l => (string?)l["type"] == "variant").ToList();
         variants.Should().HaveCount(2);
@@ -142,7 +147,7 @@ public sealed class ReportTests(StoredRuns runs) : IClassFixture<StoredRuns>
             foreach (var (key, value) in v.Metrics) m[key]!.GetValue<double>().Should().Be(value, key);
         }
         lines.Count(l => (string?)l["type"] == "flow").Should().Be(18);
-        lines.Count(l => (string?)l["type"] == "candidate").Should().Be(analyses[0].Run.Candidates.Length);
+        lines.Count(l => (string?)l["type"] == "candidate").Should().Be((await runs.Store.LoadRunAsync("first")).Candidates.Length);
         lines.Where(l => (string?)l["type"] == "candidate" && (string?)l["kind"] == "explanation").Should().OnlyContain(l => l["parent"] != null);
     }
 
@@ -179,7 +184,11 @@ public sealed class ReportTests(StoredRuns runs) : IClassFixture<StoredRuns>
         await Reporter.WriteHtmlAsync(analyses, Path.Combine(dir, "sub", "r.html"));
         await Reporter.WriteCsvAsync(analyses, Path.Combine(dir, "r.csv"));
         await Reporter.WriteJsonlAsync(analyses, Path.Combine(dir, "r.jsonl"));
-        Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Should().BeEquivalentTo(["r.html", "r.csv", "r.jsonl"]);
+        Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Should().BeEquivalentTo(
+            [Path.Combine("sub", "r.html"), "r.csv", "r.jsonl", .. Enumerable.Range(0, 9).Select(i => Path.Combine("sub", "r.data", $"{i}.js"))]);
+        // Written again, the sidecar is replaced whole (no part of an older report stays).
+        await Reporter.WriteHtmlAsync([analyses[0]], Path.Combine(dir, "sub", "r.html"));
+        Directory.GetFiles(Path.Combine(dir, "sub", "r.data")).Should().HaveCount(9);
         Directory.Delete(dir, true);
     }
 }

@@ -12,10 +12,10 @@ internal static class ReportCommand
         var runs = new Argument<string[]>("runs") { Description = "Run ids in the store, or output folders (holding run.db) whose runs are all taken. Several runs are compared side by side.", Arity = ArgumentArity.OneOrMore };
         var store = new Option<string?>("--store") { Description = "The run store: a PostgreSQL connection string or a SQLite file." };
         var output = new Option<string?>("--out") { Description = "A run's output folder (its run.db is the store)." };
-        var html = new Option<string?>("--html") { Description = "Write one self-contained HTML report here." };
+        var html = new Option<string?>("--html") { Description = "Write the HTML report here; its candidate trees go to a sidecar folder next to it (report.html: report.data/), loaded a problem at a time." };
         var csv = new Option<string?>("--csv") { Description = "Write one CSV row per run, variant and problem here." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write JSON lines (variants with metrics, flows, candidates) here." };
-        var command = new Command("report", "Report on stored runs: HTML with metrics, plots and candidate trees; CSV and JSONL exports. Shards of one run are merged.")
+        var command = new Command("report", "Report on stored runs: HTML with metrics, plots and candidate trees (loaded on demand); CSV and JSONL exports. Shards of one run are merged.")
         { runs, store, output, html, csv, jsonl };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,7 +53,7 @@ internal static class ReportCommand
             }
             try
             {
-                if (htmlPath is not null) { await Reporter.WriteHtmlAsync(analyses, htmlPath, ct); Console.WriteLine($"html: {Path.GetFullPath(htmlPath)}"); }
+                if (htmlPath is not null) { await Reporter.WriteHtmlAsync(analyses, htmlPath, ct); Console.WriteLine($"html: {Path.GetFullPath(htmlPath)} (candidate trees: {Reporter.SidecarOf(htmlPath)}/)"); }
                 if (csvPath is not null) { await Reporter.WriteCsvAsync(analyses, csvPath, ct); Console.WriteLine($"csv: {Path.GetFullPath(csvPath)}"); }
                 if (jsonlPath is not null) { await Reporter.WriteJsonlAsync(analyses, jsonlPath, ct); Console.WriteLine($"jsonl: {Path.GetFullPath(jsonlPath)}"); }
             }
@@ -64,7 +64,7 @@ internal static class ReportCommand
             }
             foreach (var a in analyses)
                 foreach (var v in a.Variants)
-                    Console.WriteLine($"{a.Run.Run.Id} {v.Variant.Id}: solved {v.Metrics.GetValueOrDefault("solved")}/{v.Metrics.GetValueOrDefault("problems")} ({a.Run.Flows.Length}/{a.Run.Run.TotalProblems * a.Run.Run.TotalVariants} flows stored)");
+                    Console.WriteLine($"{a.Run.Run.Id} {v.Variant.Id}: solved {v.Metrics.GetValueOrDefault("solved")}/{v.Metrics.GetValueOrDefault("problems")} ({a.Run.FlowCount}/{a.Run.Run.TotalProblems * a.Run.Run.TotalVariants} flows stored)");
             return ExitCodes.Ok;
         });
         return command;
