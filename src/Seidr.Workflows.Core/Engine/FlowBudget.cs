@@ -10,7 +10,10 @@ public sealed class FlowBudget
     private int _programs, _calls, _cachedCalls, _samples, _failedSamples, _failedCalls, _retries;
     private string? _modelError, _outsideLimit;
     private long _inputTokens, _outputTokens;
-    private long _costMicros;
+    // Cost in 1e-12 currency units: micro-units truncated each call of a cheap model (gpt-4o-mini's 1.5e-7 per input
+    // token) and lost ~0.1% of a run's cost; pico-units are exact for prices given to 6 decimals per million tokens and
+    // still hold 9.2 million per flow.
+    private long _costPicos;
 
     public FlowBudget(Budget limits) => Limits = limits;
 
@@ -39,7 +42,8 @@ public sealed class FlowBudget
     public long InputTokens => Interlocked.Read(ref _inputTokens);
     public long OutputTokens => Interlocked.Read(ref _outputTokens);
     public long Tokens => InputTokens + OutputTokens;
-    public decimal Cost => Interlocked.Read(ref _costMicros) / 1_000_000m;
+    public decimal Cost => Interlocked.Read(ref _costPicos) / PicosPerUnit;
+    private const decimal PicosPerUnit = 1_000_000_000_000m;
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>Programs that may still be created before <see cref="Budget.MaxPrograms"/> is reached (int.MaxValue when unbounded).</summary>
@@ -53,7 +57,7 @@ public sealed class FlowBudget
         if (usage.Cached) Interlocked.Add(ref _cachedCalls, usage.Calls);
         Interlocked.Add(ref _inputTokens, usage.InputTokens);
         Interlocked.Add(ref _outputTokens, usage.OutputTokens);
-        Interlocked.Add(ref _costMicros, (long)(usage.Cost * 1_000_000m));
+        Interlocked.Add(ref _costPicos, (long)decimal.Round(usage.Cost * PicosPerUnit));
         Interlocked.Add(ref _samples, usage.Samples);
         if (usage.Retries > 0) Interlocked.Add(ref _retries, usage.Retries);
         if (usage.FailedSamples > 0 || usage.FailedCalls > 0)

@@ -297,7 +297,7 @@ public static class WorkflowSchema
 
     private static JsonObject CountOrAll(string description) => new()
     {
-        ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "integer", ["minimum"] = 0 }, new JsonObject { ["const"] = "all" }),
+        ["oneOf"] = new JsonArray(new JsonObject { ["type"] = "integer", ["minimum"] = 0 }, new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("all") }),
         ["description"] = description,
     };
 
