@@ -41,14 +41,8 @@ public static class TestFeedback
                 case TestStatus.Failed:
                     text.Append("Failed").Append(string.IsNullOrWhiteSpace(r.Message) ? "" : ": " + Cut(r.Message)).Append('\n');
                     break;
-                case TestStatus.Timeout:
-                    text.Append("Actual: the program did not finish within the time limit\n");
-                    break;
-                case TestStatus.Memory:
-                    text.Append("Actual: the program ran out of memory\n");
-                    break;
-                case TestStatus.OutputLimit:
-                    text.Append("Actual: the program wrote too much output\n");
+                case TestStatus.Timeout or TestStatus.Memory or TestStatus.OutputLimit:
+                    text.Append(LimitLine(r.Status));
                     break;
                 default:
                     if (r.Expected is not null) text.Append("Expected: ").Append(Cut(r.Expected)).Append('\n');
@@ -59,6 +53,14 @@ public static class TestFeedback
         if (failures.Count > max) text.Append($"\n({failures.Count - max} more failing test(s) not shown)\n");
         return text.ToString();
     }
+
+    // One wording for a limit, whatever the test's shape, so that Explain sees the same words for the same event.
+    private static string LimitLine(TestStatus status) => status switch
+    {
+        TestStatus.Timeout => "Actual: the program did not finish within the time limit\n",
+        TestStatus.Memory => "Actual: the program ran out of memory\n",
+        _ => "Actual: the program wrote too much output\n",
+    };
 
     /// <summary>
     /// A stdin/stdout test as SEIDR shows it: the input, the expected output and what the program printed (or how it
@@ -73,14 +75,8 @@ public static class TestFeedback
             case TestStatus.Failed:
                 text.Append("Actual output:\n").Append(r.Actual is { Length: > 0 } a ? Block(a) : "(nothing)\n");
                 break;
-            case TestStatus.Timeout:
-                text.Append("Actual: the program did not finish within the time limit\n");
-                break;
-            case TestStatus.Memory:
-                text.Append("Actual: the program ran out of memory\n");
-                break;
-            case TestStatus.OutputLimit:
-                text.Append("Actual: the program wrote too much output\n");
+            case TestStatus.Timeout or TestStatus.Memory or TestStatus.OutputLimit:
+                text.Append(LimitLine(r.Status));
                 break;
             default:
                 text.Append("Actual: error").Append(string.IsNullOrWhiteSpace(r.Message) ? "" : "\n" + Cut(r.Message)).Append('\n');
