@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
@@ -24,6 +25,7 @@ internal sealed class ModelClient : IModelClient
     private readonly Func<ModelDefinition, CallTags, string?>? _spendingGate;
     private readonly ILogger _logger;
     private readonly Dictionary<string, int> _nextOffset = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<CachedSample?>> _inFlight = new(StringComparer.Ordinal);
 
     public ModelClient(ModelDefinition definition, IModelBackend backend, ProviderRuntime runtime, ResponseCache? cache,
         UsageLedger ledger, Func<ModelDefinition, CallTags, string?>? spendingGate, ILogger logger)
@@ -59,18 +61,64 @@ internal sealed class ModelClient : IModelClient
 
         var samples = new ModelSample?[n];
         var cachedUsage = new TokenUsage();
-        if (_cache is not null)
+        // A sample another flow is asking for right now is awaited, not asked again: run one after the other, the
+        // second flow would have found it in the cache. Claimed before the cache lookup, so that no answer stored
+        // between the two is missed.
+        var claimed = new List<(string Key, TaskCompletionSource<CachedSample?> Answer)>();
+        var shared = new List<(int Index, Task<CachedSample?> Answer)>();
+        try
         {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < n && _cache is { Mode: CacheMode.ReadWrite }; i++)
             {
-                var hit = await _cache.TryGetAsync(ResponseCache.SampleKey(promptKey, offset + i), cancellationToken).ConfigureAwait(false);
-                if (hit is null) continue;
-                samples[i] = new ModelSample(offset + i, hit.Text, hit.FinishReason, FromCache: true);
-                cachedUsage += new TokenUsage(hit.InputTokens, hit.OutputTokens);
+                var key = ResponseCache.SampleKey(promptKey, offset + i);
+                var mine = new TaskCompletionSource<CachedSample?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var answer = _inFlight.GetOrAdd(key, mine);
+                if (ReferenceEquals(answer, mine)) claimed.Add((key, mine));
+                else shared.Add((i, answer.Task));
             }
-            int hits = samples.Count(s => s is not null);
-            if (hits > 0) ModelTelemetry.CacheHits.Add(hits, new KeyValuePair<string, object?>("seidr.model", Definition.Name));
+            var sharedIndices = shared.Select(s => s.Index).ToHashSet();
+            if (_cache is not null)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    if (sharedIndices.Contains(i)) continue;
+                    var key = ResponseCache.SampleKey(promptKey, offset + i);
+                    var hit = await _cache.TryGetAsync(key, cancellationToken).ConfigureAwait(false);
+                    if (hit is null) continue;
+                    samples[i] = new ModelSample(offset + i, hit.Text, hit.FinishReason, FromCache: true);
+                    cachedUsage += new TokenUsage(hit.InputTokens, hit.OutputTokens);
+                    Publish(key, hit);
+                }
+                int hits = samples.Count(s => s is not null);
+                if (hits > 0) ModelTelemetry.CacheHits.Add(hits, new KeyValuePair<string, object?>("seidr.model", Definition.Name));
+            }
+            foreach (var (i, answer) in shared)
+            {
+                // Null: the other flow's call failed or was cancelled. The cache is asked once more (an answer may
+                // have been stored meanwhile), and failing that this request asks for the sample itself.
+                var got = await answer.WaitAsync(cancellationToken).ConfigureAwait(false)
+                    ?? await _cache!.TryGetAsync(ResponseCache.SampleKey(promptKey, offset + i), cancellationToken).ConfigureAwait(false);
+                if (got is null) continue;
+                samples[i] = new ModelSample(offset + i, got.Text, got.FinishReason, FromCache: true);
+                cachedUsage += new TokenUsage(got.InputTokens, got.OutputTokens);
+            }
+            return await CompleteMissingAsync(request, settings, tags, promptKey, offset, samples, cachedUsage, started, cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            // Answers were published as they arrived; whatever is still claimed failed or was cancelled.
+            foreach (var (key, answer) in claimed)
+            {
+                _inFlight.TryRemove(KeyValuePair.Create(key, answer));
+                answer.TrySetResult(null);
+            }
+        }
+    }
+
+    private async Task<ModelResponse> CompleteMissingAsync(ModelRequest request, ModelSettings settings, CallTags tags, string promptKey, int offset,
+        ModelSample?[] samples, TokenUsage cachedUsage, long started, CancellationToken cancellationToken)
+    {
+        int n = samples.Length;
 
         var usage = new TokenUsage();
         int calls = 0, attempts = 0, failedCalls = 0;
@@ -195,7 +243,9 @@ internal sealed class ModelClient : IModelClient
                 var (inShare, outShare) = (Share(result.InputTokens, returned.Count, k), Share(result.OutputTokens, returned.Count, k));
                 var s = returned[k];
                 samples.Add(new ModelSample(firstIndex + k, s.Text ?? "", s.FinishReason));
-                await StoreAsync(promptKey, firstIndex + k, new CachedSample(s.Text ?? "", s.FinishReason, inShare, outShare)).ConfigureAwait(false);
+                var answer = new CachedSample(s.Text ?? "", s.FinishReason, inShare, outShare);
+                await StoreAsync(promptKey, firstIndex + k, answer).ConfigureAwait(false);
+                Publish(ResponseCache.SampleKey(promptKey, firstIndex + k), answer);
             }
             var usage = new TokenUsage(result.InputTokens, result.OutputTokens);
             ModelTelemetry.EndCall(activity, Definition, Stopwatch.GetElapsedTime(started), usage.InputTokens, usage.OutputTokens,
@@ -233,6 +283,12 @@ internal sealed class ModelClient : IModelClient
         {
             _logger.LogWarning("model {Model}: could not store sample {Index} in the response cache: {Message}", Definition.Name, index, e.Message);
         }
+    }
+
+    // After the store, so that a request claiming the key once it is gone finds the answer in the cache.
+    private void Publish(string key, CachedSample answer)
+    {
+        if (_inFlight.TryRemove(key, out var waiting)) waiting.TrySetResult(answer);
     }
 
     private static long Share(long total, int parts, int k) => total / parts + (k < total % parts ? 1 : 0);

@@ -53,6 +53,63 @@ public sealed class CacheTests : IAsyncLifetime
         (_server.RequestCount - firstRunCalls).Should().Be(10 - (int)stored, "no answer that was stored is asked again");
     }
 
+    // Two flows of a matrix ask for the same sample of the same prompt at once (drafts=1 and drafts=2 both draw
+    // sample 1). One after the other, the second finds it in the cache; at once, it must wait for the first's answer
+    // instead of paying for it again and seeing a different text than a sequential run would.
+    [Fact]
+    public async Task The_same_sample_asked_by_many_flows_at_once_is_asked_once()
+    {
+        var dir = TestEnv.TempDir();
+        _server.Latency = TimeSpan.FromMilliseconds(200);
+        using var layer = TestEnv.Layer(Models(("max_concurrency", 8)), dir, CacheMode.ReadWrite);
+        var client = layer.GetClient("m");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.CompleteAsync(Ask("shared") with { SampleOffset = 1 })));
+        _server.RequestCount.Should().Be(1);
+        answers.Select(a => a.Samples[0].Text).Distinct().Should().ContainSingle();
+        answers.Count(a => a.Calls == 1).Should().Be(1);
+        answers.Count(a => a.FromCache).Should().Be(11, "the others got the answer of the call in flight");
+        // Overlapping ranges: samples 0-3 and 2-5 share two samples; six are asked in all.
+        _server.ResetCounters();
+        var overlapping = await Task.WhenAll(client.CompleteAsync(Ask("range", 4) with { SampleOffset = 0 }), client.CompleteAsync(Ask("range", 4) with { SampleOffset = 2 }));
+        overlapping.Sum(r => r.Samples.Length - r.CachedSamples).Should().Be(6);
+        overlapping[0].Samples[2].Text.Should().Be(overlapping[1].Samples[0].Text);
+        layer.Cache!.Count().Should().Be(1 + 6);
+    }
+
+    [Fact]
+    public async Task A_waiting_flow_asks_itself_when_the_call_it_waited_for_fails()
+    {
+        var dir = TestEnv.TempDir();
+        // The first request fails for good (400 is not retried); the flow that waited on it then asks and succeeds.
+        _server.Enqueue(new FakeReply.Delay(TimeSpan.FromMilliseconds(300), new FakeReply.Status(400)));
+        using var layer = TestEnv.Layer(Models(("max_concurrency", 4)), dir, CacheMode.ReadWrite);
+        var client = layer.GetClient("m");
+        var first = client.CompleteAsync(Ask("flaky") with { SampleOffset = 0 });
+        while (_server.RequestCount < 1) await Task.Delay(10);
+        var second = client.CompleteAsync(Ask("flaky") with { SampleOffset = 0 });
+        var (a, b) = (await first, await second);
+        a.Succeeded.Should().BeFalse();
+        b.Succeeded.Should().BeTrue("the waiting flow asked for the sample itself once the first call failed");
+        b.FromCache.Should().BeFalse();
+        _server.RequestCount.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_cancelled_flow_does_not_cancel_the_flow_waiting_on_its_call()
+    {
+        var dir = TestEnv.TempDir();
+        _server.Latency = TimeSpan.FromMilliseconds(300);
+        using var layer = TestEnv.Layer(Models(("max_concurrency", 4)), dir, CacheMode.ReadWrite);
+        var client = layer.GetClient("m");
+        using var cts = new CancellationTokenSource();
+        var first = client.CompleteAsync(Ask("cancelled") with { SampleOffset = 0 }, cts.Token);
+        while (_server.RequestCount < 1) await Task.Delay(10);
+        var second = client.CompleteAsync(Ask("cancelled") with { SampleOffset = 0 });
+        cts.Cancel();
+        await ((Func<Task>)(() => first)).Should().ThrowAsync<OperationCanceledException>();
+        (await second).Succeeded.Should().BeTrue();
+    }
+
     [Fact]
     public async Task Read_only_serves_hits_and_stores_nothing()
     {
