@@ -80,7 +80,8 @@ public sealed class StoreFaultTests(DurablePostgresServer postgres, ITestOutputH
         var all = Requests(await server.StatsAsync());
         var askedAgain = all.Where(kv => kv.Value > 1).Select(kv => kv.Key).ToList();
         log.WriteLine($"{firstKeys.Count} keys before the stop, {cached.Count} cached, {inFlight.Count} in flight; asked again: {askedAgain.Count}");
-        askedAgain.Should().OnlyContain(k => inFlight.Contains(k), "a model call whose answer was cached is never made again");
+        // FluentAssertions' OnlyContain fails on an empty collection, and none asked again is the best case.
+        askedAgain.Where(k => !inFlight.Contains(k)).Should().BeEmpty("a model call whose answer was cached is never made again");
         Count(store, "select count(*) from flows where run_id = 'outage'").Should().Be(Problems);
         RunOutput.Read(outDir).Summary["status"]!.GetValue<string>().Should().Be("completed");
     }
