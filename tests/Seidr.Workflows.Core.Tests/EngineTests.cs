@@ -174,6 +174,30 @@ public class EngineTests
     }
 
     [Fact]
+    public async Task A_port_the_activity_does_not_declare_fails_the_flow_naming_it()
+    {
+        var yaml = """
+            id: stray
+            experiment:
+              dataset: test
+            activities:
+            - id: emit
+              type: Test.Emit
+            - id: stray
+              type: Test.Stray
+            - id: submit
+              type: Seidr.Submit
+            connections:
+            - emit.Done -> stray
+            - stray.Done -> submit
+            """;
+        var result = await Engine.RunAsync(TestCatalog.Parse(yaml), TestCatalog.Options(1));
+        var flow = result.Variants[0].Flows.Single();
+        flow.Status.Should().Be(FlowStatus.Failed, "a population sent to an undeclared port would be lost without a word");
+        flow.Error.Should().Contain("activity 'stray' failed").And.Contain("Test.Stray emitted on port 'Elsewhere', which it does not declare (its ports: Done)");
+    }
+
+    [Fact]
     public async Task A_failing_activity_fails_its_flow_not_the_run()
     {
         var yaml = """

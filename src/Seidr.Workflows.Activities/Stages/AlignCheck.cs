@@ -10,11 +10,17 @@ namespace Seidr.Workflows.Activities.Stages;
 /// is a measure of every flow that reaches it, <c>rounds_to_alignment</c> of the flows that align.
 /// </summary>
 [Activity("Seidr", "AlignCheck", Category = "Selection", Spends = false, DisplayName = "Align check", Description = "Aligned when some program passes an accepted test set: all of its tests, a share of them, the tests of k test sets, or a consensus set large enough (CodeT's agreement as a stopping rule).")]
-[Outcome("Aligned", Description = "Programs that agree with the tests, best first, with the test sets.")]
-[Outcome("Misaligned", Description = "Everything, for another round of generation.")]
-[Outcome("Exhausted", Description = "Not aligned and the budget (or the rounds) spent: the best programs, with the test sets.")]
 public sealed class AlignCheck : Activity
 {
+    [Outcome(Description = "Programs that agree with the tests, best first, with the test sets.")]
+    public const string Aligned = "Aligned";
+
+    [Outcome(Description = "Everything, for another round of generation.")]
+    public const string Misaligned = "Misaligned";
+
+    [Outcome(Description = "Not aligned and the budget (or the rounds) spent: the best programs, with the test sets.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Description = "'all': a program passes every test of one test set; 'share': at least `share` of all generated tests; 'agreement': every test of at least `k` test sets; " +
         "'consensus': CodeT's top consensus set (programs passing exactly the same tests, scored by tests x sqrt(samples)) has at least `min_programs` samples and passes at least `min_tests` distinct tests, and its programs are the aligned ones; " +
         "'oneshot': no criterion, Exhausted after the first round (a fixed-budget baseline: what follows ranks one round's draw).",
@@ -49,10 +55,10 @@ public sealed class AlignCheck : Activity
         if (aligned.Count > 0)
         {
             context.SetMeasure("rounds_to_alignment", round);
-            return Task.FromResult(ActivityResult.Of("Aligned", aligned.Concat(others)));
+            return Task.FromResult(ActivityResult.Of(Aligned, aligned.Concat(others)));
         }
         var spent = context.Budget.IsExhausted || Mode == "oneshot";
-        return Task.FromResult(ActivityResult.Of(spent ? "Exhausted" : "Misaligned", programs.Concat(others)));
+        return Task.FromResult(ActivityResult.Of(spent ? Exhausted : Misaligned, programs.Concat(others)));
     }
 
     private List<Candidate> Passing(List<Candidate> programs, Population input)

@@ -7,10 +7,14 @@ namespace Seidr.Workflows.Activities.Stages;
 
 /// <summary>SEIDR's synthesize step: n programs for the problem from a prompt file and a model.</summary>
 [Activity("Seidr", "Draft", Category = "Synthesis", DisplayName = "Draft", Description = "Asks a model for programs that solve the problem. Lexicon and sketch candidates in the input are given to the prompt.")]
-[Outcome("Done", Description = "The new programs, with the input's non-program candidates passed along.")]
-[Outcome("Exhausted", Description = "The budget was spent before drafting.")]
 public sealed class Draft : Activity
 {
+    [Outcome(Description = "The new programs, with the input's non-program candidates passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "The budget was spent before drafting.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the programs (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
@@ -20,8 +24,8 @@ public sealed class Draft : Activity
     [Input(Description = "Programs asked for per problem (SEIDR's drafts per prompt).", Min = 1, Order = 2)]
     public int DraftsPerPrompt { get; set; } = 2;
 
-    [Input(Description = "How the answer becomes a program: 'code' takes the code block of a chat answer; 'completion' appends the answer to the problem prompt and cuts it at CodeT's stop strings.", Options = ["code", "completion"], Order = 3)]
-    public string Output { get; set; } = "code";
+    [Input(Description = "How the answer becomes a program: 'code' takes the code block of a chat answer; 'completion' appends the answer to the problem prompt and cuts it at CodeT's stop strings.", Order = 3)]
+    public DraftOutput Output { get; set; } = DraftOutput.Code;
 
     [Input(Description = "Index of the first sample asked for (for replaying a recorded pool from a given sample).", Min = 0, Order = 4)]
     public int SampleOffset { get; set; }
@@ -45,7 +49,7 @@ public sealed class Draft : Activity
             // fails: it stays in the pool, so pass@k counts it as the model's answer (as CodeT counts the
             // recorded empty completions).
             if (!sample.Succeeded) continue;
-            var code = Output == "completion"
+            var code = Output == DraftOutput.Completion
                 ? context.Problem.Prompt + CodeText.CutCompletion(sample.Text)
                 : CodeText.ExtractCode(sample.Text, context.Problem);
             programs.Add(context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
@@ -53,6 +57,16 @@ public sealed class Draft : Activity
                 .WithTag("language", Languages.Normalize(context.Problem.Language)!));
         }
         var kept = KeepPrograms ? context.Input.Programs : [];
-        return ActivityResult.Of("Done", kept.Concat(programs).Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
+        return ActivityResult.Of(Done, kept.Concat(programs).Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
     }
+}
+
+/// <summary>How <see cref="Draft"/> turns an answer into a program; the workflow file writes these names in snake_case.</summary>
+public enum DraftOutput
+{
+    /// <summary>The code block of a chat answer.</summary>
+    Code,
+
+    /// <summary>The problem prompt followed by the answer, cut at CodeT's stop strings.</summary>
+    Completion,
 }

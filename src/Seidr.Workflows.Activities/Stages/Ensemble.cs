@@ -16,10 +16,14 @@ namespace Seidr.Workflows.Activities.Stages;
 /// AlphaCode's clustering).
 /// </summary>
 [Activity("Seidr", "Ensemble", Category = "Selection", Spends = false, DisplayName = "Ensemble", Description = "Merges programs from several models or prompts, drops duplicates, and optionally orders them by output agreement (votes).")]
-[Outcome("Done", Description = "The programs (by votes when voting, else in arrival order) with the other candidates passed along.")]
-[Outcome("Empty", Description = "No program arrived: the input, unchanged.")]
 public sealed class Ensemble : Activity
 {
+    [Outcome(Description = "The programs (by votes when voting, else in arrival order) with the other candidates passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "No program arrived: the input, unchanged.")]
+    public const string Empty = "Empty";
+
     [Input(Description = "Order programs by output agreement: run each on the probes and put the largest group of programs that give the same outputs first.", Order = 0)]
     public bool Vote { get; set; }
 
@@ -38,7 +42,7 @@ public sealed class Ensemble : Activity
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var programs = context.Input.Programs.Select(p => p.WithTag("source", Source(p))).ToList();
-        if (programs.Count == 0) return ActivityResult.Of("Empty", context.Input);
+        if (programs.Count == 0) return ActivityResult.Of(Empty, context.Input);
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
 
         var ordered = programs;
@@ -54,7 +58,7 @@ public sealed class Ensemble : Activity
                 .Select(p => p.WithTag("copies", copies[p.Content].ToString(CultureInfo.InvariantCulture))).ToList();
         }
         if (Top > 0) ordered = ordered.Take(Top).ToList();
-        return ActivityResult.Of("Done", ordered.Concat(others));
+        return ActivityResult.Of(Done, ordered.Concat(others));
     }
 
     private static string Source(Candidate p) => $"{p.Model ?? "?"}/{p.Prompt ?? "?"}";

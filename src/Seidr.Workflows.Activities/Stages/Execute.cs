@@ -14,13 +14,19 @@ namespace Seidr.Workflows.Activities.Stages;
 
 /// <summary>Runs programs against tests in the sandbox and scores each by the fraction of tests passed.</summary>
 [Activity("Seidr", "Execute", Category = "Evaluation", Spends = false, DisplayName = "Execute", Description = "Runs every program against the problem's visible examples, the generated test sets in the population, or both; each test gets its own verdict.")]
-[Outcome("Done", Description = "All programs, scored, with the other candidates passed along.")]
-[Outcome("Passed", Description = "Programs that passed every test.")]
-[Outcome("Failed", Description = "Programs that failed at least one test.")]
 public sealed class Execute : Activity
 {
-    [Input(Description = "Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or 'auto' (generated when there are any, else examples).", Options = ["auto", "examples", "generated", "both"])]
-    public string Tests { get; set; } = "auto";
+    [Outcome(Description = "All programs, scored, with the other candidates passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "Programs that passed every test.")]
+    public const string Passed = "Passed";
+
+    [Outcome(Description = "Programs that failed at least one test.")]
+    public const string Failed = "Failed";
+
+    [Input(Description = "Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or 'auto' (generated when there are any, else examples).")]
+    public TestSource Tests { get; set; } = TestSource.Auto;
 
     [Input(Description = "Time limit of each test in milliseconds (a problem's own time limit, as CodeContests gives, wins).", Min = 1)]
     public int TimeoutMs { get; set; } = 1000;
@@ -73,14 +79,14 @@ public sealed class Execute : Activity
             return context.Scored(p with { Score = tests.Count == 0 ? 0 : report.Score, Results = ToResults(tests, report) });
         }));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
-        return ActivityResult.Of("Done", scored.Concat(others))
-            .And("Passed", scored.Where(p => p.PassedAll))
-            .And("Failed", scored.Where(p => !p.PassedAll));
+        return ActivityResult.Of(Done, scored.Concat(others))
+            .And(Passed, scored.Where(p => p.PassedAll))
+            .And(Failed, scored.Where(p => !p.PassedAll));
     }
 
     private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, SandboxRunner runner)
     {
-        var pairs = ReuseResults ? SharedPairs.GetValue(context.Services, _ => new()) : (PairVerdicts)context.State.GetOrAdd("pairs", _ => new PairVerdicts());
+        var pairs = ReuseResults ? SharedPairs.GetValue(context.Services, _ => new()) : context.GetOrAddState(() => new PairVerdicts());
         var byProgram = new ConcurrentDictionary<string, Task<ImmutableArray<TestResult>>>(StringComparer.Ordinal);
         Task<TestReport> Run(string source, List<TestSpec> batch) => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, batch)
         {
@@ -94,9 +100,9 @@ public sealed class Execute : Activity
             return context.Scored(p with { Score = tests.Count == 0 ? 0 : (double)passed / tests.Count, Results = results });
         }));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
-        return ActivityResult.Of("Done", scored.Concat(others))
-            .And("Passed", scored.Where(p => p.PassedAll))
-            .And("Failed", scored.Where(p => !p.PassedAll));
+        return ActivityResult.Of(Done, scored.Concat(others))
+            .And(Passed, scored.Where(p => p.PassedAll))
+            .And(Failed, scored.Where(p => !p.PassedAll));
     }
 
     /// <summary>
@@ -161,9 +167,9 @@ public sealed class Execute : Activity
         var examples = context.Problem.Visible;
         return Tests switch
         {
-            "examples" => [.. examples],
-            "generated" => generated,
-            "both" => [.. examples, .. generated.Where(g => !examples.Contains(g))],
+            TestSource.Examples => [.. examples],
+            TestSource.Generated => generated,
+            TestSource.Both => [.. examples, .. generated.Where(g => !examples.Contains(g))],
             _ => generated.Count > 0 ? generated : [.. examples],
         };
     }
@@ -196,4 +202,14 @@ public sealed class Execute : Activity
         ExecStatus.OutputLimit => Engine.TestStatus.OutputLimit,
         _ => Engine.TestStatus.Error,
     };
+}
+
+/// <summary>Which tests <see cref="Execute"/> runs; the workflow file writes these names in snake_case (<c>tests: examples</c>).</summary>
+public enum TestSource
+{
+    /// <summary>The generated test sets when the population has any, else the problem's visible examples.</summary>
+    Auto,
+    Examples,
+    Generated,
+    Both,
 }

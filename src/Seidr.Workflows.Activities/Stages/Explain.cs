@@ -11,11 +11,17 @@ namespace Seidr.Workflows.Activities.Stages;
 /// <c>explanation</c> whose parent is the program.
 /// </summary>
 [Activity("Seidr", "Explain", Category = "Repair", DisplayName = "Explain", Description = "For each failing program, asks a model for explanations of the bug and what to change (SEIDR's instruct), from the failed tests as expected vs actual.")]
-[Outcome("Done", Description = "The explanations, the programs they explain, and the input's other candidates (lexicon, sketch, test sets).")]
-[Outcome("Empty", Description = "Nothing was explained (no program failed a test, or every answer was empty or failed): the input, unchanged.")]
-[Outcome("Exhausted", Description = "The budget was spent before anything was explained: the input, unchanged.")]
 public sealed class Explain : Activity
 {
+    [Outcome(Description = "The explanations, the programs they explain, and the input's other candidates (lexicon, sketch, test sets).")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "Nothing was explained (no program failed a test, or every answer was empty or failed): the input, unchanged.")]
+    public const string Empty = "Empty";
+
+    [Outcome(Description = "The budget was spent before anything was explained: the input, unchanged.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that explains (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
@@ -38,7 +44,7 @@ public sealed class Explain : Activity
     {
         var failing = context.Input.Programs.Where(p => !p.PassedAll && TestFeedback.HasFailures(p)).ToList();
         if (MaxPrograms > 0) failing = Rank.Order(failing).Take(MaxPrograms).ToList();
-        if (failing.Count == 0) return ActivityResult.Of("Empty", context.Input);
+        if (failing.Count == 0) return ActivityResult.Of(Empty, context.Input);
 
         // Calls are handed out in program order before any is made, so a call limit always cuts the same programs.
         var served = failing.Take(StageBudget.CallsLeft(context.Budget)).ToList();
@@ -60,9 +66,9 @@ public sealed class Explain : Activity
 
         var explanations = made.SelectMany(m => m).ToList();
         if (explanations.Count == 0)
-            return ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Empty", context.Input);
+            return ActivityResult.Of(context.Budget.IsExhausted ? Exhausted : Empty, context.Input);
         var explained = explanations.Select(e => e.ParentId).ToHashSet(StringComparer.Ordinal);
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program && c.Kind != CandidateKinds.Explanation);
-        return ActivityResult.Of("Done", explanations.Concat(failing.Where(p => explained.Contains(p.Id))).Concat(others));
+        return ActivityResult.Of(Done, explanations.Concat(failing.Where(p => explained.Contains(p.Id))).Concat(others));
     }
 }

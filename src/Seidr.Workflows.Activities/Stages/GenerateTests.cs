@@ -16,10 +16,14 @@ namespace Seidr.Workflows.Activities.Stages;
 /// that does not compile (or an incomplete pair) is dropped and counted in the set's <c>dropped</c> tag.
 /// </summary>
 [Activity("Seidr", "GenerateTests", Category = "Synthesis", DisplayName = "Generate tests", Description = "Asks a model for test cases (one test set per sample): assert lines for function problems, input/output pairs for stdin problems; tests that do not compile are dropped and counted.")]
-[Outcome("Done", Description = "The input with the new test sets added.")]
-[Outcome("Exhausted", Description = "The budget was spent before generating.")]
 public sealed partial class GenerateTests : Activity
 {
+    [Outcome(Description = "The input with the new test sets added.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "The budget was spent before generating.")]
+    public const string Exhausted = Ports.Exhausted;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the tests (a name under experiment.models).", Order = 0)]
@@ -75,7 +79,7 @@ public sealed partial class GenerateTests : Activity
                 .WithTag("tests", valid.Count.ToString(CultureInfo.InvariantCulture))
                 .WithTag("dropped", dropped.ToString(CultureInfo.InvariantCulture))));
         }
-        return ActivityResult.Of("Done", context.Input.Concat(sets));
+        return ActivityResult.Of(Done, context.Input.Concat(sets));
     }
 
     private sealed record Extracted(List<TestSpec> Tests, int Dropped);

@@ -9,11 +9,17 @@ namespace Seidr.Workflows.Activities.Stages;
 /// written. The lexicon is a candidate of kind <c>lexicon</c>; Draft and Sketch give it to their prompts.
 /// </summary>
 [Activity("Seidr", "Lexicon", Category = "Synthesis", DisplayName = "Lexicon", Description = "Asks a model for the problem's lexicon (names, types, invariants) that later prompts (sketch, draft) include.")]
-[Outcome("Done", Description = "The lexicon, with the input passed along.")]
-[Outcome("Empty", Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a lexicon).")]
-[Outcome("Exhausted", Description = "The budget was spent before asking: the input, unchanged.")]
 public sealed class Lexicon : Activity
 {
+    [Outcome(Description = "The lexicon, with the input passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a lexicon).")]
+    public const string Empty = "Empty";
+
+    [Outcome(Description = "The budget was spent before asking: the input, unchanged.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the lexicon.", Order = 0)]
     public string Model { get; set; } = "";
 
@@ -27,8 +33,8 @@ public sealed class Lexicon : Activity
     {
         var made = await TextArtefact.AskAsync(context, CandidateKinds.Lexicon, Model, Prompt, ModelStage.ProblemVariables(context.Problem), 1, SampleOffset);
         return made.Count == 0
-            ? ActivityResult.Of("Empty", context.Input)
-            : ActivityResult.Of("Done", context.Input.Where(c => c.Kind != CandidateKinds.Lexicon).Concat(made));
+            ? ActivityResult.Of(Empty, context.Input)
+            : ActivityResult.Of(Done, context.Input.Where(c => c.Kind != CandidateKinds.Lexicon).Concat(made));
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
@@ -7,19 +8,24 @@ namespace Seidr.Workflows.Activities.Stages;
 
 /// <summary>SEIDR's rank step: keeps the best programs as the beam, or reports a solution.</summary>
 [Activity("Seidr", "Rank", Category = "Selection", Spends = false, DisplayName = "Rank", Description = "Keeps the best beam_width programs: by score with tie-breaks, or by lexicase selection over per-test outcomes (programs that pass every test go to Solved); or keeps the best beam_width groups of programs: CodeT's consensus sets by dual execution agreement, behaviour clusters, or the pool as one group (random).")]
-[Outcome("Beam", Description = "The kept programs, best first (nothing passed every test and budget is left).")]
-[Outcome("Solved", Description = "Programs that passed every test, best first.")]
-[Outcome("Exhausted", Description = "The budget is spent: the beam, best first.")]
 public sealed class Rank : Activity
 {
+    [Outcome(Description = "The kept programs, best first (nothing passed every test and budget is left).")]
+    public const string Beam = "Beam";
+
+    [Outcome(Description = "Programs that passed every test, best first.")]
+    public const string Solved = "Solved";
+
+    [Outcome(Description = "The budget is spent: the beam, best first.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Description = "How many programs to keep.", Min = 1)]
     public int BeamWidth { get; set; } = 2;
 
     [Input(Description = "'score': highest fraction of tests passed, ties broken by fewer repair generations, then shorter program, then age. 'lexicase': lexicase selection over the per-test outcomes. " +
         "Group strategies (beam_width counts groups; every sample of a kept group is emitted, best group first): 'codet': CodeT's dual execution agreement over the generated test sets in the input; " +
-        "'behaviour': clusters of programs that behave identically on the generated tests' inputs, scored by CodeT's rule with a soft support (samples of clusters that behave alike on most tests) in place of the set size; 'random': no ranking, the pool in random order as one group.",
-        Options = ["score", "lexicase", "codet", "behaviour", "random"])]
-    public string Strategy { get; set; } = "score";
+        "'behaviour': clusters of programs that behave identically on the generated tests' inputs, scored by CodeT's rule with a soft support (samples of clusters that behave alike on most tests) in place of the set size; 'random': no ranking, the pool in random order as one group.")]
+    public RankStrategy Strategy { get; set; } = RankStrategy.Score;
 
     [Input(Description = "Also rank the beam kept by this activity's previous iteration (elitism), so a good parent is not lost to worse children.")]
     public bool KeepParents { get; set; } = true;
@@ -27,52 +33,63 @@ public sealed class Rank : Activity
     public override Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var pool = context.Input.Programs.ToList();
-        if (KeepParents && context.State.TryGetValue("beam", out var previous))
-            pool.AddRange(((IReadOnlyList<Candidate>)previous).Where(p => pool.All(c => c.Id != p.Id)));
+        if (KeepParents && context.GetState<BeamState>() is { } previous)
+            pool.AddRange(previous.Programs.Where(p => pool.All(c => c.Id != p.Id)));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
-        if (IsGroupStrategy(Strategy)) return Task.FromResult(RankGroups(context, pool, others));
+        if (Strategy is RankStrategy.CodeT or RankStrategy.Behaviour or RankStrategy.Random) return Task.FromResult(RankGroups(context, pool, others));
         var ordered = Order(pool).ToList();
         var solved = ordered.Where(p => p.PassedAll).ToList();
-        if (solved.Count > 0) return Task.FromResult(ActivityResult.Of("Solved", solved.Concat(others)));
+        if (solved.Count > 0) return Task.FromResult(ActivityResult.Of(Solved, solved.Concat(others)));
 
-        var beam = Strategy == "lexicase" ? Lexicase.Select(ordered, BeamWidth, context.Random) : ordered.Take(BeamWidth).ToList();
-        context.State["beam"] = beam;
-        return Task.FromResult(ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Beam", beam.Concat(others)));
+        var beam = Strategy == RankStrategy.Lexicase ? Lexicase.Select(ordered, BeamWidth, context.Random) : ordered.Take(BeamWidth).ToList();
+        context.SetState(new BeamState(beam));
+        return Task.FromResult(ActivityResult.Of(context.Budget.IsExhausted ? Exhausted : Beam, beam.Concat(others)));
     }
-
-    private static bool IsGroupStrategy(string strategy) => strategy is "codet" or "behaviour" or "random";
 
     private ActivityResult RankGroups(ActivityContext context, List<Candidate> pool, List<Candidate> others)
     {
         var matrix = DualExecution.From(new Population(pool.Concat(others)));
         var ranking = Strategy switch
         {
-            "codet" => CodeTAgreement.Rank(matrix),
-            "behaviour" => BehaviourRanking.Rank(matrix),
+            RankStrategy.CodeT => CodeTAgreement.Rank(matrix),
+            RankStrategy.Behaviour => BehaviourRanking.Rank(matrix),
             _ => GroupRanking.Pool(matrix, fallback: false),
         };
-        if (Strategy != "random") context.SetFlag($"{Strategy}_fallback", ranking.Fallback);
+        if (Strategy != RankStrategy.Random) context.SetFlag($"{Naming.EnumName(Strategy)}_fallback", ranking.Fallback);
 
         var byContent = pool.GroupBy(p => p.Content, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var kept = new List<Candidate>();
         foreach (var (group, rank) in ranking.Groups.Take(BeamWidth).Select((g, i) => (g, i)))
         {
             var members = group.Programs.SelectMany(p => byContent[matrix.Programs[p]]).ToList();
-            if (Strategy == "random") context.Random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members));
+            if (Strategy == RankStrategy.Random) context.Random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members));
             kept.AddRange(members.Select(c => context.Scored(c
                 .WithTag("group", rank.ToString(CultureInfo.InvariantCulture))
                 .WithTag("group_score", group.Score.ToString("R", CultureInfo.InvariantCulture)))));
         }
-        context.State["beam"] = kept;
+        context.SetState(new BeamState(kept));
         var top = ranking.Groups.IsEmpty ? [] : ranking.Groups[0].Programs;
-        var port = kept.Count > 0 && top.All(p => matrix.Passed[p].Length > 0 && !matrix.Passed[p].Contains(false)) ? "Solved"
-            : context.Budget.IsExhausted ? "Exhausted" : "Beam";
+        var port = kept.Count > 0 && top.All(p => matrix.Passed[p].Length > 0 && !matrix.Passed[p].Contains(false)) ? Solved
+            : context.Budget.IsExhausted ? Exhausted : Beam;
         return ActivityResult.Of(port, kept.Concat(others));
     }
 
     /// <summary>Best first: score, then fewer generations, then shorter text, then id (stable across runs).</summary>
     public static IEnumerable<Candidate> Order(IEnumerable<Candidate> programs) =>
         programs.OrderByDescending(p => p.Score ?? -1).ThenBy(p => p.Generation).ThenBy(p => p.Content.Length).ThenBy(p => p.Id, StringComparer.Ordinal);
+}
+
+/// <summary>The beam a <see cref="Rank"/> kept in its last iteration of a flow (its parents, with keep_parents).</summary>
+public sealed record BeamState(IReadOnlyList<Candidate> Programs);
+
+/// <summary>How <see cref="Rank"/> orders the pool; the workflow file writes these names (<c>strategy: codet</c>).</summary>
+public enum RankStrategy
+{
+    Score,
+    Lexicase,
+    [JsonStringEnumMemberName("codet")] CodeT,
+    Behaviour,
+    Random,
 }
 
 /// <summary>Lexicase selection (Spector 2012; used by SEIDR): repeatedly filter by one test at a time in random order.</summary>

@@ -11,11 +11,17 @@ namespace Seidr.Workflows.Activities.Stages;
 /// explanation -> repair), one generation after the program.
 /// </summary>
 [Activity("Seidr", "Repair", Category = "Repair", DisplayName = "Repair", Description = "For each explanation, asks a model for repaired programs (SEIDR's debug). Answers without the function are dropped as unparseable.")]
-[Outcome("Done", Description = "The repaired programs, with the input's lexicon, sketch and test sets passed along.")]
-[Outcome("Empty", Description = "No repair was made (no explanation with its program in the input, or every answer was empty, failed or unparseable): the input's programs, best first.")]
-[Outcome("Exhausted", Description = "The budget was spent before any repair was made: the input's programs, best first.")]
 public sealed class Repair : Activity
 {
+    [Outcome(Description = "The repaired programs, with the input's lexicon, sketch and test sets passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "No repair was made (no explanation with its program in the input, or every answer was empty, failed or unparseable): the input's programs, best first.")]
+    public const string Empty = "Empty";
+
+    [Outcome(Description = "The budget was spent before any repair was made: the input's programs, best first.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that repairs (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
@@ -39,7 +45,7 @@ public sealed class Repair : Activity
             .Select(e => (Explanation: e, Program: programs[e.ParentId!]))
             .ToList();
         var fallback = Rank.Order(programs.Values).Concat(Others(context.Input)).ToList();
-        if (jobs.Count == 0) return ActivityResult.Of("Empty", fallback);
+        if (jobs.Count == 0) return ActivityResult.Of(Empty, fallback);
 
         // Programs and calls are handed out in explanation order before any call, so limits cut the same jobs every run.
         var shares = StageBudget.SharePrograms(context.Budget, jobs.Count, RepairsPerExplanation);
@@ -71,8 +77,8 @@ public sealed class Repair : Activity
         });
 
         var children = made.SelectMany(m => m).ToList();
-        if (children.Count == 0) return ActivityResult.Of(context.Budget.IsExhausted ? "Exhausted" : "Empty", fallback);
-        return ActivityResult.Of("Done", children.Concat(Others(context.Input)));
+        if (children.Count == 0) return ActivityResult.Of(context.Budget.IsExhausted ? Exhausted : Empty, fallback);
+        return ActivityResult.Of(Done, children.Concat(Others(context.Input)));
     }
 
     private static IEnumerable<Candidate> Others(Population input) =>

@@ -9,11 +9,17 @@ namespace Seidr.Workflows.Activities.Stages;
 /// model to follow. Uses the lexicon in the input when there is one.
 /// </summary>
 [Activity("Seidr", "Sketch", Category = "Synthesis", DisplayName = "Sketch", Description = "Asks a model for a solution sketch (steps, helpers, edge cases) that later drafts follow; uses the lexicon in the input when present.")]
-[Outcome("Done", Description = "The sketch(es), with the input passed along.")]
-[Outcome("Empty", Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a sketch).")]
-[Outcome("Exhausted", Description = "The budget was spent before asking: the input, unchanged.")]
 public sealed class Sketch : Activity
 {
+    [Outcome(Description = "The sketch(es), with the input passed along.")]
+    public const string Done = Ports.Done;
+
+    [Outcome(Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a sketch).")]
+    public const string Empty = "Empty";
+
+    [Outcome(Description = "The budget was spent before asking: the input, unchanged.")]
+    public const string Exhausted = Ports.Exhausted;
+
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the sketch.", Order = 0)]
     public string Model { get; set; } = "";
 
@@ -33,7 +39,7 @@ public sealed class Sketch : Activity
         variables["lexicon"] = lexicon?.Content;
         var made = await TextArtefact.AskAsync(context, CandidateKinds.Sketch, Model, Prompt, variables, Samples, SampleOffset, lexicon);
         return made.Count == 0
-            ? ActivityResult.Of("Empty", context.Input)
-            : ActivityResult.Of("Done", context.Input.Where(c => c.Kind != CandidateKinds.Sketch).Concat(made));
+            ? ActivityResult.Of(Empty, context.Input)
+            : ActivityResult.Of(Done, context.Input.Where(c => c.Kind != CandidateKinds.Sketch).Concat(made));
     }
 }

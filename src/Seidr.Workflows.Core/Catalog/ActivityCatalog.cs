@@ -31,9 +31,29 @@ public sealed class ActivityCatalog
     public ActivityDescriptor? Find(string typeName) => _byType.GetValueOrDefault(typeName);
 
     public static ActivityCatalog FromAssemblies(params Assembly[] assemblies) =>
-        new(assemblies.Distinct().SelectMany(a => a.GetTypes())
+        new(assemblies.Distinct().SelectMany(ActivitiesIn));
+
+    /// <summary>This catalog and <paramref name="more"/> (a plugin's activities); a type name both use is an error.</summary>
+    public ActivityCatalog With(IEnumerable<ActivityDescriptor> more) => new(_byType.Values.Concat(more));
+
+    /// <summary>
+    /// The activities an assembly declares. Throws <see cref="ArgumentException"/> saying why when its types cannot
+    /// be loaded (a dependency is missing) or an activity is malformed, so a plugin's problem is reported, not skipped.
+    /// </summary>
+    public static IReadOnlyList<ActivityDescriptor> ActivitiesIn(Assembly assembly)
+    {
+        Type[] types;
+        try { types = assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e)
+        {
+            var reasons = e.LoaderExceptions.Where(x => x is not null).Select(x => x!.Message).Distinct().Take(3);
+            throw new ArgumentException($"cannot load the types of {assembly.GetName().Name}: {string.Join("; ", reasons)}", e);
+        }
+        return types
             .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(Activity).IsAssignableFrom(t) && t.GetCustomAttribute<ActivityAttribute>() is not null)
-            .Select(Describe));
+            .Select(Describe)
+            .ToList();
+    }
 
     public static ActivityDescriptor Describe(Type type)
     {
@@ -45,11 +65,8 @@ public sealed class ActivityCatalog
             .Select(x => DescribeInput(x.Property, x.Input!, prototype))
             .OrderBy(i => i.Order).ThenBy(i => i.PropertyName == nameof(Activity.Enabled) ? 1 : 0)
             .ToImmutableArray();
-        var outcomes = type.GetCustomAttributes<OutcomeAttribute>(inherit: true)
-            .Select(o => new OutcomeDescriptor(o.Name, o.Description ?? ""))
-            .DistinctBy(o => o.Name)
-            .ToImmutableArray();
-        if (outcomes.IsEmpty) outcomes = [new OutcomeDescriptor("Done", "")];
+        var outcomes = DescribeOutcomes(type);
+        if (outcomes.IsEmpty) outcomes = [new OutcomeDescriptor(Ports.Done, "")];
         return new ActivityDescriptor
         {
             TypeName = $"{attr.Namespace}.{attr.Name}",
@@ -66,11 +83,38 @@ public sealed class ActivityCatalog
         };
     }
 
+    /// <summary>
+    /// The outcome ports: <see cref="OutcomeAttribute"/>s on the class, then the activity's string constants marked
+    /// <c>[Outcome]</c>, in declaration order (the first is the primary one). A port declared twice is an error.
+    /// </summary>
+    private static ImmutableArray<OutcomeDescriptor> DescribeOutcomes(Type type)
+    {
+        var onClass = type.GetCustomAttributes<OutcomeAttribute>(inherit: true)
+            .Select(o => new OutcomeDescriptor(o.Name ?? throw new ArgumentException($"{type}: an [Outcome] on the class needs a port name"), o.Description ?? ""));
+        var onConstants = type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.FlattenHierarchy)
+            .Where(f => f.GetCustomAttribute<OutcomeAttribute>() is not null)
+            .OrderBy(f => f.MetadataToken)
+            .Select(f =>
+            {
+                var o = f.GetCustomAttribute<OutcomeAttribute>()!;
+                if (!f.IsLiteral || f.FieldType != typeof(string))
+                    throw new ArgumentException($"{type}.{f.Name}: [Outcome] marks a port name, which must be a const string");
+                var name = (string)f.GetRawConstantValue()!;
+                if (o.Name is not null && o.Name != name)
+                    throw new ArgumentException($"{type}.{f.Name}: [Outcome(\"{o.Name}\")] names another port than the constant's value '{name}'");
+                return new OutcomeDescriptor(name, o.Description ?? "");
+            });
+        var outcomes = onClass.Concat(onConstants).ToImmutableArray();
+        if (outcomes.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"{type} declares the outcome port '{twice.Key}' twice");
+        return outcomes;
+    }
+
     private static InputDescriptor DescribeInput(PropertyInfo p, InputAttribute a, Activity prototype)
     {
         var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
         var typeName = ElsaTypeName(type);
-        var options = a.Options?.ToImmutableArray() ?? (type.IsEnum ? Enum.GetNames(type).Select(Naming.ToSnakeCase).ToImmutableArray() : []);
+        var options = a.Options?.ToImmutableArray() ?? (type.IsEnum ? Naming.EnumNames(type).ToImmutableArray() : []);
         var hint = a.UIHint ?? (options.Length > 0 ? UIHints.Dropdown
             : type == typeof(bool) ? UIHints.Checkbox
             : typeName is "Object" ? UIHints.Json
@@ -93,7 +137,7 @@ public sealed class ActivityCatalog
             Order = a.Order,
             Min = a.Min,
             DefaultValue = value is null || (value is string s && s.Length == 0) || (value is ICollection c && c.Count == 0) ? null
-                : type.IsEnum ? JsonValue.Create(Naming.ToSnakeCase(value.ToString()!))
+                : value is Enum e ? JsonValue.Create(Naming.EnumName(e))
                 : JsonSerializer.SerializeToNode(value),
         };
     }

@@ -23,7 +23,7 @@ public sealed record ActivityDescriptor
 
     public InputDescriptor? FindInput(string name) => Inputs.FirstOrDefault(i => i.Name == name);
     public bool HasOutcome(string port) => Outcomes.Any(o => o.Name == port);
-    public string PrimaryOutcome => Outcomes.IsEmpty ? "Done" : Outcomes[0].Name;
+    public string PrimaryOutcome => Outcomes.IsEmpty ? Ports.Done : Outcomes[0].Name;
 
     public Activity Create() => (Activity)Activator.CreateInstance(ClrType)!;
 }

@@ -19,11 +19,22 @@ public sealed class ActivityAttribute(string @namespace, string name) : Attribut
     public bool Spends { get; init; } = true;
 }
 
-/// <summary>An outcome port of an activity, in declaration order; the first is the primary one.</summary>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = true)]
-public sealed class OutcomeAttribute(string name) : Attribute
+/// <summary>
+/// An outcome port of an activity, in declaration order; the first is the primary one. Put it on the activity's
+/// <c>const string</c> that names the port, so the name is declared once and the code emits it by that constant:
+/// <code>[Outcome(Description = "...")] public const string Solved = "Solved";</code>
+/// On the class, it takes the port name as its argument.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Field, AllowMultiple = true, Inherited = true)]
+public sealed class OutcomeAttribute : Attribute
 {
-    public string Name { get; } = name;
+    /// <summary>On a constant: the port is the constant's value.</summary>
+    public OutcomeAttribute() { }
+
+    /// <summary>On the class: the port's name.</summary>
+    public OutcomeAttribute(string name) => Name = name;
+
+    public string? Name { get; }
     public string? Description { get; init; }
 }
 

@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Seidr.Workflows.Catalog;
 
@@ -37,6 +39,26 @@ public static class Naming
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The names an enum input is written with, in declaration order: each member's
+    /// <see cref="JsonStringEnumMemberNameAttribute"/> when it has one (e.g. <c>codet</c>), else its snake_case name.
+    /// </summary>
+    public static IReadOnlyList<string> EnumNames(Type enumType) =>
+        enumType.GetFields(BindingFlags.Public | BindingFlags.Static).OrderBy(f => f.MetadataToken).Select(NameOf).ToArray();
+
+    /// <summary>The name an enum value is written with (see <see cref="EnumNames"/>).</summary>
+    public static string EnumName(Enum value) =>
+        value.GetType().GetField(value.ToString()) is { } field ? NameOf(field) : ToSnakeCase(value.ToString());
+
+    /// <summary>The member of <paramref name="enumType"/> written as <paramref name="name"/> (or by its C# name), or null.</summary>
+    public static object? ParseEnum(Type enumType, string name) =>
+        enumType.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .FirstOrDefault(f => string.Equals(NameOf(f), name, StringComparison.OrdinalIgnoreCase) || string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?.GetValue(null);
+
+    private static string NameOf(FieldInfo member) =>
+        member.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? ToSnakeCase(member.Name);
 
     public static string ToWords(string pascal)
     {

@@ -92,5 +92,5 @@ public sealed record Connection(Endpoint Source, Endpoint Target)
 public readonly record struct Endpoint(string Activity, string Port)
 {
     public const string DefaultTargetPort = "In";
-    public const string DefaultSourcePort = "Done";
+    public const string DefaultSourcePort = Engine.Ports.Done;
 }

@@ -44,8 +44,17 @@ public sealed class ActivityContext
     public IServiceProvider Services => _flow.Run.Services;
     public CancellationToken CancellationToken => _flow.CancellationToken;
 
-    /// <summary>State kept per activity across its iterations in this flow (a rank's previous beam, ...).</summary>
-    public ConcurrentDictionary<string, object> State => _flow.StateOf(Node.Id);
+    /// <summary>
+    /// This activity's state of type <typeparamref name="T"/> from an earlier iteration in this flow (a rank's previous
+    /// beam, ...), or null. State is kept per activity and per type, so each kind of state is its own typed record.
+    /// </summary>
+    public T? GetState<T>() where T : class => _flow.StateOf(Node.Id).TryGetValue(typeof(T), out var value) ? (T)value : null;
+
+    /// <summary>Keeps <paramref name="value"/> for this activity's later iterations in this flow.</summary>
+    public void SetState<T>(T value) where T : class => _flow.StateOf(Node.Id)[typeof(T)] = value;
+
+    /// <summary>This activity's state of type <typeparamref name="T"/>, created on first use.</summary>
+    public T GetOrAddState<T>(Func<T> create) where T : class => (T)_flow.StateOf(Node.Id).GetOrAdd(typeof(T), _ => create());
 
     /// <summary>Flags that end up in the flow result and are summed into metrics (e.g. <c>aligned</c>).</summary>
     public void SetFlag(string name, bool value) => _flow.Flags[name] = value;

@@ -105,7 +105,7 @@ internal sealed class FlowRunner
         {
             NoteExhausted(activityId, limit);
             // Route to the Exhausted port when the activity has one; otherwise this branch ends here.
-            return descriptor.HasOutcome(ExhaustedPort) ? ActivityResult.Of(ExhaustedPort, input) : ActivityResult.None;
+            return descriptor.HasOutcome(Ports.Exhausted) ? ActivityResult.Of(Ports.Exhausted, input) : ActivityResult.None;
         }
 
         var activity = InputBinder.Create(descriptor, node, _flow.Variant);
@@ -114,13 +114,15 @@ internal sealed class FlowRunner
         var result = activity.Enabled
             ? await activity.ExecuteAsync(new ActivityContext(_flow, node, iteration, input))
             : ActivityResult.Of(descriptor.PrimaryOutcome, input);
+        // A port the activity does not declare has no connection the validator could check: routing it nowhere would
+        // lose its population without a word, so the flow fails and says which port.
+        if (result.Outputs.FirstOrDefault(o => !descriptor.HasOutcome(o.Key)) is { Key: { } undeclared })
+            throw new UndeclaredPortException(descriptor, undeclared);
         _flow.Run.Publish(new ActivityCompleted(_flow.Key, activityId, iteration,
             result.Outputs.Select(o => KeyValuePair.Create(o.Key, o.Value.Count)).ToArray(), clock.Elapsed));
-        if (result.Outputs.Any(o => o.Key == ExhaustedPort)) NoteExhausted(activityId, _flow.Budget.ExhaustedLimit ?? "budget");
+        if (result.Outputs.Any(o => o.Key == Ports.Exhausted)) NoteExhausted(activityId, _flow.Budget.ExhaustedLimit ?? "budget");
         return result;
     }
-
-    public const string ExhaustedPort = "Exhausted";
 
     private void NoteExhausted(string activityId, string limit)
     {
@@ -165,6 +167,13 @@ internal sealed class FlowRunner
             }
         } while (fired);
     }
+}
+
+/// <summary>An activity emitted on a port it does not declare with <see cref="OutcomeAttribute"/> (a bug in the activity).</summary>
+public sealed class UndeclaredPortException(ActivityDescriptor descriptor, string port)
+    : Exception($"{descriptor.TypeName} emitted on port '{port}', which it does not declare (its ports: {string.Join(", ", descriptor.Outcomes.Select(o => o.Name))})")
+{
+    public string Port { get; } = port;
 }
 
 /// <summary>A flow that cannot go on: an activity failed or a loop ran away.</summary>

@@ -27,7 +27,7 @@ internal sealed class RunState
 /// <summary>State of one problem-variant flow.</summary>
 internal sealed class FlowState(RunState run, FlowKey key, Problem problem, Variant variant, FlowBudget budget, CancellationToken runToken) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, object>> _state = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Type, object>> _state = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(runToken);
 
     public RunState Run { get; } = run;
@@ -53,7 +53,7 @@ internal sealed class FlowState(RunState run, FlowKey key, Problem problem, Vari
     public ImmutableArray<Candidate>? Submission { get; private set; }
     public bool StopRequested { get; private set; }
 
-    public ConcurrentDictionary<string, object> StateOf(string activityId) => _state.GetOrAdd(activityId, _ => new(StringComparer.Ordinal));
+    public ConcurrentDictionary<Type, object> StateOf(string activityId) => _state.GetOrAdd(activityId, _ => new());
 
     public void Submit(IReadOnlyList<Candidate> programs, bool stop)
     {

@@ -79,13 +79,8 @@ public static partial class InputBinder
         _ => null,
     };
 
-    private static object ParseEnum(Type type, string s)
-    {
-        var name = Enum.GetNames(type).FirstOrDefault(n => string.Equals(Naming.ToSnakeCase(n), s, StringComparison.OrdinalIgnoreCase) || string.Equals(n, s, StringComparison.OrdinalIgnoreCase));
-        return name is null
-            ? throw new FormatException($"'{s}' is not one of {string.Join(", ", Enum.GetNames(type).Select(Naming.ToSnakeCase))}")
-            : Enum.Parse(type, name);
-    }
+    private static object ParseEnum(Type type, string s) =>
+        Naming.ParseEnum(type, s) ?? throw new FormatException($"'{s}' is not one of {string.Join(", ", Naming.EnumNames(type))}");
 
     private static string Describe(JsonNode? node) => node is null ? "null" : node.ToJsonString();
     private static string CatalogTypeName(Type t) => ActivityCatalog.ElsaTypeName(t);

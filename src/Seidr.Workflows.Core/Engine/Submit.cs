@@ -7,9 +7,11 @@ namespace Seidr.Workflows.Engine;
 /// (pass@k takes them as its n samples). The first submission of a flow counts.
 /// </summary>
 [Activity("Seidr", "Submit", Category = "Flow", Spends = false, DisplayName = "Submit", Description = "The programs that reach it, best first, are the flow's answer; they are scored on the hidden tests.")]
-[Outcome("Done")]
 public sealed class Submit : Activity
 {
+    [Outcome(Description = "The submitted programs.")]
+    public const string Done = Ports.Done;
+
     [Input(Description = "Submit at most this many programs (0: all that arrive).", Min = 0)]
     public int Top { get; set; }
 
@@ -21,6 +23,6 @@ public sealed class Submit : Activity
         var programs = context.Input.Programs;
         if (Top > 0) programs = programs.Take(Top).ToArray();
         context.SubmitPrograms(programs, Stop);
-        return Task.FromResult(ActivityResult.Of("Done", programs));
+        return Task.FromResult(ActivityResult.Of(Done, programs));
     }
 }

@@ -100,3 +100,13 @@ public sealed class Fail : Activity
 {
     public override Task<ActivityResult> ExecuteAsync(ActivityContext context) => throw new InvalidOperationException("boom");
 }
+
+/// <summary>Emits on a port it does not declare: the engine must fail the flow, not drop the population.</summary>
+[Activity("Test", "Stray", Category = "Test", Spends = false)]
+public sealed class Stray : Activity
+{
+    [Outcome] public const string Done = Ports.Done;
+
+    public override Task<ActivityResult> ExecuteAsync(ActivityContext context) =>
+        Task.FromResult(ActivityResult.Of(Done, context.Input).And("Elsewhere", context.Input));
+}

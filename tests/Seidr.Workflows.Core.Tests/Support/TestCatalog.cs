@@ -7,7 +7,11 @@ namespace Seidr.Workflows.Core.Tests.Support;
 
 public static class TestCatalog
 {
-    public static ActivityCatalog Instance { get; } = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Emit).Assembly);
+    /// <summary>The engine's activities and this folder's (the malformed ones of CatalogTests live in another namespace).</summary>
+    public static ActivityCatalog Instance { get; } = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly)
+        .With(typeof(Emit).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(Emit).Namespace && t.IsClass && !t.IsAbstract && t.IsDefined(typeof(ActivityAttribute), false))
+            .Select(ActivityCatalog.Describe));
 
     public static IReadOnlyList<Problem> Problems(int n) =>
         Enumerable.Range(0, n).Select(i => new Problem { Id = $"P{i}", Dataset = "test", Prompt = $"problem {i}" }).ToArray();
