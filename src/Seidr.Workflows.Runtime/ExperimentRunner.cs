@@ -13,6 +13,7 @@ using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
 using Seidr.Workflows.Models;
 using Seidr.Workflows.Models.Cache;
+using Seidr.Workflows.Runtime.Plugins;
 using Seidr.Workflows.Serialization;
 using Seidr.Workflows.Validation;
 using RunResult = Seidr.Workflows.Engine.RunResult;
@@ -123,8 +124,50 @@ public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Every activity this build knows: the engine's own and the stage library.</summary>
-    public static ActivityCatalog Catalog { get; } = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Draft).Assembly);
+    /// <summary>The activities seidr ships: the engine's own and the stage library.</summary>
+    public static ActivityCatalog BuiltIn { get; } = ActivityCatalog.FromAssemblies(typeof(Submit).Assembly, typeof(Draft).Assembly);
+
+    private static readonly Lazy<(ActivityCatalog Catalog, IReadOnlyList<PluginProblem> Problems)> WithToolPlugins = new(() =>
+    {
+        var problems = new List<PluginProblem>();
+        return (ActivityPlugins.Extend(BuiltIn, ActivityPlugins.InDirectory(ActivityPlugins.ToolDirectory), ActivityPlugins.ToolDirectory, problems), problems);
+    });
+
+    /// <summary>Every activity of every workflow: <see cref="BuiltIn"/> and the plugins in the tool's <c>plugins/</c> folder.</summary>
+    public static ActivityCatalog Catalog => WithToolPlugins.Value.Catalog;
+
+    /// <summary>Plugins in the tool's <c>plugins/</c> folder that could not be used (each is an error of every validation).</summary>
+    public static IReadOnlyList<PluginProblem> ToolPluginProblems => WithToolPlugins.Value.Problems;
+
+    /// <summary><see cref="Catalog"/> with more plugins (<c>--plugin</c>), relative to the working folder.</summary>
+    public static ActivityCatalog CatalogWith(IEnumerable<string> plugins, List<PluginProblem> problems)
+    {
+        problems.AddRange(ToolPluginProblems);
+        return ActivityPlugins.Extend(Catalog, plugins, Directory.GetCurrentDirectory(), problems);
+    }
+
+    /// <summary>
+    /// The activities a workflow can use: <see cref="Catalog"/> and the plugins its <c>experiment.plugins</c> lists
+    /// (relative to the workflow's folder). A plugin that cannot be used is an error located at that setting.
+    /// </summary>
+    public static ActivityCatalog CatalogFor(LoadedWorkflow loaded, out ImmutableArray<Diagnostic> problems)
+    {
+        var found = new List<Diagnostic>();
+        const string at = "experiment." + ActivityPlugins.Setting;
+        foreach (var p in ToolPluginProblems)
+            found.Add(new Diagnostic(loaded.Path, SourceLocation.Start, "plugins", $"plugin {p.Path} in the tool's folder: {p.Message}"));
+        var catalog = Catalog;
+        if (loaded.Definition is { } workflow)
+        {
+            var paths = ActivityPlugins.Of(workflow.Experiment, out var settingProblem);
+            if (settingProblem is not null) found.Add(new Diagnostic(loaded.Path, loaded.SourceMap.Locate(at), at, settingProblem));
+            var pluginProblems = new List<PluginProblem>();
+            catalog = ActivityPlugins.Extend(catalog, paths, Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!, pluginProblems);
+            found.AddRange(pluginProblems.Select(p => new Diagnostic(loaded.Path, loaded.SourceMap.Locate(at), at, $"plugin '{p.Path}': {p.Message}")));
+        }
+        problems = [.. found];
+        return catalog;
+    }
 
     /// <summary>Loads and validates a workflow file; errors and warnings, located.</summary>
     public static ImmutableArray<Diagnostic> Validate(string workflowPath, IConfiguration? configuration = null) =>
@@ -134,7 +177,8 @@ public static class ExperimentRunner
     {
         var layout = ProjectLayout.For(loaded.Path, configuration);
         var references = new WorkflowReferences(layout, Path.GetDirectoryName(Path.GetFullPath(loaded.Path))!);
-        var diagnostics = new WorkflowValidator(Catalog, references).Validate(loaded);
+        var catalog = CatalogFor(loaded, out var pluginProblems);
+        var diagnostics = pluginProblems.AddRange(new WorkflowValidator(catalog, references).Validate(loaded));
         if (loaded.Definition is not { } workflow) return diagnostics;
         return diagnostics.AddRange(SettingErrors(workflow.Experiment).Select(e => new Diagnostic(loaded.Path, loaded.SourceMap.Locate(e.Path), e.Path, e.Message)));
     }
@@ -157,6 +201,7 @@ public static class ExperimentRunner
         var diagnostics = Validate(loaded, options.Configuration);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) throw new WorkflowException(diagnostics);
         var workflow = loaded.Definition!;
+        var catalog = CatalogFor(loaded, out _);
         var layout = ProjectLayout.For(options.WorkflowPath, options.Configuration);
         var workflowDir = Path.GetDirectoryName(Path.GetFullPath(options.WorkflowPath))!;
         var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
@@ -234,7 +279,7 @@ public static class ExperimentRunner
 
         var result = await new WorkflowEngine().RunAsync(workflow, new RunOptions
         {
-            Catalog = Catalog,
+            Catalog = catalog,
             Problems = problems,
             Services = services,
             RunId = runId,
@@ -247,7 +292,7 @@ public static class ExperimentRunner
             VariantFilter = variants.Count == allVariants.Count ? options.Variants : variants.Select(v => v.Id).ToHashSet(StringComparer.Ordinal),
         }, storeStop.Token);
 
-        var used = UsedModels(workflow);
+        var used = UsedModels(workflow, catalog);
         var modelKinds = models.Models.Where(kv => used.Contains(kv.Key))
             .ToDictionary(kv => kv.Key, kv => kv.Value.Kind.ToString().ToLowerInvariant(), StringComparer.Ordinal);
         if (session is not null)
@@ -307,12 +352,13 @@ public static class ExperimentRunner
     }
 
     /// <summary>Models the workflow declares or names in a model input (for any variant).</summary>
-    public static IReadOnlySet<string> UsedModels(WorkflowDefinition workflow)
+    public static IReadOnlySet<string> UsedModels(WorkflowDefinition workflow, ActivityCatalog? catalog = null)
     {
+        catalog ??= Catalog;
         var used = new HashSet<string>(workflow.Experiment.Models.Keys, StringComparer.Ordinal);
         foreach (var variant in MatrixExpander.Expand(workflow.Experiment.Matrix))
             foreach (var node in workflow.Activities)
-                if (Catalog.Find(node.Type) is { } d)
+                if (catalog.Find(node.Type) is { } d)
                     foreach (var input in d.Inputs.Where(i => i.Reference == InputReference.Model))
                         if (node.Inputs.TryGetValue(input.Name, out var v) && InputBinder.Substitute(v.Value, variant)?.ToString() is { Length: > 0 } name)
                             used.Add(name);

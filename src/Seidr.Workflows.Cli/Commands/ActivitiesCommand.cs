@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Seidr.Workflows.Runtime;
 using Spectre.Console;
 
 namespace Seidr.Workflows.Cli.Commands;
@@ -9,11 +8,12 @@ internal static class ActivitiesCommand
     public static Command Create()
     {
         var type = new Argument<string?>("type") { Description = "Show one activity type in detail (e.g. Seidr.Draft).", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("activities", "List the activity types a workflow can use, with their inputs and outcomes.") { type };
+        var plugins = PluginOption.Create();
+        var command = new Command("activities", "List the activity types a workflow can use, with their inputs and outcomes.") { type, plugins };
         command.SetAction(parse =>
         {
             if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
-            var catalog = ExperimentRunner.Catalog;
+            if (PluginOption.Catalog(parse, plugins) is not { } catalog) return ExitCodes.InvalidInput;
             if (parse.GetValue(type) is { } name)
             {
                 var d = catalog.Find(name);

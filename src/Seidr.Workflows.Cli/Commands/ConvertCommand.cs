@@ -22,7 +22,7 @@ internal static class ConvertCommand
             }
             var format = parse.GetValue(to) == "json" ? WorkflowFormat.Json : WorkflowFormat.Yaml;
             var text = format == WorkflowFormat.Json
-                ? ElsaJsonFormat.Write(loaded.Definition!, Runtime.ExperimentRunner.Catalog)
+                ? ElsaJsonFormat.Write(loaded.Definition!, Runtime.ExperimentRunner.CatalogFor(loaded, out _))
                 : YamlWorkflowFormat.Write(loaded.Definition!);
             if (parse.GetValue(output) is { } path) File.WriteAllText(path, text);
             else Console.Out.Write(text);

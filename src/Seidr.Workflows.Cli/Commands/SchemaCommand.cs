@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Seidr.Workflows.Runtime;
 using Seidr.Workflows.Schema;
 
 namespace Seidr.Workflows.Cli.Commands;
@@ -11,10 +10,12 @@ internal static class SchemaCommand
         var spelling = new Option<string>("--for") { Description = "yaml or json.", DefaultValueFactory = _ => "yaml" };
         spelling.AcceptOnlyFromAmong("yaml", "json");
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
-        var command = new Command("schema", "Print the JSON Schema of workflow files, generated from the activity catalog (editors use it to complete and check files).") { spelling, output };
+        var plugins = PluginOption.Create();
+        var command = new Command("schema", "Print the JSON Schema of workflow files, generated from the activity catalog (editors use it to complete and check files).") { spelling, output, plugins };
         command.SetAction(parse =>
         {
-            var text = parse.GetValue(spelling) == "json" ? WorkflowSchema.ForJson(ExperimentRunner.Catalog) : WorkflowSchema.ForYaml(ExperimentRunner.Catalog);
+            if (PluginOption.Catalog(parse, plugins) is not { } catalog) return ExitCodes.InvalidInput;
+            var text = parse.GetValue(spelling) == "json" ? WorkflowSchema.ForJson(catalog) : WorkflowSchema.ForYaml(catalog);
             if (parse.GetValue(output) is { } path) File.WriteAllText(path, text);
             else Console.Out.Write(text);
             return ExitCodes.Ok;

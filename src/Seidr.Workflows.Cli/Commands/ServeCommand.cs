@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Seidr.Workflows.Designer;
+using Seidr.Workflows.Runtime;
 
 namespace Seidr.Workflows.Cli.Commands;
 
@@ -17,16 +18,22 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = $"Key the page and API require (Authorization: ApiKey <key>; open the page with ?key=<key>). Default: ${ApiKeyVariable}." };
         var studio = new Option<string?>("--studio") { Description = "The unpacked Elsa Studio bundle (default: scripts/install-studio.sh's location, or $SEIDR_STUDIO_DIR)." };
         var runs = new Option<string?>("--runs") { Description = "Folder for the output of runs started from the designer (default: runs/ in the project)." };
+        var plugins = PluginOption.Create();
+        plugins.Description = "A class library (.dll) of activities for the palette (repeatable); a workflow that uses them lists it under experiment.plugins.";
         var command = new Command("serve", "Edit workflows in the Elsa Studio designer: saves go back to the files in their own format; Run runs them.")
-        { port, workflows, host, apiKey, studio, runs };
+        { port, workflows, host, apiKey, studio, runs, plugins };
         command.SetAction(async (parse, ct) =>
         {
             using var loggerFactory = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(LogLevel.Information)
                 .AddFilter("Microsoft", LogLevel.Warning));
+            if (PluginOption.Catalog(parse, plugins) is not { } catalog) return ExitCodes.InvalidInput;
             var options = new DesignerOptions
             {
+                // The palette has the plugins; each workflow is still validated and run with its own experiment.plugins.
+                Catalog = catalog,
+                Validate = loaded => ExperimentRunner.Validate(loaded),
                 WorkflowsDirectory = parse.GetValue(workflows)!,
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),

@@ -221,6 +221,12 @@ public static class WorkflowSchema
             ["properties"] = new JsonObject
             {
                 ["dataset"] = Str("humaneval, humaneval-no-examples, mbpp, gsm8k, or a path to a problem file (YAML, HumanEval or CodeContests JSON lines, a PSB2 folder)."),
+                ["plugins"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                    ["description"] = "Class libraries (.dll, relative to the workflow) whose activities the workflow can use, besides seidr's own and those in the plugins/ folder beside the seidr tool.",
+                },
                 ["language"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("python", "cpp"), ["description"] = "The language programs are written in, for every problem (default: the problem file's, else python). A matrix axis named language sets it per variant." },
                 ["split"] = new JsonObject
                 {
