@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Execution;
@@ -63,10 +67,32 @@ public static class PythonSyntax
         sys.stdout.write(json.dumps(verdicts))
         """;
 
+    /// <summary>
+    /// Verdicts already asked of a runner, by the SHA-256 of the sources: the variants of a ranking comparison extract
+    /// the same test samples, and compiling is deterministic, so each distinct list is checked once per runner (the
+    /// 164 x 3 flows of codet.yaml ran 492 checker processes, now 164).
+    /// </summary>
+    private static readonly ConditionalWeakTable<SandboxRunner, ConcurrentDictionary<string, Task<IReadOnlyList<bool>>>> Known = new();
+
     /// <summary>One verdict per source, in order. Throws when the checker itself cannot run (a broken sandbox).</summary>
     public static async Task<IReadOnlyList<bool>> CompilesAsync(SandboxRunner runner, IReadOnlyList<string> sources, CancellationToken cancellationToken)
     {
         if (sources.Count == 0) return [];
+        var known = Known.GetValue(runner, _ => new(StringComparer.Ordinal));
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0000", sources))));
+        var task = known.GetOrAdd(key, _ => CheckAsync(runner, sources, cancellationToken));
+        try { return await task.WaitAsync(cancellationToken); }
+        catch (Exception) when (task.IsFaulted || task.IsCanceled)
+        {
+            known.TryRemove(new KeyValuePair<string, Task<IReadOnlyList<bool>>>(key, task));   // a failed or cancelled check is asked again
+            // Another flow's check, cancelled with that flow: this caller still wants the verdicts.
+            if (task.IsCanceled && !cancellationToken.IsCancellationRequested) return await CompilesAsync(runner, sources, cancellationToken);
+            throw;
+        }
+    }
+
+    private static async Task<IReadOnlyList<bool>> CheckAsync(SandboxRunner runner, IReadOnlyList<string> sources, CancellationToken cancellationToken)
+    {
         var result = await runner.RunAsync(new RunRequest(ProgramLanguage.Python, Checker)
         {
             Stdin = JsonSerializer.Serialize(sources),
