@@ -146,7 +146,7 @@ public sealed partial class RunStore
             {
                 Id = sessionId, RunId = start.RunId, ShardIndex = start.Shard.Index, ShardCount = start.Shard.Count,
                 Host = Environment.MachineName, Pid = Environment.ProcessId, Resumed = start.Resumed,
-                StartedAt = now, LastSeenAt = now, Status = "running",
+                StartedAt = now, LastSeenAt = now, Status = RunStatusNames.Running,
             });
             await ctx.SaveChangesAsync(cancellationToken);
         }
@@ -285,14 +285,14 @@ public sealed partial class RunStore
     /// <summary><c>completed</c> when every flow finished; <c>running</c> while a session is alive; else <c>interrupted</c> (resume it) or <c>cancelled</c>/<c>failed</c>.</summary>
     internal static string StatusOf(int done, int expected, IReadOnlyList<SessionRow> sessions, DateTimeOffset now)
     {
-        if (expected > 0 && done >= expected) return "completed";
-        if (sessions.Any(s => s.EndedAt is null && now - s.LastSeenAt < StaleAfter)) return "running";
+        if (expected > 0 && done >= expected) return RunStatusNames.Completed;
+        if (sessions.Any(s => s.EndedAt is null && now - s.LastSeenAt < StaleAfter)) return RunStatusNames.Running;
         var latest = sessions.OrderByDescending(s => s.StartedAt).FirstOrDefault();
         return latest?.Status switch
         {
-            "cancelled" => "cancelled",
-            "failed" => "failed",
-            _ => "interrupted",
+            RunStatusNames.Cancelled => RunStatusNames.Cancelled,
+            RunStatusNames.Failed => RunStatusNames.Failed,
+            _ => RunStatusNames.Interrupted,
         };
     }
 
@@ -382,7 +382,7 @@ public sealed class RunSession(RunStore store, string runId, Guid sessionId, IRe
         if (Writer.Error is { } e) throw new RunStoreException($"the run store {Store.Location} lost writes: {e.Message}", e);
         try
         {
-            await Store.EndSessionAsync(SessionId, status.ToString().ToLowerInvariant(), cancellationToken);
+            await Store.EndSessionAsync(SessionId, RunStatusNames.Of(status), cancellationToken);
         }
         catch (Exception x) when (x is not OperationCanceledException and not RunStoreException)
         {

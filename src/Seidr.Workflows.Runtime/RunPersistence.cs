@@ -35,7 +35,7 @@ public static class RunPersistence
             var known = (await store.ListRunsAsync(cancellationToken)).Select(r => r.RunId).ToList();
             throw new RunStoreException($"no run '{runId}' in {location}" + (known.Count == 0 ? " (the store has no runs)" : $"; it has {string.Join(", ", known.TakeLast(5))}"));
         }
-        if (await store.FindListingAsync(runId, cancellationToken) is { Status: "completed" } done)
+        if (await store.FindListingAsync(runId, cancellationToken) is { Status: RunStatusNames.Completed } done)
             throw new RunStoreException($"run {runId} is already completed ({done.Flows}/{done.ExpectedFlows} flows): nothing to resume; see it with `seidr report {runId}`, or start a new run");
         var s = RunStore.SettingsOf(run);
         var path = overrides.WorkflowPath is { Length: > 0 } given ? given : run.WorkflowPath;

@@ -19,7 +19,7 @@ public static class Summary
         ["runId"] = run.RunId,
         ["workflow"] = workflow.DefinitionId,
         ["file"] = Path.GetFullPath(workflowPath),
-        ["status"] = run.Status.ToString().ToLowerInvariant(),
+        ["status"] = RunStatusNames.Of(run.Status),
         ["error"] = run.Error,
         ["durationSeconds"] = Math.Round(run.Duration.TotalSeconds, 3),
         ["dataset"] = workflow.Experiment.Dataset,

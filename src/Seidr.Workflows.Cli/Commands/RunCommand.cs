@@ -258,7 +258,7 @@ internal static class RunCommand
     public static void PrintSummary(ExperimentResult result)
     {
         var models = string.Join(", ", result.Models.Select(kv => kv.Value == "scripted" ? $"{kv.Key} (SCRIPTED model: answers from a file)" : $"{kv.Key} ({kv.Value})"));
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Workflow.Name ?? result.Workflow.DefinitionId)}[/]  run {result.Run.RunId}  {result.Run.Status.ToString().ToLowerInvariant()} in {result.Run.Duration.TotalSeconds:0.0}s  models: {Markup.Escape(models)}  sandbox: {result.Sandbox.Mode}");
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Workflow.Name ?? result.Workflow.DefinitionId)}[/]  run {result.Run.RunId}  {RunStatusNames.Of(result.Run.Status)} in {result.Run.Duration.TotalSeconds:0.0}s  models: {Markup.Escape(models)}  sandbox: {result.Sandbox.Mode}");
         var extra = result.Run.Variants.SelectMany(v => v.Metrics.Keys).Distinct().Where(k => k.StartsWith("pass@", StringComparison.Ordinal) && !Columns.Contains(k)).Order();
         // failed_samples is shown when some variant lost samples (the line under the table always says how many).
         var columns = Columns.Where(c => result.Run.Variants.Any(v => v.Metrics.TryGetValue(c, out var x) && (c != "failed_samples" || x > 0))).Concat(extra).ToList();

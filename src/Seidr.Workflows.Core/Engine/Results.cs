@@ -96,6 +96,30 @@ public sealed record VariantResult(Variant Variant, ImmutableArray<FlowResult> F
 
 public enum RunStatus { Completed, Cancelled, Failed }
 
+/// <summary>
+/// The one table of run-status names, as summary.json, the run store and <c>seidr runs</c> write them: the three
+/// ends of <see cref="RunStatus"/>, and the two states only a stored run has (still running, or left interrupted).
+/// </summary>
+public static class RunStatusNames
+{
+    public const string Completed = "completed";
+    public const string Cancelled = "cancelled";
+    public const string Failed = "failed";
+
+    /// <summary>A stored run with a live session.</summary>
+    public const string Running = "running";
+
+    /// <summary>A stored run whose sessions ended (or died) before every flow finished: <c>--resume</c> finishes it.</summary>
+    public const string Interrupted = "interrupted";
+
+    public static string Of(RunStatus status) => status switch
+    {
+        RunStatus.Completed => Completed,
+        RunStatus.Cancelled => Cancelled,
+        _ => Failed,
+    };
+}
+
 public sealed record RunResult
 {
     public required string RunId { get; init; }
