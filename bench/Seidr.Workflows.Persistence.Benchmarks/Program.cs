@@ -28,13 +28,21 @@ using Seidr.Workflows.Serialization;
 // `--model-ms 0 --exec-ms 0` is the worst case (instant model, no-op execution: nothing but the engine and the store).
 // Prints per round and the medians: the run's time until the engine returns, and until every event is written; the
 // process's CPU seconds; and the CPU time of the writer's thread while it wrote (the store's own cost, Linux only).
+//   --ids          instead: Guid.CreateVersion7() against the writer's Uuid7Source, one million ids of each, 4 rounds
+//                  (docs/benchmarks.md, "Store ids")
+if (args.Contains("--ids"))
+{
+    IdCost.Print();
+    return;
+}
 static string Arg(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? "";
 var storeArg = Arg(args, "--store");
 var rounds = int.TryParse(Arg(args, "--rounds"), out var r) ? r : 3;
 var realistic = args.Contains("--realistic");
 Pace.ModelMs = int.TryParse(Arg(args, "--model-ms"), out var m) ? m : realistic ? 1000 : 20;
 Pace.ExecMs = double.TryParse(Arg(args, "--exec-ms"), CultureInfo.InvariantCulture, out var x) ? x : realistic ? 45 : 1;
-var writerOptions = new RunStoreWriterOptions();
+var writerCpu = new WriterCpu();
+var writerOptions = new RunStoreWriterOptions { OnBatch = writerCpu.Batch };
 if (int.TryParse(Arg(args, "--flush-ms"), out var fm)) writerOptions = writerOptions with { FlushInterval = TimeSpan.FromMilliseconds(fm) };
 if (int.TryParse(Arg(args, "--max-batch"), out var mb)) writerOptions = writerOptions with { MaxBatch = mb };
 var problemCount = int.TryParse(Arg(args, "--problems"), out var pc) ? pc : realistic ? 8 : 100;
@@ -81,6 +89,7 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
     GC.WaitForPendingFinalizers();
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     RunSession? session = null;
+    writerCpu.Reset();
     if (withStore)
         session = await store.BeginAsync(new RunStart
         {
@@ -104,7 +113,7 @@ async Task<(double Engine, double Durable, long Events, int Candidates, double W
         await session.EndAsync(result.Status);
         events = session.Writer.Written;
         writeSeconds = session.Writer.WriteTime.TotalSeconds;
-        writeCpu = session.Writer.WriteCpuTime.TotalSeconds;
+        writeCpu = writerCpu.Total.TotalSeconds;
     }
     var durable = clock.Elapsed.TotalMilliseconds;
     var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
@@ -122,7 +131,7 @@ var withDurable = new List<double>();
 var pairRatios = new List<double>();
 var cpuWithout = new List<double>();
 var cpuWith = new List<double>();
-var writerCpu = new List<double>();
+var writerCpuSeconds = new List<double>();
 long eventsPerRun = 0;
 for (int i = 0; i < rounds; i++)
 {
@@ -134,7 +143,7 @@ for (int i = 0; i < rounds; i++)
     pairRatios.Add(b.Durable / a.Engine);
     cpuWithout.Add(a.Cpu);
     cpuWith.Add(b.Cpu);
-    writerCpu.Add(b.WriteCpu);
+    writerCpuSeconds.Add(b.WriteCpu);
     eventsPerRun = b.Events;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"round {i + 1}: {a.Candidates:N0} candidates; no store {a.Engine:0} ms, {a.Cpu:0.00} s CPU; with store {b.Engine:0} ms (engine), {b.Durable:0} ms (all {b.Events:N0} events written; {b.WriteSeconds:0.00} s writing in the background, {b.WriteCpu:0.00} s of the writer thread's CPU), {b.Cpu:0.00} s CPU; durable/no store {b.Durable / a.Engine:0.000}x"));
@@ -144,7 +153,7 @@ var (m0, m1, m2) = (Median(without), Median(withEngine), Median(withDurable));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"median of {rounds}: no store {m0:0} ms | with store: engine {m1:0} ms = {m1 / m0:0.000}x ({100 * (m1 / m0 - 1):+0.0;-0.0}%), durable {m2:0} ms = {m2 / m0:0.000}x ({100 * (m2 / m0 - 1):+0.0;-0.0}%)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"median of the per-round ratios (durable / no store): {Median(pairRatios):0.000}x; CPU: no store {Median(cpuWithout):0.00} s, with store {Median(cpuWith):0.00} s = +{Median(cpuWith) - Median(cpuWithout):0.00} s for {eventsPerRun:N0} events ({1e6 * (Median(cpuWith) - Median(cpuWithout)) / Math.Max(1, eventsPerRun):0} µs CPU per event); the writer thread's CPU: {Median(writerCpu):0.000} s ({1e6 * Median(writerCpu) / Math.Max(1, eventsPerRun):0.0} µs per event)"));
+    $"median of the per-round ratios (durable / no store): {Median(pairRatios):0.000}x; CPU: no store {Median(cpuWithout):0.00} s, with store {Median(cpuWith):0.00} s = +{Median(cpuWith) - Median(cpuWithout):0.00} s for {eventsPerRun:N0} events ({1e6 * (Median(cpuWith) - Median(cpuWithout)) / Math.Max(1, eventsPerRun):0} µs CPU per event); the writer thread's CPU: {Median(writerCpuSeconds):0.000} s ({1e6 * Median(writerCpuSeconds) / Math.Max(1, eventsPerRun):0.0} µs per event)"));
 try { Directory.Delete(dir, true); } catch (IOException) { }
 
 namespace Seidr.Workflows.Persistence.Benchmarks

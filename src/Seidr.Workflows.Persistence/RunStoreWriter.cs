@@ -39,6 +39,12 @@ public sealed record RunStoreWriterOptions
 
     /// <summary>Where the writer reports outages and recoveries.</summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Called on the writing thread before each batch; what it returns is disposed when the batch is written (or given
+    /// up). For instrumentation: the persistence benchmark measures the writer thread's CPU time with it.
+    /// </summary>
+    public Func<IDisposable?>? OnBatch { get; init; }
 }
 
 /// <summary>
@@ -60,7 +66,7 @@ public sealed class RunStoreWriter : IRunObserver
     private readonly StoreJsonWriter _json = new();
     private readonly Uuid7Source _ids = new();
     private long _queued, _written, _batches, _dropped;
-    private long _writeTicks, _writeCpuTicks;
+    private long _writeTicks;
 
     internal RunStoreWriter(RunStore store, string runId, Guid sessionId, RunStoreWriterOptions options)
     {
@@ -87,13 +93,6 @@ public sealed class RunStoreWriter : IRunObserver
 
     /// <summary>Time spent writing (on the background task).</summary>
     public TimeSpan WriteTime => TimeSpan.FromTicks(Interlocked.Read(ref _writeTicks));
-
-    /// <summary>
-    /// CPU time of the writing thread while it wrote (on Linux; zero elsewhere): the store's own cost, which the
-    /// wall-clock <see cref="WriteTime"/> overstates on a busy machine. On SQLite a batch is written without yielding
-    /// the thread, so this is all of it; on PostgreSQL the network waits are not counted.
-    /// </summary>
-    public TimeSpan WriteCpuTime => TimeSpan.FromTicks(Interlocked.Read(ref _writeCpuTicks));
 
     public void OnEvent(RunEvent e)
     {
@@ -178,7 +177,7 @@ public sealed class RunStoreWriter : IRunObserver
             return;
         }
         var clock = Stopwatch.StartNew();
-        var (cpu, thread) = (ThreadCpu.Now(), Environment.CurrentManagedThreadId);
+        using var instrument = _options.OnBatch?.Invoke();
         Stopwatch? outage = null;
         var delay = TimeSpan.FromMilliseconds(200);
         for (int attempt = 1; ; attempt++)
@@ -221,7 +220,6 @@ public sealed class RunStoreWriter : IRunObserver
         Interlocked.Add(ref _written, batch.Count);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _writeTicks, clock.Elapsed.Ticks);
-        if (thread == Environment.CurrentManagedThreadId && cpu > 0 && ThreadCpu.Now() - cpu is var spent and > 0) Interlocked.Add(ref _writeCpuTicks, spent);
     }
 
     private void Fail(RunStoreException error)
@@ -427,24 +425,4 @@ public sealed class RunStoreWriter : IRunObserver
         Id = _ids.Next(), RunId = _runId, SessionId = _sessionId, Type = type, VariantId = flow?.VariantId, ProblemId = flow?.ProblemId,
         ActivityId = activity, Iteration = iteration, Data = _json.End(), At = e.Timestamp,
     };
-}
-
-/// <summary>The calling thread's CPU time in ticks (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>; 0 elsewhere).</summary>
-internal static class ThreadCpu
-{
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    public static long Now()
-    {
-        if (!OperatingSystem.IsLinux()) return 0;
-        try
-        {
-            return ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var t) == 0 ? t.Seconds * TimeSpan.TicksPerSecond + t.Nanoseconds / 100 : 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return 0; }
-    }
 }
