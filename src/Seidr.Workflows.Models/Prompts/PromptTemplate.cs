@@ -19,7 +19,7 @@ public sealed record RenderedPrompt(string Name, IReadOnlyList<PromptMessage> Me
     public string? SystemText => Messages.FirstOrDefault(m => m.Role == MessageRole.System)?.Content;
 }
 
-/// <summary>A prompt file could not be parsed (YAML or Liquid syntax, unknown keys).</summary>
+/// <summary>A prompt file could not be parsed (YAML or Handlebars syntax, unknown keys).</summary>
 public sealed class PromptFormatException(string prompt, string message, Exception? inner = null)
     : ModelException($"prompt '{prompt}': {message}", inner)
 {
