@@ -58,5 +58,15 @@ for wf in workflows/*.yaml workflows/*.json; do
   fi
 done
 
+# The plugin sample: a class library of stages built on its own, and a workflow that loads it (experiment.plugins).
+echo "== plugin sample: dotnet build samples/Seidr.Samples.Stages, then run samples/lab.yaml"
+start=$SECONDS
+if dotnet build samples/Seidr.Samples.Stages > out/clean-lab-build.log 2>&1 \
+  && dotnet run --no-build --project src/Seidr.Workflows.Cli -- run samples/lab.yaml --out out/clean-lab -q > out/clean-lab.log 2>&1; then
+  check_run "samples/lab.yaml ($((SECONDS - start)) s, plugin build included)" out/clean-lab
+else
+  echo "clean-clone: samples/lab.yaml FAILED (exit code $?); its output:"; cat out/clean-lab-build.log out/clean-lab.log; failed=1
+fi
+
 [ "$failed" -eq 0 ] && echo "clean-clone: all passed" || echo "clean-clone: FAILED"
 exit "$failed"
