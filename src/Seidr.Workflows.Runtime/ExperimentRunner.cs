@@ -183,6 +183,14 @@ public static class ExperimentRunner
         return diagnostics.AddRange(SettingErrors(workflow.Experiment).Select(e => new Diagnostic(loaded.Path, loaded.SourceMap.Locate(e.Path), e.Path, e.Message)));
     }
 
+    /// <summary>The definition with every workflow used as an activity inlined, looked up under <paramref name="workflowDir"/>.</summary>
+    public static WorkflowDefinition ExpandWorkflows(WorkflowDefinition definition, string workflowDir)
+    {
+        if (definition.Activities.All(a => a.Workflow is null)) return definition;
+        var library = new WorkflowLibrary(workflowDir);
+        return Composition.WorkflowComposer.Expand(definition, id => library.Find(id)?.Definition);
+    }
+
     /// <summary>Errors in the experiment's language, language axis and PSB2 split, with their field paths.</summary>
     private static IEnumerable<(string Path, string Message)> SettingErrors(ExperimentSettings experiment)
     {
@@ -200,10 +208,14 @@ public static class ExperimentRunner
         var loaded = WorkflowFile.Load(options.WorkflowPath);
         var diagnostics = Validate(loaded, options.Configuration);
         if (diagnostics.Any(d => d.Severity == Severity.Error)) throw new WorkflowException(diagnostics);
-        var workflow = loaded.Definition!;
         var catalog = CatalogFor(loaded, out _);
+        if (loaded.Definition!.Experiment.Dataset is null)
+            throw new WorkflowException([new Diagnostic(loaded.Path, loaded.SourceMap.Locate("experiment.dataset"), "experiment.dataset",
+                "the workflow is usable as an activity and names no dataset, so it cannot run on its own: run a workflow that uses it (or give it an experiment)")]);
         var layout = ProjectLayout.For(options.WorkflowPath, options.Configuration);
         var workflowDir = Path.GetDirectoryName(Path.GetFullPath(options.WorkflowPath))!;
+        // Workflows used as activities are inlined (validated above), so the engine runs one flat flowchart.
+        var workflow = ExpandWorkflows(loaded.Definition!, workflowDir);
         var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var log = loggers.CreateLogger("Seidr.Workflows.Run");
 

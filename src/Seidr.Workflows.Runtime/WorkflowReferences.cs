@@ -13,6 +13,12 @@ public sealed class WorkflowReferences(ProjectLayout layout, string workflowDire
 {
     private readonly Lazy<PromptLibrary?> _prompts = new(() => Directory.Exists(layout.PromptsDirectory) ? PromptLibrary.Load(layout.PromptsDirectory) : null);
     private readonly DatasetCatalog _datasets = new(layout.DataDirectory);
+    private readonly Lazy<Serialization.WorkflowLibrary> _workflows = new(() => new Serialization.WorkflowLibrary(workflowDirectory));
+
+    /// <summary>Workflows used as activities are looked up among the workflow files of the workflow's folder, recursively.</summary>
+    public Serialization.LoadedWorkflow? FindWorkflow(string definitionId) => _workflows.Value.Find(definitionId);
+    public IReadOnlyCollection<string> WorkflowIds => _workflows.Value.Ids;
+    public string WorkflowsSearched => _workflows.Value.Directory;
 
     public bool ModelExists(string name) => layout.Configuration.GetSection($"Seidr:Models:{name}").Exists();
 

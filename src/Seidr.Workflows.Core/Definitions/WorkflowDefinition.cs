@@ -23,6 +23,19 @@ public sealed record WorkflowDefinition
     public string RootId { get; init; } = "flowchart1";
 
     public ExperimentSettings Experiment { get; init; } = new();
+
+    /// <summary>Elsa's "Usable as activity" (<c>options.usableAsActivity</c>): the workflow appears in the palette of
+    /// other workflows, and a node of it runs it on the population it receives.</summary>
+    public bool UsableAsActivity { get; init; }
+
+    /// <summary>The ports of the workflow's node when used as an activity (Elsa's <c>outcomes</c>); its
+    /// <c>Seidr.Complete</c> activities emit on them.</summary>
+    public ImmutableArray<string> Outcomes { get; init; } = [];
+
+    /// <summary>The inputs of the workflow's node when used as an activity (Elsa's <c>inputs</c>); its activities read
+    /// them as <c>${name}</c>.</summary>
+    public ImmutableArray<WorkflowInput> Inputs { get; init; } = [];
+
     public ImmutableArray<ActivityNode> Activities { get; init; } = [];
     public ImmutableArray<Connection> Connections { get; init; } = [];
 
@@ -36,6 +49,7 @@ public sealed record WorkflowDefinition
     public bool Equals(WorkflowDefinition? other) =>
         other is not null && DefinitionId == other.DefinitionId && VersionId == other.VersionId && Name == other.Name &&
         Description == other.Description && Version == other.Version && RootId == other.RootId && Experiment.Equals(other.Experiment) &&
+        UsableAsActivity == other.UsableAsActivity && Outcomes.SequenceEqual(other.Outcomes) && Inputs.SequenceEqual(other.Inputs) &&
         Activities.SequenceEqual(other.Activities) && Connections.SequenceEqual(other.Connections) && JsonNode.DeepEquals(ElsaExtras, other.ElsaExtras);
 
     public override int GetHashCode() => HashCode.Combine(DefinitionId, Version, Activities.Length, Connections.Length);
@@ -58,6 +72,9 @@ public sealed record ActivityNode
 
     public ImmutableSortedDictionary<string, InputValue> Inputs { get; init; } = ImmutableSortedDictionary<string, InputValue>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>Set when the node is another workflow used as an activity; <see cref="Type"/> is then only its display type.</summary>
+    public WorkflowReference? Workflow { get; init; }
+
     /// <summary>Designer position (Elsa <c>metadata.designer.position</c>).</summary>
     public Position? Position { get; init; }
 
@@ -69,7 +86,7 @@ public sealed record ActivityNode
 
     public bool Equals(ActivityNode? other) =>
         other is not null && Id == other.Id && Type == other.Type && Name == other.Name && TypeVersion == other.TypeVersion &&
-        NodeId == other.NodeId && Position == other.Position && Inputs.Count == other.Inputs.Count &&
+        NodeId == other.NodeId && Position == other.Position && Workflow == other.Workflow && Inputs.Count == other.Inputs.Count &&
         Inputs.All(kv => other.Inputs.TryGetValue(kv.Key, out var v) && kv.Value.Equals(v)) &&
         JsonNode.DeepEquals(Metadata, other.Metadata) && JsonNode.DeepEquals(CustomProperties, other.CustomProperties);
 
@@ -77,6 +94,24 @@ public sealed record ActivityNode
 }
 
 public readonly record struct Position(double X, double Y);
+
+/// <summary>An input a workflow declares for its node when used as an activity (Elsa's <c>InputDefinition</c>).</summary>
+public sealed record WorkflowInput(string Name, string? Description = null);
+
+/// <summary>
+/// The workflow a node runs (Elsa's workflow-definition activity fields). Only <see cref="DefinitionId"/> decides what
+/// runs: the workflow file with that id; the version fields are Elsa's bookkeeping, kept for round trips.
+/// </summary>
+public sealed record WorkflowReference(string DefinitionId)
+{
+    public string? VersionId { get; init; }
+    public int? LatestAvailablePublishedVersion { get; init; }
+    public string? LatestAvailablePublishedVersionId { get; init; }
+
+    /// <summary>The activity type name of a workflow used as an activity: its id in PascalCase (<c>repair-loop</c> -> <c>RepairLoop</c>), as Elsa pascalizes names.</summary>
+    public static string TypeNameOf(string definitionId) =>
+        string.Concat(definitionId.Split(['-', '_', ' ', '.'], StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+}
 
 /// <summary>A flowchart edge: when <see cref="Source"/> emits on its port, <see cref="Target"/> receives the population.</summary>
 public sealed record Connection(Endpoint Source, Endpoint Target)

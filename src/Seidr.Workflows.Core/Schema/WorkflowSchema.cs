@@ -55,6 +55,24 @@ public static class WorkflowSchema
                         ["metadata"] = new JsonObject { ["type"] = "object" },
                         ["custom"] = new JsonObject { ["type"] = "object" },
                     },
+                }).Append(new JsonObject
+                {
+                    // The short form of a workflow used as an activity: 'workflow' names the file's id; its inputs are the ones it declares.
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("id", "workflow"),
+                    ["additionalProperties"] = false,
+                    ["properties"] = new JsonObject
+                    {
+                        ["id"] = Str("Activity id, unique in the workflow; connections use it."),
+                        ["workflow"] = Str("Id of a workflow usable as an activity (usable_as_activity: true), found in this workflow's folder."),
+                        ["name"] = Str("Display name in the designer."),
+                        ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
+                        ["node_id"] = Str("Elsa nodeId when it differs from {definitionId}:{rootId}:{id}."),
+                        ["inputs"] = new JsonObject { ["type"] = "object", ["description"] = "Values of the inputs the workflow declares." },
+                        ["position"] = Point(),
+                        ["metadata"] = new JsonObject { ["type"] = "object" },
+                        ["custom"] = new JsonObject { ["type"] = "object" },
+                    },
                 }).ToArray()),
             },
         };
@@ -83,6 +101,15 @@ public static class WorkflowSchema
                 ["description"] = Str("What the experiment is for."),
                 ["version"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1 },
                 ["root_id"] = Str("Id of the Elsa flowchart root (default flowchart1)."),
+                ["usable_as_activity"] = new JsonObject { ["type"] = "boolean", ["description"] = "Elsa's 'Usable as activity': other workflows may use this one as a node ('workflow: <id>')." },
+                ["inputs"] = new JsonObject
+                {
+                    ["description"] = "Inputs of this workflow's node when used as an activity: name -> description; its activities read them as ${name}.",
+                    ["oneOf"] = new JsonArray(
+                        new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("string", "null") } },
+                        new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } }),
+                },
+                ["outcomes"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" }, ["description"] = "Ports of this workflow's node when used as an activity; Seidr.Complete activities emit on them." },
                 ["experiment"] = new JsonObject { ["$ref"] = "#/definitions/experiment" },
                 ["activities"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/activity" } },
                 ["connections"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/connection" } },
@@ -128,11 +155,18 @@ public static class WorkflowSchema
                     ["id"] = Str("Activity id."),
                     ["nodeId"] = Str("{definitionId}:{rootId}:{id}"),
                     ["name"] = Str("Display name."),
-                    ["type"] = new JsonObject { ["enum"] = new JsonArray(descriptors.Select(d => (JsonNode)d.TypeName).ToArray()) },
+                    ["type"] = Str("An activity type of the catalog, or the type of a workflow used as an activity (with workflowDefinitionId)."),
+                    ["workflowDefinitionId"] = Str("Elsa: the definition id of the workflow this node runs (a workflow used as an activity)."),
+                    ["workflowDefinitionVersionId"] = Str("Elsa: the version id of that workflow."),
+                    ["latestAvailablePublishedVersion"] = new JsonObject { ["type"] = "integer" },
+                    ["latestAvailablePublishedVersionId"] = Str("Elsa: the version id of its latest published version."),
                     ["version"] = new JsonObject { ["type"] = "integer" },
                     ["customProperties"] = new JsonObject { ["type"] = "object" },
                     ["metadata"] = new JsonObject { ["type"] = "object" },
                 },
+                // Without workflowDefinitionId the type must be one of the catalog's.
+                ["if"] = new JsonObject { ["not"] = new JsonObject { ["required"] = new JsonArray("workflowDefinitionId") } },
+                ["then"] = new JsonObject { ["properties"] = new JsonObject { ["type"] = new JsonObject { ["enum"] = new JsonArray(descriptors.Select(d => (JsonNode)d.TypeName).ToArray()) } } },
                 ["allOf"] = new JsonArray(descriptors.Select(d =>
                 {
                     var props = new JsonObject();
@@ -159,6 +193,9 @@ public static class WorkflowSchema
                 ["name"] = Str("Display name."),
                 ["description"] = Str("Description."),
                 ["version"] = new JsonObject { ["type"] = "integer" },
+                ["outcomes"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+                ["inputs"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["required"] = new JsonArray("name") } },
+                ["options"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["usableAsActivity"] = new JsonObject { ["type"] = new JsonArray("boolean", "null") } } },
                 ["customProperties"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [ElsaJsonFormat.ExperimentProperty] = new JsonObject { ["$ref"] = "#/definitions/experiment" } } },
                 ["root"] = new JsonObject
                 {

@@ -35,7 +35,11 @@ public static class ElsaJsonFormat
     };
 
     private static readonly HashSet<string> OwnTopFields = ["id", "definitionId", "name", "description", "version", "customProperties", "root", .. Defaults.Select(kv => kv.Key)];
-    private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata"];
+    /// <summary>Elsa's own fields of a workflow-definition activity (a workflow used as an activity); never inputs.</summary>
+    public static readonly string[] WorkflowActivityFields = ["workflowDefinitionId", "workflowDefinitionVersionId", "latestAvailablePublishedVersion", "latestAvailablePublishedVersionId"];
+
+    // Declared after WorkflowActivityFields: static fields initialise in order.
+    private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", .. WorkflowActivityFields];
     private static readonly HashSet<string> OwnRootFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", "activities", "connections"];
 
     public static readonly JsonSerializerOptions WriteOptions = new()
@@ -64,6 +68,18 @@ public static class ElsaJsonFormat
         custom[ExperimentProperty] = ExperimentToJson(def.Experiment);
         o["customProperties"] = custom;
         if (def.ElsaExtras is not null) foreach (var (k, v) in def.ElsaExtras.Where(kv => kv.Key != "customProperties")) o[k] = v?.DeepClone();
+        o["inputs"] = new JsonArray(def.Inputs.Select(i => (JsonNode)new JsonObject
+        {
+            ["type"] = "String", ["name"] = i.Name, ["displayName"] = i.Name, ["description"] = i.Description ?? "",
+            ["category"] = "", ["isArray"] = false, ["uiHint"] = "singleline", ["storageDriverType"] = null,
+        }).ToArray());
+        o["outcomes"] = new JsonArray(def.Outcomes.Select(x => (JsonNode)x).ToArray());
+        if (def.UsableAsActivity)
+        {
+            var options = o["options"] as JsonObject ?? new JsonObject();
+            options["usableAsActivity"] = true;
+            o["options"] = options;
+        }
         o["root"] = new JsonObject
         {
             ["id"] = def.RootId,
@@ -93,10 +109,19 @@ public static class ElsaJsonFormat
             ["id"] = a.Id,
             ["nodeId"] = a.NodeId ?? DefaultNodeId(def, a.Id),
             ["name"] = a.Name ?? a.Id,
-            ["type"] = a.Type,
+            ["type"] = a.Workflow is { } wr && a.Type.Length == 0 ? WorkflowReference.TypeNameOf(wr.DefinitionId) : a.Type,
             ["version"] = a.TypeVersion,
             ["customProperties"] = a.CustomProperties?.DeepClone() ?? new JsonObject(),
         };
+        if (a.Workflow is { } w)
+        {
+            // All four are written: Elsa takes an activity for a workflow-definition activity only when none is null.
+            var versionId = w.VersionId ?? $"{w.DefinitionId}:v{a.TypeVersion}";
+            o["workflowDefinitionId"] = w.DefinitionId;
+            o["workflowDefinitionVersionId"] = versionId;
+            o["latestAvailablePublishedVersion"] = w.LatestAvailablePublishedVersion ?? a.TypeVersion;
+            o["latestAvailablePublishedVersionId"] = w.LatestAvailablePublishedVersionId ?? versionId;
+        }
         var metadata = a.Metadata?.DeepClone().AsObject() ?? new JsonObject();
         if (a.Position is { } p)
         {
@@ -249,11 +274,38 @@ public static class ElsaJsonFormat
             var version = Int(o, "version", "", "version", 1);
             var versionId = Str(o, "id", "", "version_id");
             var extras = new JsonObject();
+            var usable = false;
             foreach (var (k, v) in o)
             {
+                if (k is "inputs" or "outcomes") continue;
+                if (k == "options" && v is JsonObject options && options.ContainsKey("usableAsActivity"))
+                {
+                    // Elsa's "Usable as activity" flag is ours; the other options are kept verbatim.
+                    usable = options["usableAsActivity"] is JsonValue uv && uv.TryGetValue<bool>(out var flag) && flag;
+                    var rest = options.DeepClone().AsObject();
+                    rest.Remove("usableAsActivity");
+                    if (rest.Count > 0) extras[k] = rest;
+                    continue;
+                }
                 if (!OwnTopFields.Contains(k)) extras[k] = v?.DeepClone();
                 else if (Defaults.ContainsKey(k) && !JsonNode.DeepEquals(Defaults[k], v)) extras[k] = v?.DeepClone();
             }
+            var outcomes = ImmutableArray.CreateBuilder<string>();
+            if (o["outcomes"] is JsonArray oa)
+                for (int i = 0; i < oa.Count; i++)
+                    if (oa[i] is JsonValue ov && ov.GetValueKind() == JsonValueKind.String) outcomes.Add(ov.GetValue<string>());
+                    else Error($"outcomes[{i}]", "outcomes", "an outcome must be a string (a port name such as Solved)");
+            var inputs = ImmutableArray.CreateBuilder<WorkflowInput>();
+            if (o["inputs"] is JsonArray ia)
+                for (int i = 0; i < ia.Count; i++)
+                {
+                    if (ia[i] is JsonObject io && Str(io, "name", $"inputs[{i}]", "inputs") is { Length: > 0 } inputName)
+                    {
+                        Map($"inputs.{inputName}", $"inputs[{i}]");
+                        inputs.Add(new WorkflowInput(inputName, Str(io, "description", $"inputs[{i}]", "inputs") is { Length: > 0 } d ? d : null));
+                    }
+                    else Error($"inputs[{i}]", "inputs", "a workflow input needs a 'name'");
+                }
             var custom = o["customProperties"] as JsonObject;
             ExperimentSettings experiment = new();
             if (custom is not null)
@@ -281,6 +333,9 @@ public static class ElsaJsonFormat
                 Version = version,
                 RootId = rootId,
                 Experiment = experiment,
+                UsableAsActivity = usable,
+                Outcomes = outcomes.ToImmutable(),
+                Inputs = inputs.ToImmutable(),
                 ElsaExtras = extras.Count > 0 ? extras : null,
             };
             return def with
@@ -342,8 +397,22 @@ public static class ElsaJsonFormat
                 var nodeId = Str(a, "nodeId", jp, $"{lp}.node_id");
                 var name = Str(a, "name", jp, $"{lp}.name");
                 var custom = a["customProperties"]?.DeepClone() as JsonObject;
+                WorkflowReference? workflow = null;
+                if (a.ContainsKey("workflowDefinitionId"))
+                {
+                    Map($"{lp}.workflow", $"{jp}.workflowDefinitionId");
+                    var wid = Str(a, "workflowDefinitionId", jp, $"{lp}.workflow");
+                    if (string.IsNullOrWhiteSpace(wid)) Error($"{jp}.workflowDefinitionId", $"{lp}.workflow", $"activity '{id}': 'workflowDefinitionId' must name the workflow it runs");
+                    else workflow = new WorkflowReference(wid)
+                    {
+                        VersionId = Str(a, "workflowDefinitionVersionId", jp, $"{lp}.workflow"),
+                        LatestAvailablePublishedVersion = a["latestAvailablePublishedVersion"] is JsonValue lv && lv.TryGetValue<int>(out var latest) ? latest : null,
+                        LatestAvailablePublishedVersionId = Str(a, "latestAvailablePublishedVersionId", jp, $"{lp}.workflow"),
+                    };
+                }
                 result.Add(new ActivityNode
                 {
+                    Workflow = workflow,
                     Id = id,
                     Type = type!,
                     Name = name == id ? null : name,

@@ -21,9 +21,9 @@ namespace Seidr.Workflows.Serialization;
 /// </summary>
 public static partial class YamlWorkflowFormat
 {
-    private static readonly string[] TopKeys = ["id", "version_id", "name", "description", "version", "root_id", "experiment", "activities", "connections", "elsa"];
+    private static readonly string[] TopKeys = ["id", "version_id", "name", "description", "version", "root_id", "usable_as_activity", "inputs", "outcomes", "experiment", "activities", "connections", "elsa"];
     private static readonly string[] ExperimentKeys = ["dataset", "problems", "seed", "concurrency", "k", "models", "matrix", "budget", "run_budget", "allow_failed_samples"];
-    private static readonly string[] ActivityKeys = ["id", "type", "name", "version", "node_id", "inputs", "position", "metadata", "custom"];
+    private static readonly string[] ActivityKeys = ["id", "type", "workflow", "name", "version", "node_id", "inputs", "position", "metadata", "custom"];
     private static readonly string[] BudgetKeys = ["max_programs", "calls", "tokens", "time", "cost"];
     private static readonly string[] RunBudgetKeys = ["cost", "calls", "tokens"];
 
@@ -133,10 +133,46 @@ public static partial class YamlWorkflowFormat
                 Version = f.TryGetValue("version", out var v) ? Int(v.Value, "version", 1) ?? 1 : 1,
                 RootId = f.TryGetValue("root_id", out var r) ? ScalarString(r.Value, "root_id") ?? "flowchart1" : "flowchart1",
                 Experiment = f.TryGetValue("experiment", out var e) ? ReadExperiment(e.Value) : new ExperimentSettings(),
+                UsableAsActivity = f.TryGetValue("usable_as_activity", out var ua) && Bool(ua.Value, "usable_as_activity"),
+                Outcomes = f.TryGetValue("outcomes", out var oc) ? ReadOutcomes(oc.Value) : [],
+                Inputs = f.TryGetValue("inputs", out var wi) ? ReadWorkflowInputs(wi.Value) : [],
                 Activities = activities,
                 Connections = connections,
                 ElsaExtras = f.TryGetValue("elsa", out var x) ? ToJson(x.Value) as JsonObject : null,
             };
+        }
+
+        private ImmutableArray<string> ReadOutcomes(YamlNode node)
+        {
+            if (node is not YamlSequenceNode seq) { Error(node, "outcomes", "expected a list of port names, e.g. [Solved, Exhausted]"); return []; }
+            var result = ImmutableArray.CreateBuilder<string>();
+            for (int i = 0; i < seq.Children.Count; i++)
+                if (ScalarString(seq.Children[i], $"outcomes[{i}]") is { Length: > 0 } s) result.Add(s);
+            return result.ToImmutable();
+        }
+
+        /// <summary>The inputs of a workflow used as an activity: <c>name: description</c> (or a list of names).</summary>
+        private ImmutableArray<WorkflowInput> ReadWorkflowInputs(YamlNode node)
+        {
+            var result = ImmutableArray.CreateBuilder<WorkflowInput>();
+            if (node is YamlSequenceNode seq)
+            {
+                foreach (var item in seq.Children)
+                    if (ScalarString(item, "inputs") is { Length: > 0 } s) { map.Add($"inputs.{s}", At(item)); result.Add(new WorkflowInput(s)); }
+            }
+            else if (node is YamlMappingNode m)
+            {
+                foreach (var (k, v) in m.Children)
+                {
+                    var name = Text(k) ?? "";
+                    map.Add($"inputs.{name}", At(k));
+                    var description = v is YamlScalarNode { Value: { Length: > 0 } d } ? d : null;
+                    if (v is not YamlScalarNode) Error(v, $"inputs.{name}", "expected the input's description");
+                    result.Add(new WorkflowInput(name, description));
+                }
+            }
+            else Error(node, "inputs", "expected a mapping: input name -> description");
+            return result.ToImmutable();
         }
 
         private ExperimentSettings ReadExperiment(YamlNode node)
@@ -316,7 +352,22 @@ public static partial class YamlWorkflowFormat
                 if (f.TryGetValue("type", out var tv)) map.Add(SourceMap.Paths.ActivityType(id), At(tv.Value));
                 foreach (var (name, (k, _)) in f) map.Add($"{p}.{name}", At(k));
                 var type = f.TryGetValue("type", out var tn) ? ScalarString(tn.Value, $"{p}.type") : null;
-                if (string.IsNullOrWhiteSpace(type)) { Error(m, $"{p}.type", $"activity '{id}' needs a 'type' such as Seidr.Draft"); type = ""; }
+                WorkflowReference? workflow = null;
+                if (f.TryGetValue("workflow", out var wf))
+                {
+                    // The short form of a workflow used as an activity: 'workflow: repair-loop' names the file's id.
+                    map.Add($"{p}.workflow", At(wf.Value));
+                    map.Add(SourceMap.Paths.ActivityType(id), At(wf.Value));
+                    var wid = ScalarString(wf.Value, $"{p}.workflow");
+                    if (string.IsNullOrWhiteSpace(wid)) Error(wf.Value, $"{p}.workflow", $"activity '{id}': 'workflow' must name the id of the workflow it runs");
+                    else
+                    {
+                        workflow = new WorkflowReference(wid);
+                        if (type is not null) Error(tn.Key, $"{p}.type", $"activity '{id}' gives both 'type' and 'workflow'; a workflow used as an activity needs only 'workflow'");
+                        type = WorkflowReference.TypeNameOf(wid);
+                    }
+                }
+                if (string.IsNullOrWhiteSpace(type)) { Error(m, $"{p}.type", $"activity '{id}' needs a 'type' such as Seidr.Draft (or 'workflow' naming a workflow used as an activity)"); type = ""; }
 
                 var inputs = ImmutableSortedDictionary.CreateBuilder<string, InputValue>(StringComparer.Ordinal);
                 if (f.TryGetValue("inputs", out var inn))
@@ -349,6 +400,7 @@ public static partial class YamlWorkflowFormat
                 {
                     Id = id,
                     Type = type!,
+                    Workflow = workflow,
                     Name = f.TryGetValue("name", out var nm) ? ScalarString(nm.Value, $"{p}.name") : null,
                     TypeVersion = f.TryGetValue("version", out var ver) ? Int(ver.Value, $"{p}.version", 1) ?? 1 : 1,
                     NodeId = f.TryGetValue("node_id", out var ni) ? ScalarString(ni.Value, $"{p}.node_id") : null,
@@ -417,6 +469,9 @@ public static partial class YamlWorkflowFormat
         if (def.Description is not null) root.Add(Str("description"), Str(def.Description));
         if (def.Version != 1) root.Add(Str("version"), Plain(def.Version.ToString(CultureInfo.InvariantCulture)));
         if (def.RootId != "flowchart1") root.Add(Str("root_id"), Str(def.RootId));
+        if (def.UsableAsActivity) root.Add(Str("usable_as_activity"), Plain("true"));
+        if (!def.Inputs.IsEmpty) root.Add(Str("inputs"), Mapping(def.Inputs.Select(i => (i.Name, (YamlNode)(i.Description is null ? Plain("") : Str(i.Description))))));
+        if (!def.Outcomes.IsEmpty) root.Add(Str("outcomes"), Sequence(def.Outcomes.Select(o => (YamlNode)Str(o)), flow: true));
         var experiment = WriteExperiment(def.Experiment);
         if (experiment.Children.Count > 0) root.Add(Str("experiment"), experiment);
         root.Add(Str("activities"), new YamlSequenceNode(def.Activities.Select(WriteActivity)));
@@ -484,7 +539,8 @@ public static partial class YamlWorkflowFormat
     {
         var m = new YamlMappingNode();
         m.Add(Str("id"), Str(a.Id));
-        m.Add(Str("type"), Str(a.Type));
+        if (a.Workflow is { } w) m.Add(Str("workflow"), Str(w.DefinitionId));
+        else m.Add(Str("type"), Str(a.Type));
         if (a.Name is not null) m.Add(Str("name"), Str(a.Name));
         if (a.TypeVersion != 1) m.Add(Str("version"), Plain(a.TypeVersion.ToString(CultureInfo.InvariantCulture)));
         if (a.NodeId is not null) m.Add(Str("node_id"), Str(a.NodeId));

@@ -17,6 +17,26 @@ public interface IWorkflowReferences
 
     /// <summary>Null when the model's settings are usable, else why not (unknown provider, missing key, ...).</summary>
     string? CheckModelSettings(string name, System.Text.Json.Nodes.JsonObject settings) => null;
+
+    /// <summary>The workflow file with this id (a workflow used as an activity), or null when there is none.</summary>
+    Serialization.LoadedWorkflow? FindWorkflow(string definitionId) => null;
+
+    /// <summary>The ids <see cref="FindWorkflow"/> knows, for suggestions; and where it looked.</summary>
+    IReadOnlyCollection<string> WorkflowIds => [];
+    string WorkflowsSearched => "the workflow's folder";
+}
+
+/// <summary>References that know the workflows of a <see cref="Serialization.WorkflowLibrary"/> and otherwise accept everything.</summary>
+public sealed class LibraryReferences(Serialization.WorkflowLibrary library, IWorkflowReferences? inner = null) : IWorkflowReferences
+{
+    private readonly IWorkflowReferences _inner = inner ?? PermissiveReferences.Instance;
+    public bool ModelExists(string name) => _inner.ModelExists(name);
+    public string? CheckPrompt(string name) => _inner.CheckPrompt(name);
+    public string? CheckDataset(string dataset) => _inner.CheckDataset(dataset);
+    public string? CheckModelSettings(string name, System.Text.Json.Nodes.JsonObject settings) => _inner.CheckModelSettings(name, settings);
+    public Serialization.LoadedWorkflow? FindWorkflow(string definitionId) => library.Find(definitionId);
+    public IReadOnlyCollection<string> WorkflowIds => library.Ids;
+    public string WorkflowsSearched => library.Directory;
 }
 
 /// <summary>References that accept everything: validation of the file alone.</summary>

@@ -19,7 +19,9 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
 {
     private readonly IWorkflowReferences _refs = references ?? PermissiveReferences.Instance;
 
-    public ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded)
+    public ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded) => Validate(loaded, []);
+
+    private ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded, ImmutableList<string> chain)
     {
         var diags = loaded.Diagnostics.ToList();
         if (loaded.Definition is null) return [.. diags];
@@ -35,8 +37,16 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         foreach (var a in def.Activities)
             if (!ids.Add(a.Id)) Error(SourceMap.Paths.Activity(a.Id), $"two activities have the id '{a.Id}'");
 
+        chain = chain.Add(def.DefinitionId);
+        var children = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
         foreach (var node in def.Activities)
         {
+            if (node.Workflow is { } reference)
+            {
+                if (CheckWorkflowNode(node, reference, chain, Error) is { } child) children[node.Id] = child;
+                continue;
+            }
+            if (node.Type == Composition.WorkflowComposer.CompleteType) CheckComplete(def, node, Error);
             var descriptor = catalog.Find(node.Type);
             if (descriptor is null)
             {
@@ -47,11 +57,76 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
             CheckInputs(def, node, descriptor, variants, Error);
         }
 
-        CheckConnections(def, Error);
+        CheckConnections(def, children, Error);
         CheckGraph(def, Error);
-        if (!def.Activities.Any(a => catalog.Find(a.Type)?.ClrType == typeof(Submit)))
+        foreach (var (nodeId, child) in children)
+            if (!def.Experiment.Budget.IsBounded && !def.UsableAsActivity && HasLoop(child, []))
+                Error(SourceMap.Paths.Activity(nodeId), $"activity '{nodeId}' runs workflow '{child.DefinitionId}', which loops; set experiment.budget (max_programs, calls, tokens, time or cost) so it ends");
+        if (!def.UsableAsActivity && !HasSubmit(def, []))
             Error("activities", "the workflow has no Seidr.Submit activity, so no flow would submit a program to be scored");
         return [.. diags.Distinct()];
+    }
+
+    /// <summary>A node that runs another workflow: the reference resolves, to a workflow usable as an activity without
+    /// errors, and the node sets only inputs that workflow declares. Returns the workflow when it can run.</summary>
+    private WorkflowDefinition? CheckWorkflowNode(ActivityNode node, WorkflowReference reference, ImmutableList<string> chain, Action<string, string> error)
+    {
+        var p = $"{SourceMap.Paths.Activity(node.Id)}.workflow";
+        var id = reference.DefinitionId;
+        if (chain.Contains(id))
+        {
+            error(p, $"activity '{node.Id}' uses workflow '{id}', which uses itself ({string.Join(" -> ", chain.Add(id))})");
+            return null;
+        }
+        var found = _refs.FindWorkflow(id);
+        if (found is null)
+        {
+            error(p, $"activity '{node.Id}' uses workflow '{id}' as an activity, but no workflow file in {_refs.WorkflowsSearched} has the id '{id}'"
+                + Suggest(id, _refs.WorkflowIds));
+            return null;
+        }
+        if (found.Definition is not { } child) { error(p, $"activity '{node.Id}' uses workflow '{id}' ({found.Path}), which cannot be read"); return null; }
+        if (!child.UsableAsActivity)
+        {
+            error(p, $"activity '{node.Id}' uses workflow '{id}' ({found.Path}), which is not usable as an activity: set 'usable_as_activity: true' in it (Elsa: options.usableAsActivity)");
+            return null;
+        }
+        var childErrors = Validate(found, chain).Where(d => d.Severity == Severity.Error).ToList();
+        if (childErrors.Count > 0)
+        {
+            error(p, $"activity '{node.Id}' uses workflow '{id}', which has {childErrors.Count} error(s); the first: {childErrors[0]}");
+            return null;
+        }
+        foreach (var (name, _) in node.Inputs)
+            if (!child.Inputs.Any(i => i.Name == name || Naming.SnakeToCamel(i.Name) == name))
+                error(SourceMap.Paths.Input(node.Id, name), $"workflow '{id}' declares no input '{Naming.ToSnakeCase(name)}'"
+                    + (child.Inputs.IsEmpty ? " (it declares none)" : $"; its inputs are {string.Join(", ", child.Inputs.Select(i => i.Name))}"));
+        return child;
+    }
+
+    private void CheckComplete(WorkflowDefinition def, ActivityNode node, Action<string, string> error)
+    {
+        var p = SourceMap.Paths.Activity(node.Id);
+        if (!def.UsableAsActivity)
+        {
+            error(p, $"activity '{node.Id}' ({Composition.WorkflowComposer.CompleteType}) ends a workflow used as an activity, but this workflow is not one: set 'usable_as_activity: true' and list its outcomes");
+            return;
+        }
+        var outcome = Composition.WorkflowComposer.OutcomeOf(node);
+        if (outcome.Length > 0 && !def.Outcomes.Contains(outcome))
+            error(SourceMap.Paths.Input(node.Id, "outcome"), $"outcome: '{outcome}' is not one of the workflow's outcomes" +
+                (def.Outcomes.IsEmpty ? " (it lists none: add 'outcomes: [...]')" : $" ({string.Join(", ", def.Outcomes)})"));
+    }
+
+    private bool HasSubmit(WorkflowDefinition def, ImmutableList<string> seen) =>
+        def.Activities.Any(a => a.Workflow is null ? catalog.Find(a.Type)?.ClrType == typeof(Submit)
+            : !seen.Contains(a.Workflow.DefinitionId) && _refs.FindWorkflow(a.Workflow.DefinitionId)?.Definition is { } child && HasSubmit(child, seen.Add(a.Workflow.DefinitionId)));
+
+    private bool HasLoop(WorkflowDefinition def, ImmutableList<string> seen)
+    {
+        var graph = new FlowGraph(def);
+        return graph.Components.Any(graph.IsLoop) || def.Activities.Any(a => a.Workflow is { } r && !seen.Contains(r.DefinitionId)
+            && _refs.FindWorkflow(r.DefinitionId)?.Definition is { } child && HasLoop(child, seen.Add(r.DefinitionId)));
     }
 
     private IReadOnlyList<Variant> CheckMatrix(WorkflowDefinition def, Action<string, string> error, Action<string, string> warn)
@@ -91,7 +166,8 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
                     foreach (System.Text.RegularExpressions.Match m in InputBinder.AxisReference().Matches(s))
                     {
                         used.Add(m.Groups[1].Value);
-                        if (!matrix.Axes.Any(a => a.Name == m.Groups[1].Value) && !matrix.Include.Any(i => i.ContainsKey(m.Groups[1].Value)))
+                        if (!matrix.Axes.Any(a => a.Name == m.Groups[1].Value) && !matrix.Include.Any(i => i.ContainsKey(m.Groups[1].Value))
+                            && !def.Inputs.Any(i => i.Name == m.Groups[1].Value) && !def.UsableAsActivity)
                             error(SourceMap.Paths.Input(node.Id, name), $"'${{{m.Groups[1].Value}}}' refers to no matrix axis" + Suggest(m.Groups[1].Value, matrix.Axes.Select(a => a.Name)));
                     }
         // The language axis is read by the engine itself (it sets each variant's problem language).
@@ -103,8 +179,9 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
     private void CheckExperiment(WorkflowDefinition def, Action<string, string> error)
     {
         var e = def.Experiment;
-        if (e.Dataset is null) error("experiment.dataset", "the experiment names no dataset (humaneval, mbpp, gsm8k, or a problem file)");
-        else if (_refs.CheckDataset(e.Dataset) is { } why) error("experiment.dataset", why);
+        // A workflow used as an activity runs on its caller's problems, so it may name none.
+        if (e.Dataset is null && !def.UsableAsActivity) error("experiment.dataset", "the experiment names no dataset (humaneval, mbpp, gsm8k, or a problem file)");
+        else if (e.Dataset is not null && _refs.CheckDataset(e.Dataset) is { } why) error("experiment.dataset", why);
         if (e.Problems is not null)
         {
             try { new ProblemSelection(e.Problems).Apply(Enumerable.Range(0, 100_000).Select(i => new Problem { Id = $"#{i}", Dataset = "", Prompt = "" }).ToArray()); }
@@ -168,7 +245,8 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
             error(p, $"{input.YamlName}: {bound} is below the least allowed value {input.Min}{where}");
             return false;
         }
-        if (input.Reference == InputReference.Model && bound is string model && model.Length > 0
+        // A workflow used as an activity names its caller's models, which are checked where it is used.
+        if (input.Reference == InputReference.Model && bound is string model && model.Length > 0 && !def.UsableAsActivity
             && !def.Experiment.Models.ContainsKey(model) && !_refs.ModelExists(model))
         {
             error(p, $"{input.YamlName}: unknown model '{model}'{where}; declare it under experiment.models" + Suggest(model, def.Experiment.Models.Keys));
@@ -182,7 +260,7 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         return true;
     }
 
-    private void CheckConnections(WorkflowDefinition def, Action<string, string> error)
+    private void CheckConnections(WorkflowDefinition def, Dictionary<string, WorkflowDefinition> children, Action<string, string> error)
     {
         for (int i = 0; i < def.Connections.Length; i++)
         {
@@ -190,6 +268,12 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
             var source = def.FindActivity(c.Source.Activity);
             if (source is null)
                 error(SourceMap.Paths.ConnectionSource(i), $"connection '{c}' starts at unknown activity '{c.Source.Activity}'" + Suggest(c.Source.Activity, def.Activities.Select(a => a.Id)));
+            else if (source.Workflow is not null)
+            {
+                if (children.TryGetValue(source.Id, out var child) && !child.Outcomes.Contains(c.Source.Port))
+                    error(SourceMap.Paths.ConnectionSource(i), $"connection '{c}': workflow '{child.DefinitionId}' has no outcome '{c.Source.Port}'; its outcomes are " +
+                        (child.Outcomes.IsEmpty ? "none (list them under 'outcomes')" : string.Join(", ", child.Outcomes)));
+            }
             else if (catalog.Find(source.Type) is { } d && !d.HasOutcome(c.Source.Port))
                 error(SourceMap.Paths.ConnectionSource(i), $"connection '{c}': {d.TypeName} has no outcome '{c.Source.Port}'; its outcomes are {string.Join(", ", d.Outcomes.Select(o => o.Name))}");
             if (def.FindActivity(c.Target.Activity) is null)
@@ -211,7 +295,8 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
         {
             var members = string.Join(" -> ", component);
             var at = SourceMap.Paths.Activity(component[0]);
-            if (!def.Experiment.Budget.IsBounded)
+            // A workflow used as an activity runs under its caller's budget; the caller is checked for one.
+            if (!def.Experiment.Budget.IsBounded && !def.UsableAsActivity)
                 error(at, $"the loop {members} has no budget: set experiment.budget (max_programs, calls, tokens, time or cost) so it ends");
             var exits = graph.Edges.Any(e => component.Contains(e.Source) && !component.Contains(e.Target));
             if (!exits)

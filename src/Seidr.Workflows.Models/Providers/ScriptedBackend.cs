@@ -21,10 +21,14 @@ public enum ScriptExhaustion
 public sealed record ScriptRule(string Name, string? Stage, string? Problem, string? Contains, Regex? Regex, ImmutableArray<string> Answers, ScriptExhaustion OnExhausted)
 {
     public bool Matches(string text, CallTags tags) =>
-        (Stage is null || string.Equals(Stage, tags.Stage, StringComparison.OrdinalIgnoreCase))
+        (Stage is null || string.Equals(Stage, tags.Stage, StringComparison.OrdinalIgnoreCase) || IsInnerStage(tags.Stage))
         && (Problem is null || string.Equals(Problem, tags.ProblemId, StringComparison.Ordinal))
         && (Contains is null || text.Contains(Contains, StringComparison.Ordinal))
         && (Regex is null || Regex.IsMatch(text));
+
+    // A stage of a workflow used as an activity runs as 'node/stage' (possibly nested); a rule for 'stage' answers it too.
+    private bool IsInnerStage(string? stage) =>
+        stage is not null && stage.EndsWith("/" + Stage, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
