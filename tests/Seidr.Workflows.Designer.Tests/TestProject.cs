@@ -34,9 +34,19 @@ public sealed class TestProject : IAsyncDisposable
         File.WriteAllText(Path.Combine(Root, "appsettings.json"), new JsonObject { ["Seidr"] = new JsonObject { ["Data"] = new JsonObject { ["Directory"] = data } } }.ToJsonString());
     }
 
-    public static async Task<TestProject> StartAsync(Func<DesignerOptions, DesignerOptions>? configure = null, string? studio = null)
+    /// <summary>Adds workflows/seidr-activity.yaml and the workflow it uses as an activity (activities/repair-loop.yaml), with their scripted model.</summary>
+    public void AddWorkflowActivityExample()
+    {
+        Directory.CreateDirectory(Path.Combine(Workflows, "activities"));
+        File.Copy(Path.Combine(RepoRoot, "workflows", "seidr-activity.yaml"), Path.Combine(Workflows, "seidr-activity.yaml"));
+        File.Copy(Path.Combine(RepoRoot, "workflows", "activities", "repair-loop.yaml"), Path.Combine(Workflows, "activities", "repair-loop.yaml"));
+        File.Copy(Path.Combine(RepoRoot, "workflows", "models", "seidr.scripted.yaml"), Path.Combine(Workflows, "models", "seidr.scripted.yaml"));
+    }
+
+    public static async Task<TestProject> StartAsync(Func<DesignerOptions, DesignerOptions>? configure = null, string? studio = null, bool workflowActivity = false)
     {
         var project = new TestProject();
+        if (workflowActivity) project.AddWorkflowActivityExample();
         var options = new DesignerOptions { WorkflowsDirectory = project.Workflows, Port = 0, StudioDirectory = studio ?? project.FakeStudio() };
         project.Host = await DesignerHost.StartAsync(configure?.Invoke(options) ?? options);
         project.Http = new HttpClient { BaseAddress = project.Host.Url, Timeout = TimeSpan.FromSeconds(60) };

@@ -6,11 +6,73 @@ namespace Seidr.Workflows.Designer.Api;
 /// <summary>Elsa 3 activity descriptors (server model <c>ActivityDescriptor</c>) for our catalog, plus the root <c>Elsa.Flowchart</c>.</summary>
 public static class Descriptors
 {
-    public static JsonArray Activities(ActivityCatalog catalog)
+    public static JsonArray Activities(ActivityCatalog catalog, IEnumerable<Definitions.WorkflowDefinition>? workflows = null)
     {
         var items = new JsonArray { Flowchart() };
         foreach (var d in catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal)) items.Add(Activity(d));
+        foreach (var w in (workflows ?? []).Where(w => w.UsableAsActivity).OrderBy(w => w.DefinitionId, StringComparer.Ordinal)) items.Add(Workflow(w));
         return items;
+    }
+
+    /// <summary>
+    /// The palette entry of a workflow usable as an activity, as Elsa's WorkflowDefinitionActivityDescriptorFactory makes it:
+    /// the type is the pascalized id, ports are its outcomes, inputs its declared inputs, and the construction
+    /// properties put Elsa's workflowDefinitionId / workflowDefinitionVersionId on a node dropped from the palette.
+    /// </summary>
+    public static JsonObject Workflow(Definitions.WorkflowDefinition w)
+    {
+        var type = Definitions.WorkflowReference.TypeNameOf(w.DefinitionId);
+        return new JsonObject
+        {
+            ["typeName"] = type,
+            ["namespace"] = null,
+            ["name"] = type,
+            ["version"] = w.Version,
+            ["category"] = "Workflows",
+            ["displayName"] = w.Name ?? w.DefinitionId,
+            ["description"] = w.Description ?? "",
+            ["kind"] = "Action",
+            ["runAsynchronously"] = false,
+            ["isContainer"] = false,
+            ["isBrowsable"] = true,
+            ["isStart"] = false,
+            ["isTerminal"] = false,
+            ["customProperties"] = new JsonObject
+            {
+                ["RootType"] = "WorkflowDefinitionActivity",
+                ["WorkflowDefinitionId"] = w.DefinitionId,
+                ["WorkflowDefinitionVersionId"] = w.EffectiveVersionId,
+            },
+            ["constructionProperties"] = new JsonObject
+            {
+                ["WorkflowDefinitionId"] = w.DefinitionId,
+                ["WorkflowDefinitionVersionId"] = w.EffectiveVersionId,
+                ["LatestAvailablePublishedVersion"] = w.Version,
+                ["LatestAvailablePublishedVersionId"] = w.EffectiveVersionId,
+            },
+            ["ports"] = new JsonArray(w.Outcomes.Select(o => (JsonNode)new JsonObject { ["name"] = o, ["displayName"] = o, ["type"] = "Flow", ["isBrowsable"] = true }).ToArray()),
+            ["inputs"] = new JsonArray(w.Inputs.Select((i, index) => (JsonNode)new JsonObject
+            {
+                ["name"] = i.Name,
+                ["typeName"] = "String",
+                ["displayName"] = i.Name,
+                ["description"] = i.Description ?? "",
+                ["order"] = index,
+                ["isBrowsable"] = true,
+                ["isSerializable"] = true,
+                ["isSynthetic"] = true,
+                ["isWrapped"] = true,
+                ["uiHint"] = UIHints.SingleLine,
+                ["category"] = null,
+                ["defaultValue"] = null,
+                ["defaultSyntax"] = "Literal",
+                ["isReadOnly"] = false,
+                ["isSensitive"] = false,
+                ["storageDriverType"] = null,
+                ["uiSpecifications"] = null,
+            }).ToArray()),
+            ["outputs"] = new JsonArray(),
+        };
     }
 
     public static JsonObject Flowchart() => new()

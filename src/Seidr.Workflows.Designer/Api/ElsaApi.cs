@@ -51,7 +51,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
         api.MapPost("/workflow-definitions/{definitionId}/execute", (string definitionId, HttpContext context) => Execute(definitionId, context));
 
         // Descriptors: ours, and empty lists for the strategies and features Studio asks for.
-        api.MapGet("/descriptors/activities", () => Json(List(Descriptors.Activities(catalog))));
+        api.MapGet("/descriptors/activities", () => Json(List(Descriptors.Activities(catalog, new WorkflowLibrary(store.Directory).Definitions))));
         api.MapGet("/descriptors/expression-descriptors", () => Json(List(Descriptors.Expressions())));
         foreach (var empty in new[] { "workflow-activation-strategies", "incident-strategies", "log-persistence-strategies", "commit-strategies/workflows", "commit-strategies/activities" })
             api.MapGet($"/descriptors/{empty}", () => Json(List([])));
@@ -97,6 +97,9 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
         return Json(new JsonObject { ["items"] = items, ["totalCount"] = entries.Count, ["links"] = new JsonArray() });
     }
 
+    /// <summary>A workflow used as an activity, by id, among the folder's workflow files (scanned per request, as the list is).</summary>
+    private WorkflowDefinition? FindWorkflow(string definitionId) => new WorkflowLibrary(store.Directory).Find(definitionId)?.Definition;
+
     private (WorkflowEntry Entry, LoadedWorkflow Loaded)? Load(string definitionId)
     {
         var entry = store.Find(definitionId);
@@ -108,7 +111,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
     {
         if (Load(definitionId) is not var (entry, loaded)) return NotFound($"no workflow with id '{definitionId}' in {store.Directory}");
         if (loaded.Definition is null) return Problem(StatusCodes.Status400BadRequest, $"{entry.RelativePath} cannot be read", loaded.Diagnostics);
-        return Json(StudioModel.ToStudio(loaded.Definition, catalog, entry.LastWriteUtc, entry.Key));
+        return Json(StudioModel.ToStudio(loaded.Definition, catalog, entry.LastWriteUtc, entry.Key, FindWorkflow));
     }
 
     private IResult GetDefinitionByVersionId(string id)
@@ -117,7 +120,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
         {
             var loaded = WorkflowFile.Load(e.Path);
             if (loaded.Definition is { } d && (d.EffectiveVersionId == id || e.Key == id))
-                return Json(StudioModel.ToStudio(d, catalog, e.LastWriteUtc, e.Key));
+                return Json(StudioModel.ToStudio(d, catalog, e.LastWriteUtc, e.Key, FindWorkflow));
         }
         return NotFound($"no workflow version '{id}'");
     }
@@ -128,7 +131,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
         var items = new JsonArray();
         foreach (var e in store.List())
             if (WorkflowFile.Load(e.Path).Definition is { } d && (ids.Contains(d.EffectiveVersionId) || ids.Contains(e.Key)))
-                items.Add(StudioModel.ToStudio(d, catalog, e.LastWriteUtc, e.Key));
+                items.Add(StudioModel.ToStudio(d, catalog, e.LastWriteUtc, e.Key, FindWorkflow));
         return Json(List(items));
     }
 
@@ -149,7 +152,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
     private IResult Publish(string definitionId)
     {
         if (Load(definitionId) is not var (entry, loaded) || loaded.Definition is null) return NotFound($"no workflow with id '{definitionId}'");
-        return Json(SaveResponse(StudioModel.ToStudio(loaded.Definition, catalog, entry.LastWriteUtc, entry.Key)));
+        return Json(SaveResponse(StudioModel.ToStudio(loaded.Definition, catalog, entry.LastWriteUtc, entry.Key, FindWorkflow)));
     }
 
     /// <summary>
@@ -184,7 +187,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
                     taken.Add(readable);
                 }
             StudioModel.RenameIds(model, aliases);
-            var (merged, problems) = StudioModel.FromStudio(model, current, catalog);
+            var (merged, problems) = StudioModel.FromStudio(model, current, catalog, FindWorkflow);
             if (merged is null)
                 return Problem(StatusCodes.Status400BadRequest, "the workflow cannot be saved",
                     problems.Select(p => new Diagnostic(entry.RelativePath, loaded.SourceMap.Locate(p.Path), p.Path, p.Message)));
@@ -204,7 +207,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
                 logger.LogInformation("saved {File}", entry.RelativePath);
                 current = merged;
             }
-            var saved = StudioModel.ToStudio(current, catalog, File.GetLastWriteTimeUtc(entry.Path), entry.Key);
+            var saved = StudioModel.ToStudio(current, catalog, File.GetLastWriteTimeUtc(entry.Path), entry.Key, FindWorkflow);
             StudioModel.RenameIds(saved, aliases.Where(kv => current.FindActivity(kv.Value) is not null).ToDictionary(kv => kv.Value, kv => kv.Key));
             return Json(SaveResponse(saved));
         }

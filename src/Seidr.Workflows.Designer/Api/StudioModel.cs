@@ -20,9 +20,12 @@ public static class StudioModel
     private static readonly string[] StudioCustomDefaults = ["canStartWorkflow", "runAsynchronously"];
     private static readonly string[] DefinitionLists = ["variables", "inputs", "outputs", "outcomes"];
 
+    /// <summary>Lists Studio may edit that Seidr has no equivalent for; inputs and outcomes are a workflow's node's inputs and ports.</summary>
+    private static readonly string[] UnsupportedLists = ["variables", "outputs"];
+
     /// <summary>The definition as Studio expects it: links with rel publish, isLatest, nodeIds, positions, never-null collections.</summary>
     /// <param name="key">The id the designer knows the file by (<see cref="WorkflowEntry.Key"/>); null is the definition id.</param>
-    public static JsonObject ToStudio(WorkflowDefinition def, ActivityCatalog catalog, DateTime lastWriteUtc, string? key = null)
+    public static JsonObject ToStudio(WorkflowDefinition def, ActivityCatalog catalog, DateTime lastWriteUtc, string? key = null, Func<string, WorkflowDefinition?>? findWorkflow = null)
     {
         var o = ElsaJsonFormat.ToJson(def with { Activities = WithPositions(def) }, catalog);
         o["definitionId"] = key ?? def.DefinitionId;
@@ -37,6 +40,14 @@ public static class StudioModel
         foreach (var list in DefinitionLists) if (o[list] is not JsonArray) o[list] = new JsonArray();
         if (o["customProperties"] is not JsonObject) o["customProperties"] = new JsonObject();
         o["links"] = Links(key ?? def.DefinitionId);
+        // A node of a workflow used as an activity must name the type and version of that workflow's descriptor, or
+        // Studio cannot find it (its registry lookup by type and version throws).
+        foreach (var a in (o["root"]?["activities"] as JsonArray ?? []).OfType<JsonObject>())
+            if (Text(a["workflowDefinitionId"]) is { } wid)
+            {
+                a["type"] = WorkflowReference.TypeNameOf(wid);
+                a["version"] = findWorkflow?.Invoke(wid)?.Version ?? 1;
+            }
         return o;
     }
 
@@ -120,7 +131,8 @@ public static class StudioModel
     /// Merges a model posted by Studio into <paramref name="current"/> (the file as it is now). Returns the new
     /// definition, or the reasons it cannot be represented (Studio features Seidr does not have).
     /// </summary>
-    public static (WorkflowDefinition? Definition, IReadOnlyList<(string Path, string Message)> Problems) FromStudio(JsonObject model, WorkflowDefinition current, ActivityCatalog catalog)
+    public static (WorkflowDefinition? Definition, IReadOnlyList<(string Path, string Message)> Problems) FromStudio(JsonObject model, WorkflowDefinition current, ActivityCatalog catalog,
+        Func<string, WorkflowDefinition?>? findWorkflow = null)
     {
         var problems = new List<(string, string)>();
         var root = model["root"] as JsonObject;
@@ -128,7 +140,7 @@ public static class StudioModel
         if (root["type"]?.GetValue<string>() is { } rootType && rootType != ElsaJsonFormat.FlowchartType)
             problems.Add(("root", $"the root activity must be an {ElsaJsonFormat.FlowchartType}, not '{rootType}'"));
 
-        foreach (var list in DefinitionLists)
+        foreach (var list in UnsupportedLists)
         {
             var postedList = model[list] as JsonArray ?? [];
             var had = current.ElsaExtras?[list] as JsonArray ?? [];
@@ -140,7 +152,7 @@ public static class StudioModel
         var posted = new List<ActivityNode>();
         foreach (var node in (root["activities"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var a = ReadActivity(node, byId, current, catalog, problems);
+            var a = ReadActivity(node, byId, current, catalog, findWorkflow, problems);
             if (a is null) continue;
             if (posted.Any(p => p.Id == a.Id)) { problems.Add(($"activities[{a.Id}]", $"two activities have the id '{a.Id}'")); continue; }
             posted.Add(a);
@@ -177,8 +189,19 @@ public static class StudioModel
         var description = Text(model["description"]);
         if (string.IsNullOrEmpty(description) && string.IsNullOrEmpty(current.Description)) description = current.Description;
 
+        // The workflow's node when used as an activity: Elsa's "Usable as activity" flag, its inputs and its outcomes.
+        var usable = model["options"] is JsonObject options && options.ContainsKey("usableAsActivity")
+            ? options["usableAsActivity"] is JsonValue uv && uv.TryGetValue<bool>(out var flag) && flag
+            : current.UsableAsActivity;
+        var inputs = (model["inputs"] as JsonArray ?? []).OfType<JsonObject>().Where(i => Text(i["name"]) is { Length: > 0 })
+            .Select(i => new WorkflowInput(Text(i["name"])!, Text(i["description"]) is { Length: > 0 } d ? d : null)).ToImmutableArray();
+        var outcomes = (model["outcomes"] as JsonArray ?? []).Select(Text).OfType<string>().Where(x => x.Length > 0).ToImmutableArray();
+
         var def = current with
         {
+            UsableAsActivity = usable,
+            Inputs = inputs.SequenceEqual(current.Inputs) ? current.Inputs : inputs,
+            Outcomes = outcomes.SequenceEqual(current.Outcomes) ? current.Outcomes : outcomes,
             Name = name,
             Description = description,
             Activities = activities,
@@ -187,19 +210,35 @@ public static class StudioModel
         return problems.Count > 0 ? (null, problems) : (def, problems);
     }
 
-    private static ActivityNode? ReadActivity(JsonObject node, Dictionary<string, ActivityNode> byId, WorkflowDefinition current, ActivityCatalog catalog, List<(string, string)> problems)
+    private static ActivityNode? ReadActivity(JsonObject node, Dictionary<string, ActivityNode> byId, WorkflowDefinition current, ActivityCatalog catalog,
+        Func<string, WorkflowDefinition?>? findWorkflow, List<(string, string)> problems)
     {
         var id = Text(node["id"]);
         var type = Text(node["type"]);
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(type)) { problems.Add(("activities", "an activity needs an id and a type")); return null; }
         var path = SourceMap.Paths.Activity(id);
         byId.TryGetValue(id, out var old);
-        var descriptor = catalog.Find(type);
-        if (descriptor is null && old?.Type != type) { problems.Add((SourceMap.Paths.ActivityType(id), $"unknown activity type '{type}'")); return null; }
 
-        // Inputs: those the activity type declares, plus any the file already had (the validator reports unknown ones).
+        // A workflow used as an activity: Elsa's workflowDefinitionId names it; the validator reports an unknown one.
+        WorkflowReference? workflow = null;
+        WorkflowDefinition? child = null;
+        if (Text(node["workflowDefinitionId"]) is { Length: > 0 } wid)
+        {
+            child = findWorkflow?.Invoke(wid);
+            if (old?.Workflow?.DefinitionId == wid) { workflow = old.Workflow; type = old.Type; }
+            else workflow = new WorkflowReference(wid)
+            {
+                VersionId = Text(node["workflowDefinitionVersionId"]),
+                LatestAvailablePublishedVersion = node["latestAvailablePublishedVersion"] is JsonValue lv && lv.TryGetValue<int>(out var latest) ? latest : null,
+                LatestAvailablePublishedVersionId = Text(node["latestAvailablePublishedVersionId"]),
+            };
+        }
+        var descriptor = workflow is null ? catalog.Find(type) : null;
+        if (workflow is null && descriptor is null && old?.Type != type) { problems.Add((SourceMap.Paths.ActivityType(id), $"unknown activity type '{type}'")); return null; }
+
+        // Inputs: those the activity type (or the workflow) declares, plus any the file already had (the validator reports unknown ones).
         var inputs = ImmutableSortedDictionary.CreateBuilder<string, InputValue>(StringComparer.Ordinal);
-        var names = (descriptor?.Inputs.Select(i => i.Name) ?? []).Concat(old?.Inputs.Keys ?? []).Distinct(StringComparer.Ordinal);
+        var names = (descriptor?.Inputs.Select(i => i.Name) ?? child?.Inputs.Select(i => i.Name) ?? []).Concat(old?.Inputs.Keys ?? []).Distinct(StringComparer.Ordinal);
         foreach (var inputName in names)
         {
             var inputDescriptor = descriptor?.FindInput(inputName);
@@ -241,8 +280,11 @@ public static class StudioModel
         {
             Id = id,
             Type = type,
+            Workflow = workflow,
             Name = name,
-            TypeVersion = node["version"] is JsonValue ver && ver.TryGetValue<int>(out var version) ? version : old?.TypeVersion ?? 1,
+            // A workflow node's version is the used workflow's (set when served); the file keeps its own.
+            TypeVersion = workflow is not null ? old?.TypeVersion ?? 1
+                : node["version"] is JsonValue ver && ver.TryGetValue<int>(out var version) ? version : old?.TypeVersion ?? 1,
             NodeId = nodeId,
             Inputs = inputs.ToImmutable(),
             Position = position,
