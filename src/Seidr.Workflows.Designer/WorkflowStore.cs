@@ -30,7 +30,8 @@ public sealed partial class WorkflowStore(string directory)
         if (!System.IO.Directory.Exists(Directory)) return [];
         var result = new List<WorkflowEntry>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in Files(Directory).OrderBy(p => p, StringComparer.Ordinal))
+        // The same files the workflow-as-activity lookup reads, so the designer lists what a run can use.
+        foreach (var path in WorkflowLibrary.Files(Directory).OrderBy(p => p, StringComparer.Ordinal))
         {
             var entry = TryRead(path);
             if (entry is null) continue;
@@ -41,23 +42,6 @@ public sealed partial class WorkflowStore(string directory)
 
     /// <summary>The entry whose <see cref="WorkflowEntry.Key"/> is the id the designer sent.</summary>
     public WorkflowEntry? Find(string key) => List().FirstOrDefault(e => e.Key == key);
-
-    private static IEnumerable<string> Files(string dir)
-    {
-        IEnumerable<string> files;
-        try { files = System.IO.Directory.EnumerateFiles(dir).Where(f => System.IO.Path.GetExtension(f).ToLowerInvariant() is ".yaml" or ".yml" or ".json").ToList(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
-        foreach (var f in files) yield return f;
-        IEnumerable<string> dirs;
-        try { dirs = System.IO.Directory.EnumerateDirectories(dir).ToList(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
-        foreach (var d in dirs)
-        {
-            var name = System.IO.Path.GetFileName(d);
-            if (name.StartsWith('.') || name is "node_modules" or "bin" or "obj") continue;
-            foreach (var f in Files(d)) yield return f;
-        }
-    }
 
     /// <summary>The entry when the file holds a workflow (YAML with top-level id and activities, or Elsa JSON with definitionId and root).</summary>
     private WorkflowEntry? TryRead(string path)
