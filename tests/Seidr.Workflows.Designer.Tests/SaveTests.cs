@@ -79,7 +79,7 @@ public class SaveTests : IAsyncLifetime
             changed.Select(c => c.Before.Trim()).Should().Equal("\"x\": 240,", "\"y\": 0");
         }
         WorkflowFile.Load(path).Definition!.Equals(WorkflowFile.Load(path).Definition).Should().BeTrue();
-        after.Should().Be(WorkflowFile.Write(WorkflowFile.Load(path).Definition!, WorkflowFile.FormatOf(path)), "the file is what the canonical writer produces");
+        after.Should().Be(WorkflowFile.Write(WorkflowFile.Load(path).Definition!, WorkflowFile.FormatOf(path), Runtime.ExperimentRunner.Catalog), "the file is what the canonical writer produces");
 
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         var saved = body["workflowDefinition"]!.AsObject();
@@ -252,7 +252,7 @@ public class SaveTests : IAsyncLifetime
         var response = await SaveAsync(model);
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         var text = await response.Content.ReadAsStringAsync();
-        text.Should().Contain("variables are not supported").And.Contain("expression type 'JavaScript' is not supported");
+        text.Should().Contain("variable Variable1 is not an experiment setting").And.Contain("expression type 'JavaScript' is not supported");
     }
 
     [Fact]

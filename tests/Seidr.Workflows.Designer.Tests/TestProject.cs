@@ -26,9 +26,9 @@ public sealed class TestProject : IAsyncDisposable
         CopyDirectory(Path.Combine(RepoRoot, "prompts"), Path.Combine(Root, "prompts"));
         File.Copy(Path.Combine(RepoRoot, "workflows", "quickstart.yaml"), YamlPath);
         File.Copy(Path.Combine(RepoRoot, "workflows", "models", "quickstart.scripted.yaml"), Path.Combine(Workflows, "models", "quickstart.scripted.yaml"));
-        // The same workflow spelled as Elsa JSON, under its own id, written by the canonical writer.
+        // The same workflow spelled as Elsa JSON, under its own id, written by the canonical writer as `seidr convert` does.
         var def = Serialization.WorkflowFile.Load(YamlPath).RequireDefinition() with { DefinitionId = "quickstart-json", Name = "Quickstart (JSON)" };
-        Serialization.WorkflowFile.Save(def, JsonPath);
+        Serialization.WorkflowFile.Save(def, JsonPath, Runtime.ExperimentRunner.Catalog);
         File.WriteAllText(Path.Combine(Workflows, "notes.json"), "{\"not\": \"a workflow\"}");
         var data = DatasetCatalog.ResolveDataDirectory(RepoRoot);
         File.WriteAllText(Path.Combine(Root, "appsettings.json"), new JsonObject { ["Seidr"] = new JsonObject { ["Data"] = new JsonObject { ["Directory"] = data } } }.ToJsonString());

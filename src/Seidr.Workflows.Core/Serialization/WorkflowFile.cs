@@ -33,20 +33,21 @@ public static class WorkflowFile
         _ => ElsaJsonFormat.Read(text, path),
     };
 
-    public static string Write(WorkflowDefinition definition, WorkflowFormat format) => format switch
+    /// <param name="catalog">Types Elsa JSON inputs by their activity's descriptor (<c>typeName</c>), as <c>seidr convert</c> writes them; without it they are inferred from the values.</param>
+    public static string Write(WorkflowDefinition definition, WorkflowFormat format, Catalog.ActivityCatalog? catalog = null) => format switch
     {
         WorkflowFormat.Yaml => YamlWorkflowFormat.Write(definition),
-        _ => ElsaJsonFormat.Write(definition),
+        _ => ElsaJsonFormat.Write(definition, catalog),
     };
 
     /// <summary>
     /// Writes the file atomically (a temp file renamed over it), so a crash never leaves half a workflow. A YAML file
     /// that is already there keeps its comments and blank lines (<see cref="YamlComments"/>).
     /// </summary>
-    public static void Save(WorkflowDefinition definition, string path)
+    public static void Save(WorkflowDefinition definition, string path, Catalog.ActivityCatalog? catalog = null)
     {
         var format = FormatOf(path);
-        var text = Write(definition, format);
+        var text = Write(definition, format, catalog);
         if (format == WorkflowFormat.Yaml && File.Exists(path)) text = YamlComments.Carry(File.ReadAllText(path, Encoding.UTF8), text);
         var temp = path + ".tmp";
         File.WriteAllText(temp, text, new UTF8Encoding(false));

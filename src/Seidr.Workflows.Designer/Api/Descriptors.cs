@@ -174,14 +174,12 @@ public static class Descriptors
     };
 
     /// <summary>Variable types Studio's variable editor may list; Seidr workflows have no variables, so saving one is refused with a message.</summary>
+    /// <summary>The types of the experiment's variables (String first: Studio gives a new variable the first type).</summary>
     public static JsonArray VariableTypes() =>
-    [
-        new JsonObject { ["typeName"] = "String", ["displayName"] = "String", ["category"] = "Primitives", ["description"] = null },
-        new JsonObject { ["typeName"] = "Object", ["displayName"] = "Object", ["category"] = "Primitives", ["description"] = null },
-    ];
+        new(ExperimentVariables.Types.Select(t => (JsonNode)new JsonObject { ["typeName"] = t, ["displayName"] = t, ["category"] = "Primitives", ["description"] = null }).ToArray());
 
     public static JsonArray StorageDrivers() =>
     [
-        new JsonObject { ["typeName"] = "Seidr.Workflows.Memory", ["displayName"] = "Memory", ["priority"] = 0, ["deprecated"] = false },
+        new JsonObject { ["typeName"] = ExperimentVariables.StorageDriver, ["displayName"] = "Memory", ["priority"] = 0, ["deprecated"] = false },
     ];
 }

@@ -194,7 +194,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
 
             if (!merged.Equals(current))
             {
-                var text = WorkflowFile.Write(merged, entry.Format);
+                var text = WorkflowFile.Write(merged, entry.Format, catalog);
                 var reloaded = WorkflowFile.Parse(text, entry.Path, entry.Format);
                 var before = validate(loaded).Where(d => d.Severity == Severity.Error).Select(d => (d.Path, d.Message)).ToHashSet();
                 var added = validate(reloaded).Where(d => d.Severity == Severity.Error && !before.Contains((d.Path, d.Message))).ToList();
@@ -203,7 +203,7 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
                     logger.LogInformation("refused to save {File}: {Errors}", entry.RelativePath, string.Join("; ", added.Select(d => d.Message)));
                     return Problem(StatusCodes.Status400BadRequest, $"not saved: the edit makes {entry.RelativePath} invalid", added.Select(d => d with { File = entry.RelativePath }));
                 }
-                WorkflowFile.Save(merged, entry.Path);
+                WorkflowFile.Save(merged, entry.Path, catalog);
                 logger.LogInformation("saved {File}", entry.RelativePath);
                 current = merged;
             }

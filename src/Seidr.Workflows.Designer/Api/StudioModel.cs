@@ -12,7 +12,7 @@ namespace Seidr.Workflows.Designer.Api;
 /// Converts between our <see cref="WorkflowDefinition"/> and the model Elsa Studio 3.8 loads and posts back
 /// (LinkedWorkflowDefinitionModel; see docs/elsa-compat.md). Studio re-orders activities, posts <c>links: null</c>,
 /// sends edited literals as strings and rewrites node sizes, so a posted model is merged into the file's current
-/// definition: the file's order, spelling, experiment settings and untouched values win; only real edits change it.
+/// definition: the file's order, spelling and untouched values win (experiment settings included); only real edits change it.
 /// </summary>
 public static class StudioModel
 {
@@ -20,8 +20,9 @@ public static class StudioModel
     private static readonly string[] StudioCustomDefaults = ["canStartWorkflow", "runAsynchronously"];
     private static readonly string[] DefinitionLists = ["variables", "inputs", "outputs", "outcomes"];
 
-    /// <summary>Lists Studio may edit that Seidr has no equivalent for; inputs and outcomes are a workflow's node's inputs and ports.</summary>
-    private static readonly string[] UnsupportedLists = ["variables", "outputs"];
+    /// <summary>Lists Studio may edit that Seidr has no equivalent for; inputs and outcomes are a workflow's node's inputs and
+    /// ports, variables its experiment settings (<see cref="ExperimentVariables"/>).</summary>
+    private static readonly string[] UnsupportedLists = ["outputs"];
 
     /// <summary>The definition as Studio expects it: links with rel publish, isLatest, nodeIds, positions, never-null collections.</summary>
     /// <param name="key">The id the designer knows the file by (<see cref="WorkflowEntry.Key"/>); null is the definition id.</param>
@@ -38,6 +39,8 @@ public static class StudioModel
         if (o["options"] is not JsonObject) o["options"] = new JsonObject { ["autoUpdateConsumingWorkflows"] = false };
         if (o["description"] is null) o["description"] = "";
         foreach (var list in DefinitionLists) if (o[list] is not JsonArray) o[list] = new JsonArray();
+        // The experiment block on Studio's Variables tab; the copy under customProperties.seidr is not read back.
+        o["variables"] = ExperimentVariables.ToVariables(def.Experiment);
         if (o["customProperties"] is not JsonObject) o["customProperties"] = new JsonObject();
         o["links"] = Links(key ?? def.DefinitionId);
         // A node of a workflow used as an activity must name the type and version of that workflow's descriptor, or
@@ -148,6 +151,15 @@ public static class StudioModel
                 problems.Add((list, $"workflow {list} are not supported by Seidr workflows (remove them on the Properties / Variables / Input-Output tabs)"));
         }
 
+        // The experiment block, from the Variables tab. A model without variables (an API client's) leaves it as it is.
+        var experiment = current.Experiment;
+        if (model["variables"] is JsonArray variables)
+        {
+            var (read, experimentProblems) = ExperimentVariables.Read(variables, current.Experiment);
+            problems.AddRange(experimentProblems);
+            experiment = read ?? current.Experiment;
+        }
+
         var byId = current.Activities.ToDictionary(a => a.Id, StringComparer.Ordinal);
         var posted = new List<ActivityNode>();
         foreach (var node in (root["activities"] as JsonArray ?? []).OfType<JsonObject>())
@@ -199,6 +211,7 @@ public static class StudioModel
 
         var def = current with
         {
+            Experiment = experiment,
             UsableAsActivity = usable,
             Inputs = inputs.SequenceEqual(current.Inputs) ? current.Inputs : inputs,
             Outcomes = outcomes.SequenceEqual(current.Outcomes) ? current.Outcomes : outcomes,
