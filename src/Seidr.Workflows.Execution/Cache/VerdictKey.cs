@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Execution.Cache;
 /// <summary>
 /// The key of a verdict: a SHA-256 of everything that decides it. The program text, each test (its kind and fields),
 /// the limits, the comparison rule, the interpreter and its version, the sandbox mode and, for C++, compiler and
-/// flags, and the worker script itself. Anything left out here would let a changed setting serve a stale verdict, so new
+/// flags, and the worker package itself. Anything left out here would let a changed setting serve a stale verdict, so new
 /// inputs to a verdict must be added here.
 /// </summary>
 internal static class VerdictKey
@@ -16,17 +16,10 @@ internal static class VerdictKey
     private const string Version = "seidr-verdict-v2";
 
     // The worker decides verdicts (guards, comparison of values, time limits): any change to it starts a new cache.
-    private static readonly string WorkerHash = HashWorker();
+    private static readonly string WorkerHash = Worker.WorkerPackage.Hash();
 
     // The C++ harness (prelude, main, comparison and printing) decides C++ function-test verdicts as the worker does Python's.
     private static readonly string CppHarnessHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Cpp.CppTestHarness.Build("", []))));
-
-    private static string HashWorker()
-    {
-        using var script = typeof(VerdictKey).Assembly.GetManifestResourceStream("Seidr.Workflows.Execution.seidr_worker.py")
-            ?? throw new InvalidOperationException("the worker script is not embedded in this assembly");
-        return Convert.ToHexStringLower(SHA256.HashData(script));
-    }
 
     public static string ForTests(TestRunRequest request, SandboxInfo sandbox, RunnerOptions options)
     {

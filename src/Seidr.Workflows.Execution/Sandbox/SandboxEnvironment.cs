@@ -10,7 +10,7 @@ namespace Seidr.Workflows.Execution.Sandbox;
 internal sealed record PythonInfo(string Executable, IReadOnlyList<string> Prefixes, string Version, string Implementation);
 
 /// <summary>
-/// Everything needed to start a worker: the runner's private directory (worker script, fallback temp root,
+/// Everything needed to start a worker: the runner's private directory (worker package, fallback temp root,
 /// compile cache), the resolved interpreter, and the bubblewrap command line.
 /// </summary>
 internal sealed class SandboxEnvironment : IDisposable
@@ -21,7 +21,8 @@ internal sealed class SandboxEnvironment : IDisposable
     private static int _uidCounter;
 
     public required string WorkDir { get; init; }
-    public required string WorkerScript { get; init; }
+    /// <summary>The directory holding the extracted worker package (mounted at <see cref="SandboxWorkerDir"/>).</summary>
+    public required string WorkerDir { get; init; }
     public required string CacheDir { get; init; }
     public required bool OwnsCacheDir { get; init; }
     public required PythonInfo Python { get; init; }
@@ -39,11 +40,7 @@ internal sealed class SandboxEnvironment : IDisposable
         File.SetUnixFileMode(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                                    UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var workerDir = Directory.CreateDirectory(Path.Combine(work, "worker")).FullName;
-        var script = Path.Combine(workerDir, "seidr_worker.py");
-        await using (var res = typeof(SandboxEnvironment).Assembly.GetManifestResourceStream("Seidr.Workflows.Execution.seidr_worker.py")
-                               ?? throw new InvalidOperationException("worker script resource missing"))
-        await using (var file = File.Create(script))
-            await res.CopyToAsync(file, ct).ConfigureAwait(false);
+        await Worker.WorkerPackage.ExtractAsync(workerDir, ct).ConfigureAwait(false);
         Directory.CreateDirectory(Path.Combine(work, "tmp"));
         var ownsCache = options.CompileCacheDirectory is null;
         var cache = options.CompileCacheDirectory ?? Path.Combine(work, "cache");
@@ -53,7 +50,7 @@ internal sealed class SandboxEnvironment : IDisposable
         return new SandboxEnvironment
         {
             WorkDir = work,
-            WorkerScript = script,
+            WorkerDir = workerDir,
             CacheDir = Path.GetFullPath(cache),
             OwnsCacheDir = ownsCache,
             Python = python,
@@ -133,6 +130,7 @@ internal sealed class SandboxEnvironment : IDisposable
             ["tmp"] = mode == SandboxMode.Bubblewrap ? "/tmp" : Path.Combine(WorkDir, "tmp"),
             ["cleanShm"] = mode == SandboxMode.Bubblewrap,
             ["pdeathsig"] = mode != SandboxMode.Bubblewrap,
+            ["fastFork"] = Options.FastFork,
         };
         var cfgJson = JsonSerializer.Serialize(cfg);
         ProcessStartInfo psi;
@@ -144,14 +142,14 @@ internal sealed class SandboxEnvironment : IDisposable
             psi.ArgumentList.Add(Python.Executable);
             psi.ArgumentList.Add("-s");
             psi.ArgumentList.Add("-B");
-            psi.ArgumentList.Add($"{SandboxWorkerDir}/seidr_worker.py");
+            psi.ArgumentList.Add(Worker.WorkerPackage.EntryPoint(SandboxWorkerDir));
         }
         else
         {
             psi = new ProcessStartInfo(Python.Executable);
             psi.ArgumentList.Add("-s");
             psi.ArgumentList.Add("-B");
-            psi.ArgumentList.Add(WorkerScript);
+            psi.ArgumentList.Add(Worker.WorkerPackage.EntryPoint(WorkerDir));
             psi.WorkingDirectory = Path.Combine(WorkDir, "tmp");
         }
         psi.ArgumentList.Add(cfgJson);
@@ -216,7 +214,7 @@ internal sealed class SandboxEnvironment : IDisposable
             args.AddRange(["--ro-bind", prefix, prefix]);
         }
         Dirs(SandboxWorkerDir);
-        args.AddRange(["--ro-bind", Path.GetDirectoryName(WorkerScript)!, SandboxWorkerDir]);
+        args.AddRange(["--ro-bind", WorkerDir, SandboxWorkerDir]);
         args.AddRange(["--ro-bind", CacheDir, SandboxCacheDir]);
         args.AddRange(["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
                        "--setenv", "PYTHONIOENCODING", "utf-8", "--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--remount-ro", "/"]);
