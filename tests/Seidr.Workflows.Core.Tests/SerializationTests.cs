@@ -126,4 +126,24 @@ public class StudioValueTests
         var back = ElsaJsonFormat.Read(json.ToJsonString(), "s.json").RequireDefinition();
         back.Should().Be(def);
     }
+
+    [Theory]
+    [InlineData("budget", "maxPrograms", "-5", "experiment.budget.max_programs")]
+    [InlineData("budget", "calls", "0", "experiment.budget.calls")]
+    [InlineData("budget", "tokens", "\"many\"", "experiment.budget.tokens")]
+    [InlineData("runBudget", "calls", "-1", "experiment.run_budget.calls")]
+    [InlineData("runBudget", "tokens", "1.5", "experiment.run_budget.tokens")]
+    [InlineData(null, "concurrency", "0", "experiment.concurrency")]
+    public void A_json_limit_below_one_is_a_located_error_not_no_limit(string? group, string name, string value, string path)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(ElsaJsonFormat.Write(TestCatalog.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Workflows", "loop.yaml")))))!;
+        var seidr = json["customProperties"]!["seidr"]!.AsObject();
+        var target = group is null ? seidr : (seidr[group] ??= new System.Text.Json.Nodes.JsonObject()).AsObject();
+        target[name] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        var text = json.ToJsonString(ElsaJsonFormat.WriteOptions);
+        var loaded = ElsaJsonFormat.Read(text, "w.json");
+        var line = text.Split('\n').ToList().FindIndex(l => l.Contains($"\"{name}\": {value}")) + 1;
+        loaded.Diagnostics.Should().ContainSingle(d => d.Path == path).Which.Should().Match<Diagnostics.Diagnostic>(d =>
+            d.Location.Line == line && d.Message.Contains($"'{name}' must be a whole number >= 1"));
+    }
 }

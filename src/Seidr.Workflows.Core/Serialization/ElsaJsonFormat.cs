@@ -504,9 +504,9 @@ public static class ElsaJsonFormat
                     try { time = Durations.Parse(tv.ToString()); }
                     catch (FormatException ex) { Error($"{J}.budget.time", "experiment.budget.time", ex.Message); }
                 }
-                budget = new Budget(Int(b, "maxPrograms", $"{J}.budget", "experiment.budget.max_programs", 0) is var mp and > 0 ? mp : null,
-                    Int(b, "calls", $"{J}.budget", "experiment.budget.calls", 0) is var c and > 0 ? c : null,
-                    b["tokens"] is JsonValue tk && tk.TryGetValue<long>(out var tokens) ? tokens : null,
+                budget = new Budget((int?)Positive(b, "maxPrograms", $"{J}.budget", "experiment.budget.max_programs", int.MaxValue),
+                    (int?)Positive(b, "calls", $"{J}.budget", "experiment.budget.calls", int.MaxValue),
+                    Positive(b, "tokens", $"{J}.budget", "experiment.budget.tokens"),
                     time,
                     Money(b, "cost", $"{J}.budget", "experiment.budget.cost"));
             }
@@ -518,8 +518,8 @@ public static class ElsaJsonFormat
                 foreach (var (k, _) in rb.Where(kv => kv.Key is not ("cost" or "calls" or "tokens")))
                     Error($"{J}.runBudget.{k}", $"experiment.run_budget.{k}", $"'{k}' is not a run budget limit (cost, calls, tokens)");
                 runBudget = new RunBudget(Money(rb, "cost", $"{J}.runBudget", "experiment.run_budget.cost"),
-                    rb["calls"] is JsonValue rc && rc.TryGetValue<long>(out var rcalls) && rcalls > 0 ? rcalls : null,
-                    rb["tokens"] is JsonValue rt && rt.TryGetValue<long>(out var rtokens) && rtokens > 0 ? rtokens : null);
+                    Positive(rb, "calls", $"{J}.runBudget", "experiment.run_budget.calls"),
+                    Positive(rb, "tokens", $"{J}.runBudget", "experiment.run_budget.tokens"));
             }
             bool allowFailed = false;
             if (e["allowFailedSamples"] is { } af)
@@ -529,7 +529,7 @@ public static class ElsaJsonFormat
             }
 
             var seed = Int(e, "seed", J, "experiment.seed", 0);
-            int? concurrency = e.ContainsKey("concurrency") ? Int(e, "concurrency", J, "experiment.concurrency", 1) : null;
+            var concurrency = (int?)Positive(e, "concurrency", J, "experiment.concurrency", int.MaxValue);
             var ks = (e["k"] as JsonArray)?.Select(x => x is JsonValue xv && xv.TryGetValue<int>(out var kv) ? kv : 1).ToImmutableArray() ?? [1];
             return new ExperimentSettings
             {
@@ -545,6 +545,15 @@ public static class ElsaJsonFormat
                 AllowFailedSamples = allowFailed,
                 Extras = extras.Count > 0 ? extras : null,
             };
+        }
+
+        /// <summary>A limit that must be a whole number >= 1, as the YAML reader requires; null when absent, an error (not silently no limit) otherwise.</summary>
+        private long? Positive(JsonObject o, string name, string jsonPath, string logical, long max = long.MaxValue)
+        {
+            if (!o.TryGetPropertyValue(name, out var v) || v is null) return null;
+            if (v is JsonValue jv && jv.TryGetValue<long>(out var l) && l >= 1 && l <= max) return l;
+            Error($"{jsonPath}.{name}", logical, $"'{name}' must be a whole number >= 1, not {v.ToJsonString()}");
+            return null;
         }
 
         private decimal? Money(JsonObject o, string name, string jsonPath, string logical)
