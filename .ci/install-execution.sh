@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Seidr.Workflows.Execution needs on Debian/Ubuntu: bubblewrap (the sandbox), pypy3 (optional
-# interpreter) and g++ (C++ programs). Idempotent: does nothing when everything is present.
+# interpreter), g++ (C++ programs) and python3-pytest (the worker package's own tests, run by WorkerPythonTests). Idempotent: does nothing when everything is present.
 set -euo pipefail
 
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v pypy3 >/dev/null 2>&1 || missing+=(pypy3)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+/usr/bin/python3 -c "import pytest" >/dev/null 2>&1 || missing+=(python3-pytest)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "execution: bubblewrap, pypy3 and g++ already installed"
+  echo "execution: bubblewrap, pypy3, g++ and python3-pytest already installed"
   exit 0
 fi
 

@@ -2,7 +2,9 @@
 #
 #   python3 per_program.py OLD.py NEW.py [--limit N] [--offset K] [--trivial] [--config NAME=JSON ...] [--python NAME=pypy3 ...]
 #   e.g. git show 7927a5c~1:src/Seidr.Workflows.Execution/Worker/seidr_worker.py > /tmp/old.py   (the worker before the zygote)
-#        python3 bench/Seidr.Workflows.Execution.Benchmarks/per_program.py /tmp/old.py src/Seidr.Workflows.Execution/Worker/seidr_worker.py
+#        python3 bench/Seidr.Workflows.Execution.Benchmarks/per_program.py /tmp/old.py src/Seidr.Workflows.Execution/Worker/seidr_worker
+#   A folder is the worker package (seidr_worker/, started by its __main__.py); --config off='{"fastFork": false}' turns
+#   its speed tricks off for the worker named off.
 #
 # Each script runs as the runner runs it for checks (same bubblewrap sandbox as SandboxRunner as root: guarded worker,
 # children under their own uid, 3 s timeout, the runner's check limits). Samples are the reference verdicts
@@ -23,7 +25,7 @@ import tempfile
 import time
 
 ap = argparse.ArgumentParser()
-ap.add_argument("scripts", nargs="+", help="worker scripts, NAME=PATH or PATH")
+ap.add_argument("scripts", nargs="+", help="worker scripts or package folders, NAME=PATH or PATH")
 ap.add_argument("--limit", type=int, default=300)
 ap.add_argument("--offset", type=int, default=0)
 ap.add_argument("--trivial", action="store_true", help="a trivial passing program instead of the samples")
@@ -56,8 +58,14 @@ os.chmod(wdir, 0o755)
 workers = []
 for i, spec in enumerate(args.scripts):
     name, path = spec.split("=", 1) if "=" in spec else ("w%d:%s" % (i, os.path.basename(spec)), spec)
-    shutil.copy(path, os.path.join(wdir, "w%d.py" % i))
-    workers.append((name, "w%d.py" % i))
+    if os.path.isdir(path):
+        # The worker package (src/Seidr.Workflows.Execution/Worker/seidr_worker): started by its __main__.py, as the runner does.
+        os.mkdir(os.path.join(wdir, "w%d" % i), 0o755)
+        shutil.copytree(path, os.path.join(wdir, "w%d" % i, "seidr_worker"), ignore=shutil.ignore_patterns("__pycache__"))
+        workers.append((name, "w%d/seidr_worker/__main__.py" % i))
+    else:
+        shutil.copy(path, os.path.join(wdir, "w%d.py" % i))
+        workers.append((name, "w%d.py" % i))
 
 
 def bwrap(script, uid, cfg, python=None):
