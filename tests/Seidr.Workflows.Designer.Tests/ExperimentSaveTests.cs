@@ -313,4 +313,24 @@ public class ExperimentSaveTests : IAsyncLifetime
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         TextDiff.ChangedLines(before, File.ReadAllText(_p.YamlPath)).Should().Equal([("    cost: 0.50", "    cost: 0.75")]);
     }
+
+    [Fact]
+    public async Task A_file_with_a_value_the_reader_rejects_is_not_rewritten_so_the_value_is_not_lost()
+    {
+        // Written by hand: a negative budget and a misspelt limit. The model cannot hold them, so a rewrite would drop them.
+        File.WriteAllText(_p.YamlPath, File.ReadAllText(_p.YamlPath).Replace("    max_programs: 6\n", "    max_programs: -6\n    max_call: 3\n"));
+        var before = File.ReadAllText(_p.YamlPath);
+        var model = await _p.LoadAsync();
+        var variables = model["variables"]!.AsArray().ToDictionary(v => v!["name"]!.GetValue<string>(), v => v!["value"]?.GetValue<string>());
+        variables["budget.max_programs"].Should().BeNull("the reader rejected -6");
+        var messages = await MessagesAsync(await SaveAsync(AsStudioPosts(model, v => Set(v, "seed", "2"))));
+        messages.Should().Contain(m => m.StartsWith("quickstart.yaml:17:") && m.Contains("'-6' is not a whole number >= 1") && m.Contains("fix it in the file"));
+        messages.Should().Contain(m => m.StartsWith("quickstart.yaml:18:") && m.Contains("unknown field 'max_call'"));
+        File.ReadAllText(_p.YamlPath).Should().Be(before);
+
+        // Fixed in the file, the same edit saves.
+        File.WriteAllText(_p.YamlPath, before.Replace("    max_programs: -6\n    max_call: 3\n", "    max_programs: 6\n"));
+        (await SaveAsync(AsStudioPosts(await _p.LoadAsync(), v => Set(v, "seed", "2")))).StatusCode.Should().Be(HttpStatusCode.OK);
+        File.ReadAllText(_p.YamlPath).Should().Contain("  seed: 2\n");
+    }
 }

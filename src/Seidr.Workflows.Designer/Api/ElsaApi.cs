@@ -194,6 +194,12 @@ public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<L
 
             if (!merged.Equals(current))
             {
+                // What the reader could not take into the model (a negative budget, an unknown field) would vanish from a
+                // rewritten file, so a file with such errors is not rewritten until they are fixed in it.
+                var unread = loaded.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+                if (unread.Count > 0)
+                    return Problem(StatusCodes.Status400BadRequest, $"not saved: {entry.RelativePath} has errors a save would drop; fix them in the file first",
+                        unread.Select(d => d with { File = entry.RelativePath, Message = d.Message + " (fix it in the file: saving from the designer would drop it)" }));
                 var text = WorkflowFile.Write(merged, entry.Format, catalog);
                 var reloaded = WorkflowFile.Parse(text, entry.Path, entry.Format);
                 var before = validate(loaded).Where(d => d.Severity == Severity.Error).Select(d => (d.Path, d.Message)).ToHashSet();
