@@ -104,6 +104,9 @@ public class ExperimentBrowserTests(ITestOutputHelper output)
         var dialog = page.Locator(".mud-dialog").Filter(new() { HasText = "Edit variable" });
         var field = dialog.GetByLabel("Default value");
         await field.WaitForAsync();
+        // The dialog fills its fields after it has loaded the variable types and storage drivers: wait for the value.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await field.InputValueAsync() != expected && DateTime.UtcNow < deadline) await page.WaitForTimeoutAsync(200);
         (await field.InputValueAsync()).Should().Be(expected);
         await field.FillAsync(value);
         if (screenshot is not null) await page.ScreenshotAsync(new() { Path = screenshot });
