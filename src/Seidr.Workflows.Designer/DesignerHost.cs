@@ -13,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Seidr.Workflows.Designer.Api;
+using Seidr.Workflows.Designer.Live;
 using Seidr.Workflows.Diagnostics;
 using Seidr.Workflows.Serialization;
 using Seidr.Workflows.Runtime;
@@ -71,7 +72,9 @@ public sealed class DesignerHost : IAsyncDisposable
         var logger = loggerFactory.CreateLogger("Seidr.Designer");
         var runsDirectory = Path.GetFullPath(options.RunsDirectory
             ?? Path.Combine(ProjectLayout.For(Path.Combine(store.Directory, "workflow.yaml"), options.Configuration).Root, "runs"));
-        var runs = new RunManager(options.Runner ?? DesignerRunners.Runtime(options.Configuration, w => logger.LogWarning("{Warning}", w)), runsDirectory, logger);
+        var runs = new RunManager(options.Runner ?? DesignerRunners.Runtime(options.Configuration, w => logger.LogWarning("{Warning}", w), options.Store), runsDirectory, logger);
+        var sharedStore = options.Store is { Length: > 0 } s ? Persistence.StoreLocation.Parse(s) : null;
+        var catalogOfRuns = new RunCatalog(sharedStore, runsDirectory, options.ProgressInterval, LiveApi.FromMemory(runs));
         var catalog = options.Catalog ?? ExperimentRunner.Catalog;
         Func<LoadedWorkflow, ImmutableArray<Diagnostic>> validate = options.Validate
             ?? (options.Catalog is null ? loaded => ExperimentRunner.Validate(loaded, options.Configuration) : new WorkflowValidator(catalog).Validate);
@@ -103,6 +106,8 @@ public sealed class DesignerHost : IAsyncDisposable
 
         api.Map(app);
         MapDesigner(app, store, runs, bundle, apiKey);
+        LiveApi.Map(app, catalogOfRuns, runs);
+        RunsPage.Map(app);
 
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -185,7 +190,8 @@ public sealed class DesignerHost : IAsyncDisposable
         }));
         app.MapGet("/runs/{id}", (string id) => runs.Find(id) is { } r
             ? Results.Content(Pages.Run(r), "text/html; charset=utf-8")
-            : Results.Content($"<!DOCTYPE html><p>No run {WebUtility.HtmlEncode(id)} in this designer session.</p>", "text/html; charset=utf-8", statusCode: 404));
+            // Not started in this session: the runs page follows it from its store (or says it does not know it).
+            : Results.Redirect($"/runs?run={Uri.EscapeDataString(id)}"));
         // Studio navigates here after Run when the page has not set its callback.
         app.MapGet("/workflows/instances/{id}/view", (string id) => Results.Redirect($"/runs/{Uri.EscapeDataString(id)}"));
 

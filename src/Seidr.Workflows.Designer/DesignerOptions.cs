@@ -47,6 +47,16 @@ public sealed record DesignerOptions
     /// <summary>Where runs started from the designer write their output, one folder per run; null is <c>runs/</c> in the project root.</summary>
     public string? RunsDirectory { get; init; }
 
+    /// <summary>
+    /// The shared run store (a SQLite file or a PostgreSQL connection string, as <c>seidr run --store</c> takes): runs
+    /// started from the page write to it, and the runs page lists and follows every run in it, also those of other
+    /// processes. Null: each page run writes <c>run.db</c> in its output folder, and the runs page reads those.
+    /// </summary>
+    public string? Store { get; init; }
+
+    /// <summary>How often the runs page reads a running run's progress from its store (once per run, however many pages watch).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }
 
@@ -68,12 +78,13 @@ public sealed record DesignerRunOutcome(RunResult Result, string? SummaryPath = 
 public static class DesignerRunners
 {
     /// <summary>Runs the saved file exactly as <c>seidr run FILE --out DIR</c> would, with the workflow's own models (scripted and replay work offline).</summary>
-    public static DesignerRunner Runtime(IConfiguration? configuration = null, Action<string>? onWarning = null) => async (request, cancellationToken) =>
+    public static DesignerRunner Runtime(IConfiguration? configuration = null, Action<string>? onWarning = null, string? store = null) => async (request, cancellationToken) =>
     {
         var result = await ExperimentRunner.RunAsync(new ExperimentOptions
         {
             WorkflowPath = request.WorkflowPath,
             OutputDirectory = request.OutputDirectory,
+            Store = store,
             RunId = request.RunId,
             Observers = [request.Observer],
             Configuration = configuration,

@@ -18,10 +18,11 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = $"Key the page and API require (Authorization: ApiKey <key>; open the page with ?key=<key>). Default: ${ApiKeyVariable}." };
         var studio = new Option<string?>("--studio") { Description = "The unpacked Elsa Studio bundle (default: scripts/install-studio.sh's location, or $SEIDR_STUDIO_DIR)." };
         var runs = new Option<string?>("--runs") { Description = "Folder for the output of runs started from the designer (default: runs/ in the project)." };
+        var store = new Option<string?>("--store") { Description = "The shared run store (a SQLite file or a PostgreSQL connection string): page runs write to it, and /runs lists and follows every run in it, also those of seidr run --store. Without it, runs/*/run.db are read." };
         var plugins = PluginOption.Create();
         plugins.Description = "A class library (.dll) of activities for the palette (repeatable); a workflow that uses them lists it under experiment.plugins.";
         var command = new Command("serve", "Edit workflows in the Elsa Studio designer: saves go back to the files in their own format; Run runs them.")
-        { port, workflows, host, apiKey, studio, runs, plugins };
+        { port, workflows, host, apiKey, studio, runs, store, plugins };
         command.SetAction(async (parse, ct) =>
         {
             using var loggerFactory = LoggerFactory.Create(b => b
@@ -40,6 +41,7 @@ internal static class ServeCommand
                 ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable),
                 StudioDirectory = parse.GetValue(studio),
                 RunsDirectory = parse.GetValue(runs),
+                Store = parse.GetValue(store),
                 LoggerFactory = loggerFactory,
             };
             DesignerHost designer;

@@ -12,7 +12,7 @@ internal static class Pages
     private static readonly Lazy<string> IndexTemplate = new(() => Resource("index.html"));
     public static readonly Lazy<string> HostScript = new(() => Resource("host.js"));
 
-    private static string Resource(string name)
+    internal static string Resource(string name)
     {
         using var stream = typeof(Pages).Assembly.GetManifestResourceStream($"Seidr.Workflows.Designer.Pages.{name}")
             ?? throw new InvalidOperationException($"missing embedded page {name}");
