@@ -1,6 +1,7 @@
 using System.Globalization;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Engine.Benchmarks;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Engine.Benchmarks;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Serialization;
 
 // Engine overhead: a SEIDR-shaped loop (generate 10, score, beam of 2, 2 children each, ...) over 100 problems

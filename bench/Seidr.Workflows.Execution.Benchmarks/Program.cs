@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution;
 using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Problems;
 
 // Side-by-side benchmark: openai/human-eval's method against SandboxRunner on the same samples, in one run.
 // dotnet run -c Release --project bench/Seidr.Workflows.Execution.Benchmarks -- --official-harness /path/to/human-eval

@@ -3,7 +3,7 @@ using Activity = Seidr.Workflows.Engine.Activity;
 using ActivityContext = Seidr.Workflows.Engine.ActivityContext;
 using System.Globalization;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Persistence;
 using Seidr.Workflows.Persistence.Benchmarks;

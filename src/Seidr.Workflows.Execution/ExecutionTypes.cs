@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using System.Text.Json.Serialization;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution;
 
@@ -37,17 +38,11 @@ public enum RunStatus
     [JsonStringEnumMemberName("killed")] Killed,
 }
 
-/// <summary>Verdict of one test.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TestStatus>))]
-public enum TestStatus
-{
-    [JsonStringEnumMemberName("passed")] Passed,
-    [JsonStringEnumMemberName("failed")] Failed,
-    [JsonStringEnumMemberName("error")] Error,
-    [JsonStringEnumMemberName("timeout")] Timeout,
-    [JsonStringEnumMemberName("memory")] Memory,
-    [JsonStringEnumMemberName("output-limit")] OutputLimit,
-}
+/// <summary>
+/// The worker's and the verdict cache's names for a <see cref="TestStatus"/> (<c>passed</c>, <c>output-limit</c>, ...).
+/// On the property, not the enum: the run store writes the same enum by its C# names, and both formats are on disk.
+/// </summary>
+internal sealed class TestStatusWireConverter() : JsonStringEnumConverter<TestStatus>(JsonNamingPolicy.KebabCaseLower);
 
 /// <summary>Where programs run.</summary>
 public enum SandboxMode
@@ -147,7 +142,7 @@ public sealed record TestRunRequest(ProgramLanguage Language, string Source, IRe
 }
 
 /// <summary>Verdict of one test, with what the explain and repair stages need.</summary>
-public sealed record TestOutcome(int Index, TestStatus Status)
+public sealed record TestOutcome(int Index, [property: JsonConverter(typeof(TestStatusWireConverter))] TestStatus Status)
 {
     public bool Passed => Status == TestStatus.Passed;
 

@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Seidr.Workflows.Execution.Cache;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution.Sandbox;
 using Seidr.Workflows.Execution.Worker;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution;
 

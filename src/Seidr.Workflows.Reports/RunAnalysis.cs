@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using Seidr.Workflows.Datasets.Metrics;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Persistence;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Reports;
 

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Definitions;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Persistence;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Serialization;
 
 namespace Seidr.Workflows.Runtime;

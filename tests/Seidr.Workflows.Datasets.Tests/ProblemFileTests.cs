@@ -1,5 +1,5 @@
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Datasets.Tests;
 

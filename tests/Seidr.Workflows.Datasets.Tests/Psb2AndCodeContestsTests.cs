@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Datasets.Tests;
 

@@ -1,6 +1,6 @@
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution;
 using Seidr.Workflows.Execution.Cpp;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution.Tests;
 

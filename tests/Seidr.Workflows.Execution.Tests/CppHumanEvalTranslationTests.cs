@@ -1,6 +1,6 @@
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution.Cpp;
+using Seidr.Workflows.Problems;
 using Xunit.Abstractions;
 
 namespace Seidr.Workflows.Execution.Tests;

@@ -34,7 +34,7 @@ public sealed class HumanEvalVerdictTests(RunnerFixture fx, ITestOutputHelper ou
         await Parallel.ForEachAsync(refs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (r, ct) =>
         {
             var p = problems[r.TaskId];
-            var check = (Seidr.Workflows.Datasets.Problems.CheckTest)p.Hidden[0];
+            var check = (Seidr.Workflows.Problems.CheckTest)p.Hidden[0];
             var v = await fx.Runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, r.Completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(3), ct);
             if (v.Result == r.Result && v.Passed == r.Passed) Interlocked.Increment(ref agree);
             else if (v.Result == "timed out" || r.Result == "timed out")
@@ -69,7 +69,7 @@ public sealed class HumanEvalVerdictTests(RunnerFixture fx, ITestOutputHelper ou
     {
         var problems = HumanEvalLoader.Load(Data.HumanEval("HumanEval_no_examples.jsonl.gz"), "humaneval").ToDictionary(p => p.Id);
         var p = problems["HumanEval/48"];
-        var check = (Seidr.Workflows.Datasets.Problems.CheckTest)p.Hidden[0];
+        var check = (Seidr.Workflows.Problems.CheckTest)p.Hidden[0];
         var completion = "    return text == text[::-1]\n" + imports + "\n";
         var v = await fx.Runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(3), CancellationToken.None);
         v.Result.Should().Be("passed");

@@ -1,5 +1,5 @@
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution.Tests;
 

@@ -1,5 +1,5 @@
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution.Cache;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution.Tests;
 

@@ -11,7 +11,7 @@ public abstract class StoreContract
 {
     protected abstract StoreLocation NewLocation();
 
-    private static async Task<(RunResult Result, List<RunEvent> Events)> RunEngineAsync(RunSession session, IReadOnlyList<Datasets.Problems.Problem> problems, CancellationToken ct = default)
+    private static async Task<(RunResult Result, List<RunEvent> Events)> RunEngineAsync(RunSession session, IReadOnlyList<Problems.Problem> problems, CancellationToken ct = default)
     {
         var events = new ConcurrentQueue<RunEvent>();
         var result = await new WorkflowEngine().RunAsync(TestWorkflow.Definition, new RunOptions

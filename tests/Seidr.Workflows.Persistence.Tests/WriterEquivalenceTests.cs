@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Persistence.Tests.Support;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Persistence.Tests;
 

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Persistence;
 using Seidr.Workflows.Persistence.Tests.Support;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Reports.Tests;
 

@@ -22,7 +22,7 @@ public sealed class StoredRuns : IAsyncLifetime
         Second = await RunAsync("second", TestWorkflow.Problems(6));
     }
 
-    private async Task<RunResult> RunAsync(string id, IReadOnlyList<Datasets.Problems.Problem> problems)
+    private async Task<RunResult> RunAsync(string id, IReadOnlyList<Problems.Problem> problems)
     {
         var session = await Store.BeginAsync(TestWorkflow.Start(id, problems));
         var result = await new WorkflowEngine().RunAsync(TestWorkflow.Definition, new RunOptions

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
 using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Judging;
 

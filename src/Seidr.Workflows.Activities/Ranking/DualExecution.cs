@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Ranking;
 

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Stages;
 
@@ -108,7 +108,7 @@ public sealed class Ensemble : Activity
         bool any = false;
         foreach (var o in report.Outcomes)
         {
-            if (o.Status == Execution.TestStatus.Failed && o.Actual is not null)
+            if (o.Status == TestStatus.Failed && o.Actual is not null)
             {
                 any = true;
                 text.Append("=").Append(string.Join("\n", o.Actual.Trim().Split('\n').Select(l => l.TrimEnd())));

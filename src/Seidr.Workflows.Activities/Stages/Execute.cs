@@ -5,10 +5,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
-using ExecStatus = Seidr.Workflows.Execution.TestStatus;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Stages;
 
@@ -152,7 +151,7 @@ public sealed class Execute : Activity
         {
             var report = await batch;
             var outcome = report.Outcomes.FirstOrDefault(o => o.Index == index);
-            return outcome is null ? null : new TestResult(TestSets.Key(test), Map(outcome.Status))
+            return outcome is null ? null : new TestResult(TestSets.Key(test), outcome.Status)
             {
                 Expected = outcome.Expected,
                 Actual = outcome.Actual,
@@ -186,22 +185,12 @@ public sealed class Execute : Activity
     }
 
     internal static ImmutableArray<TestResult> ToResults(IReadOnlyList<TestSpec> tests, TestReport report) =>
-        report.Outcomes.Select(o => new TestResult(TestSets.Key(tests[o.Index]), Map(o.Status))
+        report.Outcomes.Select(o => new TestResult(TestSets.Key(tests[o.Index]), o.Status)
         {
             Expected = o.Expected,
             Actual = o.Actual,
             Message = o.Message ?? report.CompileError,
         }).ToImmutableArray();
-
-    private static Engine.TestStatus Map(ExecStatus s) => s switch
-    {
-        ExecStatus.Passed => Engine.TestStatus.Passed,
-        ExecStatus.Failed => Engine.TestStatus.Failed,
-        ExecStatus.Timeout => Engine.TestStatus.Timeout,
-        ExecStatus.Memory => Engine.TestStatus.Memory,
-        ExecStatus.OutputLimit => Engine.TestStatus.OutputLimit,
-        _ => Engine.TestStatus.Error,
-    };
 }
 
 /// <summary>Which tests <see cref="Execute"/> runs; the workflow file writes these names in snake_case (<c>tests: examples</c>).</summary>

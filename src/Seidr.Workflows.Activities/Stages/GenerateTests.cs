@@ -4,9 +4,9 @@ using System.Text.RegularExpressions;
 using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Stages;
 

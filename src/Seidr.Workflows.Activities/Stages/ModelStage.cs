@@ -1,6 +1,6 @@
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Models;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Stages;
 

@@ -87,7 +87,7 @@ public sealed class Repair : Activity
     /// <summary>
     /// Whether extracted text can be a Python program: not blank, and for function problems it defines the entry point
     /// (an answer that is prose, or code for something else, cannot pass a test and is dropped). Other languages:
-    /// <see cref="CodeText.IsProgram(string, Datasets.Problems.Problem)"/>.
+    /// <see cref="CodeText.IsProgram(string, Problems.Problem)"/>.
     /// </summary>
     public static bool IsProgram(string code, string? entryPoint) =>
         !string.IsNullOrWhiteSpace(code) &&

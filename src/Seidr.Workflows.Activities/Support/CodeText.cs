@@ -28,7 +28,7 @@ public static partial class CodeText
     /// <see cref="ExtractCode(string, string?)"/>; for C++ the fenced block that defines the entry point (function
     /// problems) or <c>main</c> (stdin/stdout problems), preferring blocks tagged cpp/c++, else the longest block.
     /// </summary>
-    public static string ExtractCode(string answer, Datasets.Problems.Problem problem)
+    public static string ExtractCode(string answer, Problems.Problem problem)
     {
         if (Languages.Of(problem) != Execution.ProgramLanguage.Cpp) return ExtractCode(answer, problem.EntryPoint);
         var blocks = Fenced().Matches(answer).Select(m => (Tag: m.Groups[1].Value.ToLowerInvariant(), Code: m.Groups[2].Value)).ToList();
@@ -44,7 +44,7 @@ public static partial class CodeText
     /// Whether extracted text can be a program for <paramref name="problem"/>: not blank, and it defines what the tests
     /// call: the entry point (Python <c>def name(</c>, C++ <c>name(</c>), or for C++ stdin/stdout problems <c>main(</c>.
     /// </summary>
-    public static bool IsProgram(string code, Datasets.Problems.Problem problem)
+    public static bool IsProgram(string code, Problems.Problem problem)
     {
         if (string.IsNullOrWhiteSpace(code)) return false;
         if (Languages.Of(problem) == Execution.ProgramLanguage.Cpp)

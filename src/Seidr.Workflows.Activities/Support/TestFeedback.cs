@@ -1,5 +1,6 @@
 using System.Text;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Support;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Support;
 

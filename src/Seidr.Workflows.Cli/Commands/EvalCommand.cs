@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Seidr.Workflows.Datasets.Loading;
 using Seidr.Workflows.Execution;
-using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Runtime.Evaluation;
 
 namespace Seidr.Workflows.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Engine;
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Engine;
 
@@ -56,5 +57,3 @@ public sealed record TestResult(string Test, TestStatus Status)
     public string? Message { get; init; }
     public bool Passed => Status == TestStatus.Passed;
 }
-
-public enum TestStatus { Passed, Failed, Error, Timeout, Memory, OutputLimit }

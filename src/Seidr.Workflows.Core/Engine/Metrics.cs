@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Seidr.Workflows.Datasets.Metrics;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Engine;
 

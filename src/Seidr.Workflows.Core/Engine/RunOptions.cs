@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Engine;
 

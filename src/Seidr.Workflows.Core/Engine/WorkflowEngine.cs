@@ -82,7 +82,7 @@ public sealed class WorkflowEngine
         return runResult;
     }
 
-    private static async Task<FlowResult> RunFlowAsync(RunState run, FlowGraph graph, RunOptions options, Variant variant, Datasets.Problems.Problem problem, ISubmissionJudge? judge, CancellationToken ct)
+    private static async Task<FlowResult> RunFlowAsync(RunState run, FlowGraph graph, RunOptions options, Variant variant, Problems.Problem problem, ISubmissionJudge? judge, CancellationToken ct)
     {
         var key = new FlowKey(variant.Id, problem.Id);
         // A 'language' axis sets the language of every problem in its variants, so each stage and the judge follow it.

@@ -2,10 +2,10 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Definitions;
 using Seidr.Workflows.Diagnostics;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Serialization;
 
 namespace Seidr.Workflows.Validation;

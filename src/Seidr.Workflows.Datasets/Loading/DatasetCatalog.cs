@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Datasets.Loading;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

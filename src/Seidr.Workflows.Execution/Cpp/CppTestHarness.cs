@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution.Cpp;
 

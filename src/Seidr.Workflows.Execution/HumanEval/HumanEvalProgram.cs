@@ -1,4 +1,4 @@
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Execution.HumanEval;
 

@@ -4,9 +4,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Execution;
 using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.CodeT;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Seidr.Workflows.Activities.Ranking;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.Ranking;
 

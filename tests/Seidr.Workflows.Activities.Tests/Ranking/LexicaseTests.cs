@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Seidr.Workflows.Activities.Stages;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.Ranking;
 

@@ -1,6 +1,6 @@
 using Seidr.Workflows.Activities.Tests.Stages.Support;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.Stages;
 

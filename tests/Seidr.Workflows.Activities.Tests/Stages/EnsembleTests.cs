@@ -83,6 +83,6 @@ public class EnsembleTests(SandboxFixture sandbox)
 
     [Fact]
     public void Calls_that_do_not_name_the_entry_point_are_not_probes() =>
-        Probes.CallsIn([new Datasets.Problems.AssertTest("assert len([1]) == 1"), new Datasets.Problems.AssertTest("assert add(1, 1) == 2"), new Datasets.Problems.AssertTest("assert add(1, 1) == 3")], "add")
+        Probes.CallsIn([new Problems.AssertTest("assert len([1]) == 1"), new Problems.AssertTest("assert add(1, 1) == 2"), new Problems.AssertTest("assert add(1, 1) == 3")], "add")
             .Should().Equal("add(1, 1)");
 }

@@ -1,6 +1,6 @@
 using Seidr.Workflows.Activities.Tests.Stages.Support;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.Stages;
 
@@ -147,7 +147,7 @@ public class LanguageAndStdioTests(SandboxFixture sandbox)
             """;
         var run = await StageHarness.RunAsync(sandbox.Runner, flowYaml, script, problem);
         var program = run.Flow.Submission[0];
-        program.Results.Single().Status.Should().Be(Engine.TestStatus.Timeout, "the problem's 0.3 s wins over the stage's 5 s");
+        program.Results.Single().Status.Should().Be(TestStatus.Timeout, "the problem's 0.3 s wins over the stage's 5 s");
         run.Flow.Hidden.Single().Passed.Should().BeFalse();
         run.Flow.Hidden.Single().Result.Should().Contain("timeout");
     }

@@ -1,5 +1,6 @@
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Tests.Stages;
 

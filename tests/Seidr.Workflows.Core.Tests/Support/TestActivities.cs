@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Core.Tests.Support;
 

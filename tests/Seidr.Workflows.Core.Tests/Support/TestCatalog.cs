@@ -1,6 +1,6 @@
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Serialization;
 
 namespace Seidr.Workflows.Core.Tests.Support;

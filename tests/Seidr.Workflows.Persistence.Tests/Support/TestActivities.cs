@@ -1,7 +1,7 @@
 using System.Globalization;
 using Seidr.Workflows.Catalog;
-using Seidr.Workflows.Datasets.Problems;
 using Seidr.Workflows.Engine;
+using Seidr.Workflows.Problems;
 using Seidr.Workflows.Serialization;
 
 namespace Seidr.Workflows.Persistence.Tests.Support;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Seidr.Workflows.Datasets.Problems;
+namespace Seidr.Workflows.Problems;
 
 /// <summary>
 /// Which problems of a dataset a run takes: <c>all</c>, index ranges (<c>0-19</c>, <c>3,5,10-12</c>),

@@ -1,4 +1,4 @@
-namespace Seidr.Workflows.Datasets.Metrics;
+namespace Seidr.Workflows.Problems;
 
 /// <summary>The unbiased pass@k estimator of Chen et al. (2021), as in the official HumanEval harness.</summary>
 public static class PassAtK

@@ -3,10 +3,11 @@ using System.Diagnostics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Metrics;
-using Seidr.Workflows.Datasets.Problems;
+using Seidr.Workflows.Execution;
+using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Problems;
 
-namespace Seidr.Workflows.Execution.HumanEval;
+namespace Seidr.Workflows.Runtime.Evaluation;
 
 /// <summary>Options of <see cref="HumanEvalEvaluator"/>; defaults are the official harness's.</summary>
 public sealed record HumanEvalOptions

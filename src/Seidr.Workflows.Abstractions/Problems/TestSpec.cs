@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Seidr.Workflows.Datasets.Problems;
+namespace Seidr.Workflows.Problems;
 
 /// <summary>One test a program is judged by. Each test gets its own verdict, so a program gets a score.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Seidr.Workflows.Datasets.Problems;
+namespace Seidr.Workflows.Problems;
 
 /// <summary>How a program for a problem is called and judged.</summary>
 public enum ProblemShape

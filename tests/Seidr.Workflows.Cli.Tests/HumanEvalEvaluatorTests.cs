@@ -1,13 +1,14 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Seidr.Workflows.Datasets.Loading;
-using Seidr.Workflows.Datasets.Metrics;
-using Seidr.Workflows.Execution.HumanEval;
+using Seidr.Workflows.Execution;
+using Seidr.Workflows.Problems;
+using Seidr.Workflows.Runtime.Evaluation;
 
-namespace Seidr.Workflows.Execution.Tests;
+namespace Seidr.Workflows.Cli.Tests;
 
-[Collection("runner")]
-public sealed class HumanEvalEvaluatorTests(RunnerFixture fx) : IDisposable
+/// <summary><c>seidr eval humaneval</c>'s evaluator, on openai/human-eval's recorded verdicts.</summary>
+public sealed class HumanEvalEvaluatorTests(HumanEvalEvaluatorTests.RunnerFixture fx) : IClassFixture<HumanEvalEvaluatorTests.RunnerFixture>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("seidr-eval-test-").FullName;
 
@@ -17,7 +18,7 @@ public sealed class HumanEvalEvaluatorTests(RunnerFixture fx) : IDisposable
     public async Task Evaluates_official_format_writes_results_in_input_order_and_computes_pass_at_k()
     {
         // 3 problems x 4 samples from the reference verdicts (interleaved, so input order != problem order).
-        var refs = HumanEvalVerdictTests.LoadReference().Where(r => r.TaskId is "HumanEval/0" or "HumanEval/2" or "HumanEval/12" && r.Sample < 4)
+        var refs = LoadReference().Where(r => r.TaskId is "HumanEval/0" or "HumanEval/2" or "HumanEval/12" && r.Sample < 4)
             .OrderBy(r => r.Sample).ThenBy(r => r.TaskId).ToList();
         refs.Should().HaveCount(12);
         var samples = Path.Combine(_dir, "samples.jsonl.gz");
@@ -78,42 +79,31 @@ public sealed class HumanEvalEvaluatorTests(RunnerFixture fx) : IDisposable
             .Which.Message.Should().Contain("not found");
         File.Exists(bad + "_results.jsonl").Should().BeFalse();
     }
-}
 
-public sealed class OutputComparisonTests
-{
-    [Theory]
-    [InlineData("1 2 3\n", "1 2 3\n", true, true)]
-    [InlineData("1 2 3\n", "1 2 3", false, true)]
-    [InlineData("1 2 3\n", "1  2\t3 \r\n\n", false, true)]
-    [InlineData("1\n2\n", "1 2", false, true)]
-    [InlineData("0.333333", "0.3333333333", false, true)]
-    [InlineData("1e9", "1000000001", false, true)]
-    [InlineData("0.5", "0.6", false, false)]
-    [InlineData("YES", "yes", false, false)]
-    [InlineData("1 2", "1 2 3", false, false)]
-    [InlineData("nan", "nan", true, true)]
-    [InlineData("nan", "NaN", false, false)]
-    [InlineData("inf", "inf", true, true)]
-    public void Exact_and_tolerant(string expected, string actual, bool exact, bool tolerant)
+    private sealed record Reference(string TaskId, int Sample, string Completion, bool Passed, string Result);
+
+    private static List<Reference> LoadReference() =>
+        JsonLines.Read(Data.HumanEval("reference_verdicts_first10.jsonl.gz"))
+            .Select(x => new Reference(
+                x.Value.RequiredString("task_id", "ref", x.Line),
+                x.Value.GetProperty("sample").GetInt32(),
+                x.Value.RequiredString("completion", "ref", x.Line),
+                x.Value.GetProperty("passed").GetBoolean(),
+                x.Value.RequiredString("result", "ref", x.Line)))
+            .ToList();
+
+    private static class Data
     {
-        OutputComparison.Exact.Matches(expected, actual).Should().Be(exact);
-        OutputComparison.Default.Matches(expected, actual).Should().Be(tolerant);
+        public static string HumanEval(string file) => Seidr.Path_("data", "humaneval", file);
     }
-}
 
-public sealed class ExecJsonTests
-{
-    [Fact]
-    public void Prints_the_documented_fields()
+    /// <summary>One bubblewrap runner for the class's tests, as Execution.Tests' runner collection has.</summary>
+    public sealed class RunnerFixture : IAsyncLifetime
     {
-        var json = ExecJson.Serialize(new RunResult(RunStatus.OutputLimit, null, "a\"b", "<err>", 12.3456) { Message = "too much" });
-        using var doc = JsonDocument.Parse(json);
-        doc.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("status", "exitCode", "stdout", "stderr", "wallMs", "message");
-        doc.RootElement.GetProperty("status").GetString().Should().Be("output-limit");
-        doc.RootElement.GetProperty("exitCode").ValueKind.Should().Be(JsonValueKind.Null);
-        doc.RootElement.GetProperty("stdout").GetString().Should().Be("a\"b");
-        doc.RootElement.GetProperty("wallMs").GetDouble().Should().Be(12.346);
-        json.Should().Contain("<err>");
+        public SandboxRunner Runner { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Runner = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = SandboxMode.Bubblewrap });
+
+        public async Task DisposeAsync() => await Runner.DisposeAsync();
     }
 }
