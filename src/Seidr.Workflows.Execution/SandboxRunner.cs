@@ -149,48 +149,34 @@ public sealed class SandboxRunner : IAsyncDisposable
                 return new RunResult(RunStatus.Error, null, "", compiled.Output, 0) { Message = "compile error" };
             return await ExecBinaryAsync(compiled.SandboxPath!, request.Stdin, request.Limits, ct).ConfigureAwait(false);
         }
-        var req = new Dictionary<string, object?>
-        {
-            ["op"] = "run",
-            ["src"] = request.Source,
-            ["stdin"] = request.Stdin ?? "",
-            ["limits"] = LimitsJson(request.Limits),
-        };
+        var req = new RunProgramRequest(request.Source, request.Stdin ?? "", WorkerLimits.From(request.Limits));
         return await SendRunAsync(req, request.Limits, ct).ConfigureAwait(false);
     }
 
     internal Task<RunResult> ExecBinaryAsync(string path, string? stdin, ExecutionLimits limits, CancellationToken ct) =>
-        SendRunAsync(new Dictionary<string, object?>
-        {
-            ["op"] = "exec",
-            ["argv"] = new[] { path },
-            ["stdin"] = stdin ?? "",
-            ["limits"] = LimitsJson(limits),
-        }, limits, ct);
+        SendRunAsync(new ExecRequest([path], stdin ?? "", WorkerLimits.From(limits)), limits, ct);
 
     internal async Task<(RunResult Result, byte[]? File)> ExecWithFilesAsync(string[] argv, Dictionary<string, string> files, string collect, ExecutionLimits limits, CancellationToken ct)
     {
         byte[]? file = null;
         var result = await _pool.RunAsync(async w =>
         {
-            using var doc = await w.SendAsync(new Dictionary<string, object?>
-            {
-                ["op"] = "exec", ["argv"] = argv, ["files"] = files, ["collect"] = collect, ["stdin"] = "", ["limits"] = LimitsJson(limits),
-            }, ct).ConfigureAwait(false);
-            if (doc.RootElement.TryGetProperty("file", out var f)) file = Convert.FromBase64String(f.GetString()!);
-            return ParseRun(doc.RootElement, limits);
+            var response = await w.SendAsync(new ExecRequest(argv, "", WorkerLimits.From(limits)) { Files = files, Collect = collect },
+                WorkerJsonContext.Default.RunResponse, ct).ConfigureAwait(false);
+            if (response.File is { } f) file = Convert.FromBase64String(f);
+            return ParseRun(response, limits);
         }, ct).ConfigureAwait(false);
         return (result, file);
     }
 
-    private async Task<RunResult> SendRunAsync(Dictionary<string, object?> req, ExecutionLimits limits, CancellationToken ct)
+    private async Task<RunResult> SendRunAsync(WorkerRequest req, ExecutionLimits limits, CancellationToken ct)
     {
         try
         {
             return await _pool.RunAsync(async w =>
             {
-                using var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
-                return ParseRun(doc.RootElement, limits);
+                var response = await w.SendAsync(req, WorkerJsonContext.Default.RunResponse, ct).ConfigureAwait(false);
+                return ParseRun(response, limits);
             }, ct).ConfigureAwait(false);
         }
         catch (WorkerLostException e)
@@ -199,9 +185,9 @@ public sealed class SandboxRunner : IAsyncDisposable
         }
     }
 
-    private static RunResult ParseRun(JsonElement r, ExecutionLimits limits)
+    private static RunResult ParseRun(RunResponse r, ExecutionLimits limits)
     {
-        var status = r.GetProperty("status").GetString() switch
+        var status = r.Status switch
         {
             "ok" => RunStatus.Ok,
             "error" => RunStatus.Error,
@@ -210,9 +196,9 @@ public sealed class SandboxRunner : IAsyncDisposable
             "output-limit" => RunStatus.OutputLimit,
             _ => RunStatus.Killed,
         };
-        int? exit = r.TryGetProperty("exitCode", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
-        int? sig = r.TryGetProperty("signal", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : null;
-        var outBytes = r.TryGetProperty("outputBytes", out var ob) ? ob.GetInt64() : 0;
+        int? exit = r.ExitCode;
+        int? sig = r.Signal;
+        var outBytes = r.OutputBytes;
         string? message = status switch
         {
             RunStatus.Timeout => $"timed out after {limits.WallTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (wall) or hit the CPU-time limit",
@@ -220,25 +206,11 @@ public sealed class SandboxRunner : IAsyncDisposable
             RunStatus.Killed when sig is not null => $"killed by signal {sig}",
             _ => null,
         };
-        return new RunResult(status, exit, r.GetProperty("stdout").GetString() ?? "", r.GetProperty("stderr").GetString() ?? "", r.GetProperty("wallMs").GetDouble())
+        return new RunResult(status, exit, r.Stdout ?? "", r.Stderr ?? "", r.WallMs)
         {
             Signal = sig,
             Message = message,
             OutputTruncated = outBytes > limits.MaxOutputBytes,
-        };
-    }
-
-    internal static Dictionary<string, object?> LimitsJson(ExecutionLimits l, TimeSpan? cpuOverride = null)
-    {
-        var cpu = cpuOverride ?? l.CpuTime ?? l.WallTimeout + TimeSpan.FromSeconds(1);
-        return new Dictionary<string, object?>
-        {
-            ["wall"] = l.WallTimeout.TotalSeconds,
-            ["cpu"] = cpu.TotalSeconds,
-            ["memMb"] = l.MemoryMb,
-            ["outBytes"] = l.MaxOutputBytes,
-            ["nproc"] = l.MaxProcesses,
-            ["fsize"] = l.MaxFileBytes,
         };
     }
 
@@ -276,24 +248,17 @@ public sealed class SandboxRunner : IAsyncDisposable
     private async Task<CheckVerdict> ExecuteCheckAsync(string program, TimeSpan timeout, ExecutionLimits limits, CancellationToken ct)
     {
         Interlocked.Increment(ref _executed);
-        var req = new Dictionary<string, object?>
-        {
-            ["op"] = "check",
-            ["program"] = program,
-            ["timeout"] = timeout.TotalSeconds,
-            ["limits"] = LimitsJson(limits with { WallTimeout = timeout + TimeSpan.FromSeconds(1) }, limits.CpuTime ?? timeout + TimeSpan.FromSeconds(2)),
-        };
+        var workerLimits = WorkerLimits.From(limits with { WallTimeout = timeout + TimeSpan.FromSeconds(1) }, limits.CpuTime ?? timeout + TimeSpan.FromSeconds(2));
         var lowerAfter = Options.DeprioritizeChecksAfter;
-        if (lowerAfter is { } after && after < timeout) ((Dictionary<string, object?>)req["limits"]!)["lowerAfter"] = after.TotalSeconds;
+        if (lowerAfter is { } after && after < timeout) workerLimits = workerLimits with { LowerAfter = after.TotalSeconds };
         else lowerAfter = null;
+        var req = new CheckRequest(program, timeout.TotalSeconds, workerLimits);
         try
         {
             return await _pool.RunAsync(WorkerKind.Guarded, async w =>
             {
-                using var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
-                var r = doc.RootElement;
-                var result = r.GetProperty("result").GetString()!;
-                return new CheckVerdict(result == "passed", result, r.GetProperty("wallMs").GetDouble());
+                var r = await w.SendAsync(req, WorkerJsonContext.Default.CheckResponse, ct).ConfigureAwait(false);
+                return new CheckVerdict(r.Result == "passed", r.Result, r.WallMs);
             }, ct, lowerAfter).ConfigureAwait(false);
         }
         catch (WorkerLostException)
@@ -506,25 +471,17 @@ public sealed class SandboxRunner : IAsyncDisposable
         var key = TestSetKey(codes);
         var defTimeout = request.Limits.WallTimeout;
         var cpu = request.Limits.CpuTime ?? defTimeout + request.TestTimeout * codes.Length + TimeSpan.FromSeconds(1);
-        var limits = LimitsJson(request.Limits, cpu);
-        JsonElement response;
+        var limits = WorkerLimits.From(request.Limits, cpu);
+        TestsResponse response;
         try
         {
             response = await _pool.RunAsync(async w =>
             {
-                var req = new Dictionary<string, object?>
-                {
-                    ["op"] = "tests", ["key"] = key, ["src"] = request.Source, ["testTimeout"] = request.TestTimeout.TotalSeconds,
-                    ["defTimeout"] = defTimeout.TotalSeconds, ["limits"] = limits, ["maxTimeouts"] = request.MaxTimeouts,
-                };
-                var doc = await w.SendAsync(req, ct).ConfigureAwait(false);
-                if (doc.RootElement.TryGetProperty("needTests", out _))
-                {
-                    doc.Dispose();
-                    req["tests"] = codes;
-                    doc = await w.SendAsync(req, ct).ConfigureAwait(false);
-                }
-                using (doc) return doc.RootElement.Clone();
+                var req = new TestsRequest(key, request.Source, request.TestTimeout.TotalSeconds, defTimeout.TotalSeconds, limits, request.MaxTimeouts);
+                var answer = await w.SendAsync(req, WorkerJsonContext.Default.TestsResponse, ct).ConfigureAwait(false);
+                if (answer.NeedTests)
+                    answer = await w.SendAsync(req with { Tests = codes }, WorkerJsonContext.Default.TestsResponse, ct).ConfigureAwait(false);
+                return answer;
             }, ct).ConfigureAwait(false);
         }
         catch (WorkerLostException e)
@@ -534,31 +491,30 @@ public sealed class SandboxRunner : IAsyncDisposable
             return;
         }
 
-        if (response.TryGetProperty("definition", out var def))
+        if (response.Definition is { } def)
         {
-            var status = ParseTestStatus(def.GetProperty("def").GetString());
-            var msg = def.GetProperty("message").GetString();
+            var status = ParseTestStatus(def.Def);
+            var msg = def.Message;
             foreach (var (index, _) in asserts)
                 outcomes[index] = new TestOutcome(index, status == TestStatus.Passed ? TestStatus.Error : status) { Message = msg };
             return;
         }
-        var results = response.GetProperty("results");
+        var results = response.Results ?? throw new InvalidOperationException("sandbox worker failed: a tests answer without results");
         for (int j = 0; j < asserts.Count; j++)
         {
             var index = asserts[j].Index;
-            var r = results[j];
-            if (r.ValueKind != JsonValueKind.Array)
+            if (results[j] is not { } r)
             {
                 outcomes[index] = new TestOutcome(index, TestStatus.Error) { Message = "not run" };
                 continue;
             }
-            outcomes[index] = new TestOutcome(index, ParseTestStatus(r[1].GetString()))
+            outcomes[index] = new TestOutcome(index, ParseTestStatus(r.Status))
             {
-                Expected = r[2].GetString(),
-                Actual = r[3].GetString(),
-                Message = r[4].GetString(),
-                WallMs = r[5].GetDouble(),
-                Output = r.GetArrayLength() > 6 && r[6].GetString() is { Length: > 0 } o ? o : null,
+                Expected = r.Expected,
+                Actual = r.Actual,
+                Message = r.Message,
+                WallMs = r.WallMs,
+                Output = r.Output is { Length: > 0 } o ? o : null,
             };
         }
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Seidr.Workflows.Execution.Worker;
 
@@ -68,7 +69,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public bool Alive => !_dead && !_process.HasExited;
     public string StderrTail => string.Join('\n', _stderrTail);
-    public JsonElement Hello { get; private set; }
+    public WorkerReady Hello { get; private set; } = new();
 
     public static async Task<WorkerProcess> StartAsync(ProcessStartInfo psi, SpawnThread spawner, TimeSpan timeout, CancellationToken ct)
     {
@@ -99,17 +100,17 @@ internal sealed class WorkerProcess : IAsyncDisposable
             var why = worker.StderrTail;
             throw new WorkerLostException($"worker did not start ({psi.FileName}): {(why.Length > 0 ? why : line ?? "no output")}");
         }
-        using (var doc = JsonDocument.Parse(line)) worker.Hello = doc.RootElement.Clone();
+        worker.Hello = JsonSerializer.Deserialize(line, WorkerJsonContext.Default.WorkerReady)!;
         return worker;
     }
 
     /// <summary>Sends one request and waits for its answer. Cancelling kills the worker (and everything in its sandbox).</summary>
-    public async Task<JsonDocument> SendAsync(Dictionary<string, object?> request, CancellationToken ct)
+    public async Task<TResponse> SendAsync<TResponse>(WorkerRequest request, JsonTypeInfo<TResponse> responseType, CancellationToken ct)
+        where TResponse : WorkerResponse
     {
         if (!Alive) throw new WorkerLostException("worker is not running");
         var id = ++_nextId;
-        request["id"] = id;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(request);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(request with { Id = id }, request.GetType(), WorkerJsonContext.Default);
         await using var reg = ct.Register(static s => ((WorkerProcess)s!).Kill(), this).ConfigureAwait(false);
         string? line;
         try
@@ -130,21 +131,17 @@ internal sealed class WorkerProcess : IAsyncDisposable
             Kill();
             throw new WorkerLostException("the worker process exited while running the program" + (StderrTail.Length > 0 ? ": " + StderrTail : ""));
         }
-        var doc = JsonDocument.Parse(line);
-        if (doc.RootElement.TryGetProperty("workerError", out var err))
+        var response = JsonSerializer.Deserialize(line, responseType)
+            ?? throw new InvalidOperationException("sandbox worker failed: it answered null");
+        if (response.WorkerError is { } err)
+            throw new InvalidOperationException($"sandbox worker failed: {err}\n{response.Trace}");
+        if (response.Id != id)
         {
-            var trace = doc.RootElement.TryGetProperty("trace", out var t) ? t.GetString() : null;
-            doc.Dispose();
-            throw new InvalidOperationException($"sandbox worker failed: {err.GetString()}\n{trace}");
-        }
-        if (!doc.RootElement.TryGetProperty("id", out var gotId) || gotId.GetInt64() != id)
-        {
-            doc.Dispose();
             _dead = true;
             Kill();
             throw new WorkerLostException("worker protocol out of step");
         }
-        return doc;
+        return response;
     }
 
     public void Kill()
