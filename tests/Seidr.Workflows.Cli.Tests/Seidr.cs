@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Cli.Tests;
 /// <summary>Runs the real <c>seidr</c> CLI as a child process.</summary>
 public static class Seidr
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot { get; } = global::Seidr.Workflows.Tests.RepoRoot.Path;
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "seidr.dll");
 
     public static async Task<BufferedCommandResult> RunAsync(string[] args, string? workingDirectory = null, CancellationToken ct = default) =>
@@ -33,11 +33,4 @@ public static class Seidr
     }
 
     public static string Path_(params string[] parts) => System.IO.Path.Combine([RepoRoot, .. parts]);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
 }

@@ -122,12 +122,5 @@ public class ProblemFileTests : IDisposable
 
 internal static class Repo
 {
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Seidr.Workflows.sln not found");
-    }
+    public static string Root => global::Seidr.Workflows.Tests.RepoRoot.Path;
 }

@@ -11,7 +11,7 @@ namespace Seidr.Workflows.Designer.Tests;
 /// </summary>
 public sealed class TestProject : IAsyncDisposable
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = global::Seidr.Workflows.Tests.RepoRoot.Path;
     public string Root { get; }
     public string Workflows => Path.Combine(Root, "workflows");
     public string YamlPath => Path.Combine(Workflows, "quickstart.yaml");
@@ -85,13 +85,6 @@ public sealed class TestProject : IAsyncDisposable
 
     /// <summary>The definition as Studio loads it.</summary>
     public Task<JsonObject> LoadAsync(string id = "quickstart") => GetJsonAsync($"elsa/api/workflow-definitions/by-definition-id/{Uri.EscapeDataString(id)}?versionOptions=Latest");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository root");
-    }
 
     private static void CopyDirectory(string from, string to)
     {

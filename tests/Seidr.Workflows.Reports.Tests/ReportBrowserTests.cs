@@ -83,7 +83,7 @@ public sealed class ReportBrowserTests(StoredRuns runs, ITestOutputHelper output
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
 
         var shots = Environment.GetEnvironmentVariable("SEIDR_UPDATE_SCREENSHOTS") == "1"
-            ? Path.Combine(RepoRoot(), "docs", "images")
+            ? Path.Combine(global::Seidr.Workflows.Tests.RepoRoot.Path, "docs", "images")
             : Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
         var shot = Path.Combine(shots, "report.png");
         await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
@@ -94,12 +94,6 @@ public sealed class ReportBrowserTests(StoredRuns runs, ITestOutputHelper output
         Directory.Delete(dir, true);
     }
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Seidr.Workflows.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
 }
 
 /// <summary>Skipped, saying why, when chromium is not installed (except under CI=true, where it must be: .ci/install-designer.sh installs it).</summary>

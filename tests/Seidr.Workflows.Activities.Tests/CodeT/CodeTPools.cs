@@ -13,17 +13,9 @@ namespace Seidr.Workflows.Activities.Tests.CodeT;
 /// <summary>Paths of the repository and its data, and a direct (engine-free) computation of CodeT's figures.</summary>
 internal static class CodeTPools
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = global::Seidr.Workflows.Tests.RepoRoot.Path;
     public static string Data => Path.Combine(Root, "data");
     public static string Workflow => Path.Combine(Root, "workflows", "codet.yaml");
-
-    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source)! })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>The repository's prompts and data, for workflows written outside the repository.</summary>
     public static Microsoft.Extensions.Configuration.IConfiguration Configuration { get; } =

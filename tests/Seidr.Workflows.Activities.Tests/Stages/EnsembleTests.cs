@@ -12,19 +12,19 @@ public class EnsembleTests(SandboxFixture sandbox)
     private const string Minus = "def add(a, b):\n    return a - b";
     private const string Crash = "def add(a, b):\n    raise ValueError('no')";
 
-    private static string Flow(string a, string b, string inputs) => $"""
+    private static string Flow(string a, string b, string inputs) => $$"""
         activities:
         - id: seed_a
           type: Test.Seed
-          inputs: {"{"}items: "{a.Replace("\n", "\\n")}"{"}"}
+          inputs: {items: "{{a.Replace("\n", "\\n")}}"}
         - id: seed_b
           type: Test.Seed
-          inputs: {"{"}items: "{b.Replace("\n", "\\n")}"{"}"}
+          inputs: {items: "{{b.Replace("\n", "\\n")}}"}
         - id: ensemble
           type: Seidr.Ensemble
-          inputs: {"{"}{inputs}{"}"}
-        - {"{"}id: done, type: Test.Probe{"}"}
-        - {"{"}id: empty, type: Test.Probe{"}"}
+          inputs: {{{inputs}}}
+        - {id: done, type: Test.Probe}
+        - {id: empty, type: Test.Probe}
         connections:
         - seed_a.Done -> ensemble
         - seed_b.Done -> ensemble

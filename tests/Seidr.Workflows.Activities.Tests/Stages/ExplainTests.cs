@@ -10,21 +10,21 @@ public class ExplainTests(SandboxFixture sandbox)
     private const string Correct = "def add(a, b):\n    return a + b";
     private const string Crashing = "def add(a, b):\n    return a + c";
 
-    private static string Flow(string items, string explainInputs = "model: coder, explanations_per_program: 2") => $"""
+    private static string Flow(string items, string explainInputs = "model: coder, explanations_per_program: 2") => $$"""
         activities:
         - id: seed
           type: Test.Seed
           inputs:
-            items: "{items.Replace("\n", "\\n")}"
+            items: "{{items.Replace("\n", "\\n")}}"
         - id: execute
           type: Seidr.Execute
-          inputs: {"{"}tests: examples{"}"}
+          inputs: {tests: examples}
         - id: explain
           type: Seidr.Explain
-          inputs: {"{"}{explainInputs}{"}"}
-        - {"{"}id: done, type: Test.Probe{"}"}
-        - {"{"}id: empty, type: Test.Probe{"}"}
-        - {"{"}id: exhausted, type: Test.Probe{"}"}
+          inputs: {{{explainInputs}}}
+        - {id: done, type: Test.Probe}
+        - {id: empty, type: Test.Probe}
+        - {id: exhausted, type: Test.Probe}
         connections:
         - seed.Done -> execute
         - execute.Done -> explain

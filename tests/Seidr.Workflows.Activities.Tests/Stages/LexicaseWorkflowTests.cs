@@ -27,18 +27,18 @@ public class LexicaseWorkflowTests(SandboxFixture sandbox)
     private const string Three = "def f(x):\n    return 3";
     private const string Nothing = "def f(x):\n    return -1";
 
-    private static readonly string Flow = $"""
+    private static readonly string Flow = $$"""
         activities:
         - id: seed
           type: Test.Seed
           inputs:
-            items: "{string.Join("\n---\n", Nothing, Two, Generalist, Three).Replace("\n", "\\n")}"
+            items: "{{string.Join("\n---\n", Nothing, Two, Generalist, Three).Replace("\n", "\\n")}}"
         - id: execute
           type: Seidr.Execute
-          inputs: {"{"}tests: examples{"}"}
+          inputs: {tests: examples}
         - id: rank
           type: Seidr.Rank
-          inputs: {"{"}beam_width: 1, strategy: "${"{"}ranking{"}"}", keep_parents: false{"}"}
+          inputs: {beam_width: 1, strategy: "${ranking}", keep_parents: false}
         - id: submit
           type: Seidr.Submit
         connections:

@@ -8,27 +8,27 @@ public class RepairTests(SandboxFixture sandbox)
 {
     private const string Buggy = "def add(a, b):\n    return a - b";
 
-    private static string Flow(string repairInputs = "model: coder, repairs_per_explanation: 2", string explanations = "2", string items = Buggy) => $"""
+    private static string Flow(string repairInputs = "model: coder, repairs_per_explanation: 2", string explanations = "2", string items = Buggy) => $$"""
         activities:
         - id: seed
           type: Test.Seed
           inputs:
-            items: "{items.Replace("\n", "\\n")}"
+            items: "{{items.Replace("\n", "\\n")}}"
         - id: execute
           type: Seidr.Execute
-          inputs: {"{"}tests: examples{"}"}
+          inputs: {tests: examples}
         - id: explain
           type: Seidr.Explain
-          inputs: {"{"}model: coder, explanations_per_program: {explanations}{"}"}
+          inputs: {model: coder, explanations_per_program: {{explanations}}}
         - id: repair
           type: Seidr.Repair
-          inputs: {"{"}{repairInputs}{"}"}
+          inputs: {{{repairInputs}}}
         - id: rerun
           type: Seidr.Execute
-          inputs: {"{"}tests: examples{"}"}
-        - {"{"}id: done, type: Test.Probe{"}"}
-        - {"{"}id: empty, type: Test.Probe{"}"}
-        - {"{"}id: exhausted, type: Test.Probe{"}"}
+          inputs: {tests: examples}
+        - {id: done, type: Test.Probe}
+        - {id: empty, type: Test.Probe}
+        - {id: exhausted, type: Test.Probe}
         connections:
         - seed.Done -> execute
         - execute.Done -> explain
@@ -83,17 +83,17 @@ public class RepairTests(SandboxFixture sandbox)
     [Fact]
     public async Task Without_explanations_nothing_is_asked()
     {
-        var flow = $"""
+        var flow = $$"""
             activities:
             - id: seed
               type: Test.Seed
               inputs:
-                items: "{Buggy.Replace("\n", "\\n")}"
+                items: "{{Buggy.Replace("\n", "\\n")}}"
             - id: repair
               type: Seidr.Repair
-              inputs: {"{"}model: coder{"}"}
-            - {"{"}id: done, type: Test.Probe{"}"}
-            - {"{"}id: empty, type: Test.Probe{"}"}
+              inputs: {model: coder}
+            - {id: done, type: Test.Probe}
+            - {id: empty, type: Test.Probe}
             connections:
             - seed.Done -> repair
             - repair.Done -> done

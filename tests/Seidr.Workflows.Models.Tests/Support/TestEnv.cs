@@ -5,14 +5,7 @@ namespace Seidr.Workflows.Models.Tests.Support;
 
 internal static class TestEnv
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot => Root.Value;
+    public static string RepoRoot => global::Seidr.Workflows.Tests.RepoRoot.Path;
     /// <summary>The data that ships with the repository (<c>data/</c>).</summary>
     public static string Data => Path.Combine(RepoRoot, "data");
     public static string HumanEval(string file) => Path.Combine(Data, "humaneval", file);

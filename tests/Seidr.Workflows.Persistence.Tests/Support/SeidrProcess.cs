@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Persistence.Tests.Support;
 /// <summary>The real <c>seidr</c> CLI as a child process (<c>dotnet exec seidr.dll ...</c>), which a test may kill -9.</summary>
 public sealed class SeidrProcess : IDisposable
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot { get; } = global::Seidr.Workflows.Tests.RepoRoot.Path;
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "seidr.dll");
 
     private readonly Process _process;
@@ -88,12 +88,5 @@ public sealed class SeidrProcess : IDisposable
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
     }
 }

@@ -28,15 +28,8 @@ public sealed class StagesCollection : ICollectionFixture<SandboxFixture>;
 
 public static class Repo
 {
-    public static string Root { get; } = Find();
+    public static string Root => global::Seidr.Workflows.Tests.RepoRoot.Path;
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
-
-    private static string Find()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Seidr.Workflows.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>What a run of a small test workflow left behind: each probe's inputs and the flows' results.</summary>
@@ -77,16 +70,16 @@ public static class StageHarness
         try
         {
             File.WriteAllText(Path.Combine(dir, "model.yaml"), script);
-            var yaml = $"""
+            var yaml = $$"""
                 id: stage-test
                 experiment:
                   dataset: test
                   seed: 3
                   models:
-                    coder: {"{"}provider: scripted, file: model.yaml{"}"}
-                  budget: {"{"}{budget}{"}"}
-                {matrix}
-                {activitiesYaml}
+                    coder: {provider: scripted, file: model.yaml}
+                  budget: {{{budget}}}
+                {{matrix}}
+                {{activitiesYaml}}
                 """;
             var loaded = WorkflowFile.Parse(yaml, Path.Combine(dir, "workflow.yaml"), WorkflowFormat.Yaml);
             var definition = loaded.Definition ?? throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics));
