@@ -19,7 +19,7 @@ public sealed class WorkerPythonTests(ITestOutputHelper output)
     [Fact]
     public async Task Worker_package_pytest_suite_passes()
     {
-        var tests = Path.Combine(RepoRoot(), "src", "Seidr.Workflows.Execution", "Worker", "tests");
+        var tests = Path.Combine(global::Seidr.Workflows.Tests.RepoRoot.Path, "src", "Seidr.Workflows.Execution", "Worker", "tests");
         Directory.Exists(tests).Should().BeTrue($"the worker's tests live in {tests}");
         File.Exists(Python).Should().BeTrue($"{Python} runs the worker's pytest tests (apt-get install python3-pytest, or .ci/install-execution.sh)");
         var probe = await Cli.Wrap(Python).WithArguments(["-c", "import pytest"])
@@ -36,12 +36,5 @@ public sealed class WorkerPythonTests(ITestOutputHelper output)
         var tail = string.Join('\n', result.StandardOutput.TrimEnd().Split('\n').TakeLast(40));
         output.WriteLine(tail);
         result.ExitCode.Should().Be(0, $"pytest failed (exit {result.ExitCode}):\n{tail}\n{result.StandardError}");
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Seidr.Workflows.sln"))) return d.FullName;
-        throw new InvalidOperationException("Seidr.Workflows.sln not found above " + AppContext.BaseDirectory);
     }
 }
