@@ -9,7 +9,7 @@ public static class ExecJson
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{"status", "exitCode", "stdout", "stderr", "wallMs"}</c>, plus <c>"message"</c> when there is one.</summary>
-    public static string Serialize(RunResult r)
+    public static string Serialize(ProgramRun r)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, Options))
@@ -26,13 +26,13 @@ public static class ExecJson
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    public static string StatusName(RunStatus s) => s switch
+    public static string StatusName(ProgramStatus s) => s switch
     {
-        RunStatus.Ok => "ok",
-        RunStatus.Error => "error",
-        RunStatus.Timeout => "timeout",
-        RunStatus.Memory => "memory",
-        RunStatus.OutputLimit => "output-limit",
+        ProgramStatus.Ok => "ok",
+        ProgramStatus.Error => "error",
+        ProgramStatus.Timeout => "timeout",
+        ProgramStatus.Memory => "memory",
+        ProgramStatus.OutputLimit => "output-limit",
         _ => "killed",
     };
 }

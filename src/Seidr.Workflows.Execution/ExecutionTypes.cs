@@ -16,8 +16,8 @@ public enum ProgramLanguage
 }
 
 /// <summary>How one program run ended.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
-public enum RunStatus
+[JsonConverter(typeof(JsonStringEnumConverter<ProgramStatus>))]
+public enum ProgramStatus
 {
     /// <summary>Exited with code 0.</summary>
     [JsonStringEnumMemberName("ok")] Ok,
@@ -89,7 +89,7 @@ public sealed record RunRequest(ProgramLanguage Language, string Source)
 }
 
 /// <summary>What one program run did.</summary>
-public sealed record RunResult(RunStatus Status, int? ExitCode, string Stdout, string Stderr, double WallMs)
+public sealed record ProgramRun(ProgramStatus Status, int? ExitCode, string Stdout, string Stderr, double WallMs)
 {
     /// <summary>Signal that ended the process, if any.</summary>
     public int? Signal { get; init; }

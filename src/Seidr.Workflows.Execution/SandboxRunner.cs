@@ -139,24 +139,24 @@ public sealed class SandboxRunner : IAsyncDisposable
     // Single programs
 
     /// <summary>Runs one program with optional stdin and returns what it did.</summary>
-    public async Task<RunResult> RunAsync(RunRequest request, CancellationToken ct = default)
+    public async Task<ProgramRun> RunAsync(RunRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Language == ProgramLanguage.Cpp)
         {
             var compiled = await _cpp.CompileAsync(request.Source, ct).ConfigureAwait(false);
             if (!compiled.Ok)
-                return new RunResult(RunStatus.Error, null, "", compiled.Output, 0) { Message = "compile error" };
+                return new ProgramRun(ProgramStatus.Error, null, "", compiled.Output, 0) { Message = "compile error" };
             return await ExecBinaryAsync(compiled.SandboxPath!, request.Stdin, request.Limits, ct).ConfigureAwait(false);
         }
         var req = new RunProgramRequest(request.Source, request.Stdin ?? "", WorkerLimits.From(request.Limits));
         return await SendRunAsync(req, request.Limits, ct).ConfigureAwait(false);
     }
 
-    internal Task<RunResult> ExecBinaryAsync(string path, string? stdin, ExecutionLimits limits, CancellationToken ct) =>
+    internal Task<ProgramRun> ExecBinaryAsync(string path, string? stdin, ExecutionLimits limits, CancellationToken ct) =>
         SendRunAsync(new ExecRequest([path], stdin ?? "", WorkerLimits.From(limits)), limits, ct);
 
-    internal async Task<(RunResult Result, byte[]? File)> ExecWithFilesAsync(string[] argv, Dictionary<string, string> files, string collect, ExecutionLimits limits, CancellationToken ct)
+    internal async Task<(ProgramRun Result, byte[]? File)> ExecWithFilesAsync(string[] argv, Dictionary<string, string> files, string collect, ExecutionLimits limits, CancellationToken ct)
     {
         byte[]? file = null;
         var result = await _pool.RunAsync(async w =>
@@ -169,7 +169,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         return (result, file);
     }
 
-    private async Task<RunResult> SendRunAsync(WorkerRequest req, ExecutionLimits limits, CancellationToken ct)
+    private async Task<ProgramRun> SendRunAsync(WorkerRequest req, ExecutionLimits limits, CancellationToken ct)
     {
         try
         {
@@ -181,32 +181,32 @@ public sealed class SandboxRunner : IAsyncDisposable
         }
         catch (WorkerLostException e)
         {
-            return new RunResult(RunStatus.Killed, null, "", "", 0) { Message = e.Message };
+            return new ProgramRun(ProgramStatus.Killed, null, "", "", 0) { Message = e.Message };
         }
     }
 
-    private static RunResult ParseRun(RunResponse r, ExecutionLimits limits)
+    private static ProgramRun ParseRun(RunResponse r, ExecutionLimits limits)
     {
         var status = r.Status switch
         {
-            "ok" => RunStatus.Ok,
-            "error" => RunStatus.Error,
-            "timeout" => RunStatus.Timeout,
-            "memory" => RunStatus.Memory,
-            "output-limit" => RunStatus.OutputLimit,
-            _ => RunStatus.Killed,
+            "ok" => ProgramStatus.Ok,
+            "error" => ProgramStatus.Error,
+            "timeout" => ProgramStatus.Timeout,
+            "memory" => ProgramStatus.Memory,
+            "output-limit" => ProgramStatus.OutputLimit,
+            _ => ProgramStatus.Killed,
         };
         int? exit = r.ExitCode;
         int? sig = r.Signal;
         var outBytes = r.OutputBytes;
         string? message = status switch
         {
-            RunStatus.Timeout => $"timed out after {limits.WallTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (wall) or hit the CPU-time limit",
-            RunStatus.OutputLimit => $"output exceeded {limits.MaxOutputBytes} bytes (or a file exceeded {limits.MaxFileBytes} bytes)",
-            RunStatus.Killed when sig is not null => $"killed by signal {sig}",
+            ProgramStatus.Timeout => $"timed out after {limits.WallTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (wall) or hit the CPU-time limit",
+            ProgramStatus.OutputLimit => $"output exceeded {limits.MaxOutputBytes} bytes (or a file exceeded {limits.MaxFileBytes} bytes)",
+            ProgramStatus.Killed when sig is not null => $"killed by signal {sig}",
             _ => null,
         };
-        return new RunResult(status, exit, r.Stdout ?? "", r.Stderr ?? "", r.WallMs)
+        return new ProgramRun(status, exit, r.Stdout ?? "", r.Stderr ?? "", r.WallMs)
         {
             Signal = sig,
             Message = message,
@@ -373,10 +373,10 @@ public sealed class SandboxRunner : IAsyncDisposable
             : await RunAsync(new RunRequest(request.Language, request.Source) { Stdin = io.Input, Limits = limits }, ct).ConfigureAwait(false);
         var status = run.Status switch
         {
-            RunStatus.Ok => request.Comparison.Matches(io.ExpectedOutput, run.Stdout) ? TestStatus.Passed : TestStatus.Failed,
-            RunStatus.Timeout => TestStatus.Timeout,
-            RunStatus.Memory => TestStatus.Memory,
-            RunStatus.OutputLimit => TestStatus.OutputLimit,
+            ProgramStatus.Ok => request.Comparison.Matches(io.ExpectedOutput, run.Stdout) ? TestStatus.Passed : TestStatus.Failed,
+            ProgramStatus.Timeout => TestStatus.Timeout,
+            ProgramStatus.Memory => TestStatus.Memory,
+            ProgramStatus.OutputLimit => TestStatus.OutputLimit,
             _ => TestStatus.Error,
         };
         string? message = status switch
@@ -441,11 +441,11 @@ public sealed class SandboxRunner : IAsyncDisposable
         var failed = check is { } c && c >= 0 && c < test.Checks.Count ? test.Checks[c] : null;
         var status = run.Status switch
         {
-            RunStatus.Ok => TestStatus.Passed,
-            RunStatus.Error when run.ExitCode == 1 && failed is not null => TestStatus.Failed,
-            RunStatus.Timeout => TestStatus.Timeout,
-            RunStatus.Memory => TestStatus.Memory,
-            RunStatus.OutputLimit => TestStatus.OutputLimit,
+            ProgramStatus.Ok => TestStatus.Passed,
+            ProgramStatus.Error when run.ExitCode == 1 && failed is not null => TestStatus.Failed,
+            ProgramStatus.Timeout => TestStatus.Timeout,
+            ProgramStatus.Memory => TestStatus.Memory,
+            ProgramStatus.OutputLimit => TestStatus.OutputLimit,
             _ => TestStatus.Error,
         };
         string? message = status switch

@@ -16,7 +16,6 @@ using Seidr.Workflows.Problems;
 using Seidr.Workflows.Runtime.Plugins;
 using Seidr.Workflows.Serialization;
 using Seidr.Workflows.Validation;
-using RunResult = Seidr.Workflows.Engine.RunResult;
 
 namespace Seidr.Workflows.Runtime;
 
@@ -313,7 +312,7 @@ public static class ExperimentRunner
             catch (Persistence.RunStoreException e) { storeFailure ??= e; }
         }
         if (storeFailure is not null && !cancellationToken.IsCancellationRequested)
-            result = result with { Status = Engine.RunStatus.Failed, Error = result.Error ?? storeFailure.Message };
+            result = result with { Status = RunStatus.Failed, Error = result.Error ?? storeFailure.Message };
         string? summaryPath = null;
         if (options.OutputDirectory is not null)
         {

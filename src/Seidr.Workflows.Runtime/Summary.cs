@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Seidr.Workflows.Definitions;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Execution;
-using RunResult = Seidr.Workflows.Engine.RunResult;
 
 namespace Seidr.Workflows.Runtime;
 

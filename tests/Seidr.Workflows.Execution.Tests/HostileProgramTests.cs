@@ -83,7 +83,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     public async Task Fork_bomb_is_contained_by_the_process_limit_and_killed_at_the_timeout()
     {
         var r = await Runner.RunAsync(Py("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", timeout: 2));
-        r.Status.Should().Be(RunStatus.Timeout);
+        r.Status.Should().Be(ProgramStatus.Timeout);
         r.WallMs.Should().BeLessThan(4000);
         await AssertNothingLeftBehind();
     }
@@ -93,7 +93,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     {
         // Generous wall time: on a loaded machine allocating is slow, and the status must come from the memory limit.
         var r = await Runner.RunAsync(Py("x = []\nwhile True:\n    x.append(bytearray(10**7))\n", timeout: 20, memoryMb: 128));
-        r.Status.Should().Be(RunStatus.Memory);
+        r.Status.Should().Be(ProgramStatus.Memory);
         await AssertNothingLeftBehind();
     }
 
@@ -101,11 +101,11 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     public async Task Infinite_output_gets_output_limit_status()
     {
         var r = await Runner.RunAsync(Py("import sys\nwhile True:\n    sys.stdout.write('spam' * 1000)\n"));
-        r.Status.Should().Be(RunStatus.OutputLimit);
+        r.Status.Should().Be(ProgramStatus.OutputLimit);
         r.Stdout.Length.Should().BeLessThanOrEqualTo(64 << 10);
         var file = await Runner.RunAsync(Py("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n") with
             { Limits = new ExecutionLimits { MaxFileBytes = 1 << 20 } });
-        file.Status.Should().Be(RunStatus.OutputLimit);
+        file.Status.Should().Be(ProgramStatus.OutputLimit);
         await AssertNothingLeftBehind();
     }
 
@@ -113,7 +113,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
     public async Task Sleeping_past_the_timeout_is_killed_on_time()
     {
         var r = await Runner.RunAsync(Py("import time\ntime.sleep(100)\n", timeout: 0.5));
-        r.Status.Should().Be(RunStatus.Timeout);
+        r.Status.Should().Be(ProgramStatus.Timeout);
         r.WallMs.Should().BeInRange(450, 3000);
         await AssertNothingLeftBehind();
     }
@@ -129,7 +129,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             "    try:\n        print(p, open(p, 'rb').read())\n    except Exception as e:\n        print(p, type(e).__name__)\n" +
             "print(os.path.expanduser('~'))\n" +
             "print(os.path.exists('/root/.nuget'), os.path.exists('/work'))\n"));
-        r.Status.Should().Be(RunStatus.Ok, r.Stderr);
+        r.Status.Should().Be(ProgramStatus.Ok, r.Stderr);
         r.Stdout.Should().NotContain(RunnerFixture.Secret).And.NotContain("OPENAI_API_KEY").And.NotContain("SEIDR_TEST_API_KEY");
         r.Stdout.Should().NotContain("'HOME': '/root'");
         r.Stdout.Should().Contain("False False");
@@ -179,9 +179,9 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             "for pid in (os.getppid(), 1, 2):\n" +
             "    try:\n        os.kill(pid, signal.SIGKILL)\n        print('KILLED', pid)\n    except OSError as e:\n        print('refused', pid, type(e).__name__)\n"));
         r.Stdout.Should().NotContain("KILLED");
-        r.Status.Should().Be(RunStatus.Ok);
+        r.Status.Should().Be(ProgramStatus.Ok);
         var all = await Runner.RunAsync(Py("import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('survived')"));
-        all.Status.Should().Be(RunStatus.Ok, "kill(-1) reaches only the program's own processes (and never the caller)");
+        all.Status.Should().Be(ProgramStatus.Ok, "kill(-1) reaches only the program's own processes (and never the caller)");
         all.Stdout.Should().Be("survived\n");
         (await Runner.RunAsync(Py("print('still here')"))).Stdout.Should().Be("still here\n");
         Runner.WorkerRestarts.Should().Be(restarts, "no worker died");
@@ -336,7 +336,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
             "subprocess.Popen(['sleep', '1000'], start_new_session=True)\n" +
             "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(1000)\n    os._exit(0)\n" +
             "print('parent done')\n"));
-        r.Status.Should().Be(RunStatus.Ok, r.Stderr);
+        r.Status.Should().Be(ProgramStatus.Ok, r.Stderr);
         r.Stdout.Should().Be("parent done\n");
         await AssertNothingLeftBehind();
     }

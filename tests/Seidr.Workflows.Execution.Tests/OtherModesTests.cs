@@ -18,7 +18,7 @@ public sealed class OtherModesTests
         var ok = await runner.RunAsync(new RunRequest(ProgramLanguage.Python, "import os\nprint(os.environ.get('OPENAI_API_KEY'), os.getcwd() != '/')"));
         ok.Stdout.Should().Be("None True\n");
         var t = await runner.RunAsync(new RunRequest(ProgramLanguage.Python, "while True: pass") { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(300) } });
-        t.Status.Should().Be(RunStatus.Timeout);
+        t.Status.Should().Be(ProgramStatus.Timeout);
         var bg = await runner.RunAsync(new RunRequest(ProgramLanguage.Python, "import subprocess\nsubprocess.Popen(['sleep', '1000'], start_new_session=True)\nprint('ok')"));
         bg.Stdout.Should().Be("ok\n");
         (await runner.CheckAsync("def f():\n    return 1\ndef check(c):\n    assert c() == 2\ncheck(f)", TimeSpan.FromSeconds(1))).Result.Should().Be("failed: ");

@@ -29,7 +29,7 @@ public sealed class ExecJsonTests
     [Fact]
     public void Prints_the_documented_fields()
     {
-        var json = ExecJson.Serialize(new RunResult(RunStatus.OutputLimit, null, "a\"b", "<err>", 12.3456) { Message = "too much" });
+        var json = ExecJson.Serialize(new ProgramRun(ProgramStatus.OutputLimit, null, "a\"b", "<err>", 12.3456) { Message = "too much" });
         using var doc = JsonDocument.Parse(json);
         doc.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("status", "exitCode", "stdout", "stderr", "wallMs", "message");
         doc.RootElement.GetProperty("status").GetString().Should().Be("output-limit");

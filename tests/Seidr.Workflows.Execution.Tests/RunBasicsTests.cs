@@ -22,7 +22,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Runs_python_with_stdin_and_reports_output()
     {
         var r = await Runner.RunAsync(Py("import sys\nname = sys.stdin.readline().strip()\nprint('hello', name)\nprint('warn', file=sys.stderr)", "world\n"));
-        r.Status.Should().Be(RunStatus.Ok);
+        r.Status.Should().Be(ProgramStatus.Ok);
         r.ExitCode.Should().Be(0);
         r.Stdout.Should().Be("hello world\n");
         r.Stderr.Should().Be("warn\n");
@@ -34,7 +34,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     {
         var input = string.Join('\n', Enumerable.Range(0, 50_000)) + "\n";
         var r = await Runner.RunAsync(Py("import sys\nprint(sum(int(x) for x in sys.stdin))", input));
-        r.Status.Should().Be(RunStatus.Ok);
+        r.Status.Should().Be(ProgramStatus.Ok);
         r.Stdout.Trim().Should().Be(Enumerable.Range(0, 50_000).Sum().ToString());
     }
 
@@ -43,19 +43,19 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     {
         (await Runner.RunAsync(Py("if __name__ == '__main__':\n    print('main')"))).Stdout.Should().Be("main\n");
         var exit3 = await Runner.RunAsync(Py("import sys\nsys.exit(3)"));
-        exit3.Status.Should().Be(RunStatus.Error);
+        exit3.Status.Should().Be(ProgramStatus.Error);
         exit3.ExitCode.Should().Be(3);
         var exitMsg = await Runner.RunAsync(Py("raise SystemExit('bye')"));
         exitMsg.ExitCode.Should().Be(1);
         exitMsg.Stderr.Should().Be("bye\n");
-        (await Runner.RunAsync(Py("import sys\nsys.exit(0)"))).Status.Should().Be(RunStatus.Ok);
+        (await Runner.RunAsync(Py("import sys\nsys.exit(0)"))).Status.Should().Be(ProgramStatus.Ok);
     }
 
     [Fact]
     public async Task Uncaught_exception_is_an_error_with_a_trimmed_traceback()
     {
         var r = await Runner.RunAsync(Py("def f(x):\n    return 1 / x\n\nprint('before')\nf(0)\n"));
-        r.Status.Should().Be(RunStatus.Error);
+        r.Status.Should().Be(ProgramStatus.Error);
         r.ExitCode.Should().Be(1);
         r.Stdout.Should().Be("before\n");
         r.Stderr.Should().Contain("ZeroDivisionError: division by zero")
@@ -68,7 +68,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Syntax_error_is_an_error()
     {
         var r = await Runner.RunAsync(Py("def f(:\n  pass"));
-        r.Status.Should().Be(RunStatus.Error);
+        r.Status.Should().Be(ProgramStatus.Error);
         r.Stderr.Should().Contain("SyntaxError");
     }
 
@@ -76,14 +76,14 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Timeout_memory_and_output_limits_have_their_status()
     {
         var t = await Runner.RunAsync(Py("while True: pass", timeout: 0.5));
-        t.Status.Should().Be(RunStatus.Timeout);
+        t.Status.Should().Be(ProgramStatus.Timeout);
         t.WallMs.Should().BeInRange(450, 3000);
 
         var m = await Runner.RunAsync(Py("x = bytearray(3 * 1024 * 1024 * 1024)") with { Limits = new ExecutionLimits { MemoryMb = 256 } });
-        m.Status.Should().Be(RunStatus.Memory);
+        m.Status.Should().Be(ProgramStatus.Memory);
 
         var o = await Runner.RunAsync(Py("print('x' * 100)\nwhile True: print('y' * 1000)") with { Limits = new ExecutionLimits { MaxOutputBytes = 10_000 } });
-        o.Status.Should().Be(RunStatus.OutputLimit);
+        o.Status.Should().Be(ProgramStatus.OutputLimit);
         o.OutputTruncated.Should().BeTrue();
         (o.Stdout.Length + o.Stderr.Length).Should().BeLessThanOrEqualTo(10_000);
         o.Stdout.Should().StartWith(new string('x', 100));
@@ -93,7 +93,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Cpu_time_limit_stops_a_busy_program_before_the_wall_timeout()
     {
         var r = await Runner.RunAsync(Py("while True: pass") with { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromSeconds(60), CpuTime = TimeSpan.FromSeconds(1) } });
-        r.Status.Should().Be(RunStatus.Timeout);
+        r.Status.Should().Be(ProgramStatus.Timeout);
         r.Signal.Should().Be(24, "RLIMIT_CPU ends it with SIGXCPU, long before the 60 s wall timeout");
     }
 
@@ -101,7 +101,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Segfault_is_killed()
     {
         var r = await Runner.RunAsync(Py("import ctypes\nctypes.string_at(0)"));
-        r.Status.Should().Be(RunStatus.Killed);
+        r.Status.Should().Be(ProgramStatus.Killed);
         r.Signal.Should().Be(11);
     }
 
@@ -112,7 +112,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
         var results = await Task.WhenAll(tasks);
         for (int i = 0; i < results.Length; i++)
         {
-            results[i].Status.Should().Be(RunStatus.Ok);
+            results[i].Status.Should().Be(ProgramStatus.Ok);
             results[i].Stdout.Should().Be($"{i * i}\n");
         }
     }
@@ -131,7 +131,7 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     {
         const string src = "#include <iostream>\nint main(){ long long a,b; std::cin>>a>>b; std::cout<<a+b<<\"\\n\"; return 0; }\n";
         var r1 = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, src) { Stdin = "2 40" });
-        r1.Status.Should().Be(RunStatus.Ok, r1.Stderr);
+        r1.Status.Should().Be(ProgramStatus.Ok, r1.Stderr);
         r1.Stdout.Should().Be("42\n");
         var cached = Directory.GetDirectories(Runner.CompileCacheDirectory);
         var binaries = cached.Select(d => Path.Combine(d, "prog")).Where(File.Exists).ToDictionary(p => p, File.GetLastWriteTimeUtc);
@@ -147,20 +147,20 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     public async Task Cpp_compile_error_runtime_error_and_timeout()
     {
         var bad = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "int main( { return 0; }"));
-        bad.Status.Should().Be(RunStatus.Error);
+        bad.Status.Should().Be(ProgramStatus.Error);
         bad.Message.Should().Be("compile error");
         bad.Stderr.Should().Contain("error");
 
         var exit = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "int main(){ return 7; }"));
-        exit.Status.Should().Be(RunStatus.Error);
+        exit.Status.Should().Be(ProgramStatus.Error);
         exit.ExitCode.Should().Be(7);
 
         var loop = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "int main(){ volatile long x=0; for(;;) x++; }")
             { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(500) } });
-        loop.Status.Should().Be(RunStatus.Timeout);
+        loop.Status.Should().Be(ProgramStatus.Timeout);
 
         var mem = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "#include <vector>\nint main(){ std::vector<char> v; for(;;) v.resize(v.size()*2+1024); }")
             { Limits = new ExecutionLimits { MemoryMb = 128 } });
-        mem.Status.Should().Be(RunStatus.Memory, mem.Stderr);
+        mem.Status.Should().Be(ProgramStatus.Memory, mem.Stderr);
     }
 }

@@ -98,7 +98,7 @@ public static class PythonSyntax
             Stdin = JsonSerializer.Serialize(sources),
             Limits = ExecutionLimits.Default with { WallTimeout = TimeSpan.FromSeconds(30), MaxOutputBytes = 16 << 20 },
         }, cancellationToken);
-        if (result.Status != RunStatus.Ok)
+        if (result.Status != ProgramStatus.Ok)
             throw new InvalidOperationException($"the Python syntax check did not run: {result.Status} {result.Message} {result.Stderr}".TrimEnd());
         var verdicts = JsonSerializer.Deserialize<List<bool>>(result.Stdout) ?? [];
         if (verdicts.Count != sources.Count)

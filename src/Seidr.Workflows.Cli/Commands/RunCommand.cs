@@ -9,7 +9,6 @@ using Seidr.Workflows.Execution;
 using Seidr.Workflows.Models.Cache;
 using Seidr.Workflows.Runtime;
 using Spectre.Console;
-using RunStatus = Seidr.Workflows.Engine.RunStatus;
 
 namespace Seidr.Workflows.Cli.Commands;
 

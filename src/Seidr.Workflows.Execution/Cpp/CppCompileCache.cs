@@ -82,7 +82,7 @@ internal sealed class CppCompileCache(SandboxRunner runner, SandboxEnvironment e
         argv.AddRange(["-o", "prog", "main.cpp"]);
         var (result, file) = await runner.ExecWithFilesAsync([.. argv], new Dictionary<string, string> { ["main.cpp"] = source }, "prog", CompileLimits, ct).ConfigureAwait(false);
         Directory.CreateDirectory(dir);
-        if (result.Status == RunStatus.Ok && file is not null)
+        if (result.Status == ProgramStatus.Ok && file is not null)
         {
             var tmp = binary + "." + Guid.NewGuid().ToString("N");
             await File.WriteAllBytesAsync(tmp, file, ct).ConfigureAwait(false);
@@ -91,7 +91,7 @@ internal sealed class CppCompileCache(SandboxRunner runner, SandboxEnvironment e
             return new CompileOutcome(true, sandboxPath, result.Stderr, key);
         }
         var output = (result.Stderr + result.Stdout).Trim();
-        if (result.Status != RunStatus.Error) output = $"compiler {result.Status.ToString().ToLowerInvariant()}: {result.Message}\n{output}".Trim();
+        if (result.Status != ProgramStatus.Error) output = $"compiler {result.Status.ToString().ToLowerInvariant()}: {result.Message}\n{output}".Trim();
         else await File.WriteAllTextAsync(errorFile, output, ct).ConfigureAwait(false);
         return new CompileOutcome(false, null, output, key);
     }

@@ -11,7 +11,6 @@ using Seidr.Workflows.Models.Cache;
 using Seidr.Workflows.Problems;
 using Seidr.Workflows.Runtime;
 using Seidr.Workflows.Serialization;
-using RunResult = Seidr.Workflows.Engine.RunResult;
 
 namespace Seidr.Workflows.Activities.Tests.Stages.Support;
 
