@@ -43,7 +43,7 @@ public sealed class AlignCheck : Activity
     {
         var round = context.Iteration + 1;
         context.SetMeasure("rounds", round);
-        var programs = Rank.Order(context.Input.Programs).ToList();
+        var programs = ScoreOrder.BestFirst(context.Input.Programs).ToList();
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
         var aligned = Mode switch
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
@@ -43,7 +44,7 @@ public sealed class Explain : Activity
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var failing = context.Input.Programs.Where(p => !p.PassedAll && TestFeedback.HasFailures(p)).ToList();
-        if (MaxPrograms > 0) failing = Rank.Order(failing).Take(MaxPrograms).ToList();
+        if (MaxPrograms > 0) failing = ScoreOrder.BestFirst(failing).Take(MaxPrograms).ToList();
         if (failing.Count == 0) return ActivityResult.Of(Empty, context.Input);
 
         // Calls are handed out in program order before any is made, so a call limit always cuts the same programs.

@@ -37,7 +37,7 @@ public sealed class Rank : Activity
             pool.AddRange(previous.Programs.Where(p => pool.All(c => c.Id != p.Id)));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
         if (Strategy is RankStrategy.CodeT or RankStrategy.Behaviour or RankStrategy.Random) return Task.FromResult(RankGroups(context, pool, others));
-        var ordered = Order(pool).ToList();
+        var ordered = ScoreOrder.BestFirst(pool).ToList();
         var solved = ordered.Where(p => p.PassedAll).ToList();
         if (solved.Count > 0) return Task.FromResult(ActivityResult.Of(Solved, solved.Concat(others)));
 
@@ -73,14 +73,7 @@ public sealed class Rank : Activity
             : context.Budget.IsExhausted ? Exhausted : Beam;
         return ActivityResult.Of(port, kept.Concat(others));
     }
-
-    /// <summary>Best first: score, then fewer generations, then shorter text, then id (stable across runs).</summary>
-    public static IEnumerable<Candidate> Order(IEnumerable<Candidate> programs) =>
-        programs.OrderByDescending(p => p.Score ?? -1).ThenBy(p => p.Generation).ThenBy(p => p.Content.Length).ThenBy(p => p.Id, StringComparer.Ordinal);
 }
-
-/// <summary>The beam a <see cref="Rank"/> kept in its last iteration of a flow (its parents, with keep_parents).</summary>
-public sealed record BeamState(IReadOnlyList<Candidate> Programs);
 
 /// <summary>How <see cref="Rank"/> orders the pool; the workflow file writes these names (<c>strategy: codet</c>).</summary>
 public enum RankStrategy
@@ -90,30 +83,4 @@ public enum RankStrategy
     [JsonStringEnumMemberName("codet")] CodeT,
     Behaviour,
     Random,
-}
-
-/// <summary>Lexicase selection (Spector 2012; used by SEIDR): repeatedly filter by one test at a time in random order.</summary>
-public static class Lexicase
-{
-    public static List<Candidate> Select(IReadOnlyList<Candidate> pool, int count, Random random)
-    {
-        var chosen = new List<Candidate>();
-        var remaining = pool.ToList();
-        while (chosen.Count < count && remaining.Count > 0)
-        {
-            var candidates = remaining;
-            var tests = Enumerable.Range(0, remaining.Max(p => p.Results.Length)).ToArray();
-            random.Shuffle(tests);
-            foreach (var t in tests)
-            {
-                if (candidates.Count == 1) break;
-                var passing = candidates.Where(p => t < p.Results.Length && p.Results[t].Passed).ToList();
-                if (passing.Count > 0) candidates = passing;
-            }
-            var pick = candidates[random.Next(candidates.Count)];
-            chosen.Add(pick);
-            remaining.Remove(pick);
-        }
-        return chosen;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
@@ -44,7 +45,7 @@ public sealed class Repair : Activity
             .Where(e => e.ParentId is not null && programs.ContainsKey(e.ParentId))
             .Select(e => (Explanation: e, Program: programs[e.ParentId!]))
             .ToList();
-        var fallback = Rank.Order(programs.Values).Concat(Others(context.Input)).ToList();
+        var fallback = ScoreOrder.BestFirst(programs.Values).Concat(Others(context.Input)).ToList();
         if (jobs.Count == 0) return ActivityResult.Of(Empty, fallback);
 
         // Programs and calls are handed out in explanation order before any call, so limits cut the same jobs every run.

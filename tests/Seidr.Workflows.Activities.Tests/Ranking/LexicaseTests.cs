@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Seidr.Workflows.Activities.Stages;
+using Seidr.Workflows.Activities.Ranking;
 using Seidr.Workflows.Engine;
 using Seidr.Workflows.Problems;
 
@@ -8,7 +8,7 @@ namespace Seidr.Workflows.Activities.Tests.Ranking;
 /// <summary>
 /// Lexicase selection pinned on hand-made result matrices: which programs it can pick, how often over many seeds (the
 /// order of tests is the only randomness, so the shares are exact fractions of the orders), and what a missing result
-/// counts as. Score ranking (<see cref="Rank.Order"/>) is shown beside it where they differ.
+/// counts as. Score ranking (<see cref="ScoreOrder.BestFirst"/>) is shown beside it where they differ.
 /// </summary>
 public class LexicaseTests
 {
@@ -36,7 +36,7 @@ public class LexicaseTests
         // a passes t0 and t1; b only t2; c only t3; d nothing. The first test of the shuffled order decides alone:
         // t0 or t1 first -> a (1/2), t2 -> b (1/4), t3 -> c (1/4). d passes nothing another does not: never.
         Candidate a = P("a", "1100"), b = P("b", "0010"), c = P("c", "0001"), d = P("d", "0000");
-        Rank.Order([b, c, d, a]).First().Id.Should().Be("a");
+        ScoreOrder.BestFirst([b, c, d, a]).First().Id.Should().Be("a");
         var shares = FirstPickShares(a, b, c, d);
         shares["a"].Should().BeApproximately(0.50, 0.03);
         shares["b"].Should().BeApproximately(0.25, 0.03);
@@ -79,7 +79,7 @@ public class LexicaseTests
         // short passes t0 and t1 (its only results); long fails them and passes t2. Orders starting with t0 or t1
         // keep short (2/3), t2 first keeps long (1/3). Score ranking prefers short (1.0 of its own 2 tests).
         Candidate s = P("short", "11"), l = P("long", "001");
-        Rank.Order([l, s]).First().Id.Should().Be("short");
+        ScoreOrder.BestFirst([l, s]).First().Id.Should().Be("short");
         var shares = FirstPickShares(s, l);
         shares["short"].Should().BeApproximately(2 / 3.0, 0.03);
         shares["long"].Should().BeApproximately(1 / 3.0, 0.03);
