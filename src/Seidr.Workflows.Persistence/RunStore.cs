@@ -136,21 +136,31 @@ public sealed partial class RunStore
     public async Task<RunSession> BeginAsync(RunStart start, RunStoreWriterOptions? writerOptions = null, CancellationToken cancellationToken = default)
     {
         var now = DateTimeOffset.UtcNow;
-        await EnsureRunAsync(start, now, cancellationToken);
-        await InsertMissingAsync(start, cancellationToken);
-
         var sessionId = Guid.CreateVersion7();
-        await using (var ctx = NewContext())
+        // The session is written with the run (one transaction): another process listing the store never sees this
+        // run without a live session, which it would take for an interrupted run.
+        await EnsureRunAsync(start, new SessionRow
         {
-            ctx.Sessions.Add(new SessionRow
-            {
-                Id = sessionId, RunId = start.RunId, ShardIndex = start.Shard.Index, ShardCount = start.Shard.Count,
-                Host = Environment.MachineName, Pid = Environment.ProcessId, Resumed = start.Resumed,
-                StartedAt = now, LastSeenAt = now, Status = RunStatusNames.Running,
-            });
-            await ctx.SaveChangesAsync(cancellationToken);
+            Id = sessionId, RunId = start.RunId, ShardIndex = start.Shard.Index, ShardCount = start.Shard.Count,
+            Host = Environment.MachineName, Pid = Environment.ProcessId, Resumed = start.Resumed,
+            StartedAt = now, LastSeenAt = now, Status = RunStatusNames.Running,
+        }, cancellationToken);
+        try
+        {
+            return await PrepareSessionAsync(start, sessionId, writerOptions, cancellationToken);
         }
+        catch (Exception e)
+        {
+            // The session will not run: say so in the store rather than leave it to read as running, then interrupted.
+            try { await EndSessionAsync(sessionId, e is OperationCanceledException ? RunStatusNames.Cancelled : RunStatusNames.Failed, CancellationToken.None); }
+            catch (Exception) { /* the store failed already: the first error, thrown below, is the one to report */ }
+            throw;
+        }
+    }
 
+    private async Task<RunSession> PrepareSessionAsync(RunStart start, Guid sessionId, RunStoreWriterOptions? writerOptions, CancellationToken cancellationToken)
+    {
+        await InsertMissingAsync(start, cancellationToken);
         var stored = await LoadFlowsAsync(start.RunId, cancellationToken);
         // A flow that lost model samples is not finished: it runs again, its answered calls from the response cache
         // and its failed calls asked again.
@@ -165,25 +175,24 @@ public sealed partial class RunStore
         return new RunSession(this, start.RunId, sessionId, taken, writer);
     }
 
-    private async Task EnsureRunAsync(RunStart start, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Creates the run with <paramref name="session"/>, or adds the session to the run of the same workflow text.</summary>
+    private async Task EnsureRunAsync(RunStart start, SessionRow session, CancellationToken ct)
     {
         for (int attempt = 0; ; attempt++)
         {
             await using var ctx = NewContext();
             var existing = await ctx.Runs.FirstOrDefaultAsync(r => r.Id == start.RunId, ct);
-            if (existing is not null)
-            {
-                if (existing.WorkflowText != start.WorkflowText)
-                    throw new RunConflictException($"run {start.RunId} in {Location} was started with another text of its workflow ({existing.WorkflowPath}); start a new run or restore the file");
-                return;
-            }
-            ctx.Runs.Add(new RunRow
-            {
-                Id = start.RunId, WorkflowId = start.WorkflowId, WorkflowName = start.WorkflowName, WorkflowPath = start.WorkflowPath,
-                WorkflowText = start.WorkflowText, GitCommit = start.GitCommit, MatrixJson = start.MatrixJson,
-                SettingsJson = StoreJson.Serialize(start.Settings), Seed = start.Seed,
-                TotalProblems = start.AllProblems.Count, TotalVariants = start.Variants.Count, CreatedAt = now,
-            });
+            if (existing is not null && existing.WorkflowText != start.WorkflowText)
+                throw new RunConflictException($"run {start.RunId} in {Location} was started with another text of its workflow ({existing.WorkflowPath}); start a new run or restore the file");
+            if (existing is null)
+                ctx.Runs.Add(new RunRow
+                {
+                    Id = start.RunId, WorkflowId = start.WorkflowId, WorkflowName = start.WorkflowName, WorkflowPath = start.WorkflowPath,
+                    WorkflowText = start.WorkflowText, GitCommit = start.GitCommit, MatrixJson = start.MatrixJson,
+                    SettingsJson = StoreJson.Serialize(start.Settings), Seed = start.Seed,
+                    TotalProblems = start.AllProblems.Count, TotalVariants = start.Variants.Count, CreatedAt = session.StartedAt,
+                });
+            ctx.Sessions.Add(session);
             try
             {
                 await ctx.SaveChangesAsync(ct);
@@ -278,15 +287,22 @@ public sealed partial class RunStore
             var expected = r.TotalProblems * r.TotalVariants;
             var ss = sessions[r.Id].ToList();
             var last = ss.Count == 0 ? r.CreatedAt : ss.Max(s => s.LastSeenAt);
-            return new RunListing(r.Id, r.WorkflowId, r.WorkflowName, r.CreatedAt, done, expected, ss.Count, StatusOf(done, expected, ss, now), last);
+            return new RunListing(r.Id, r.WorkflowId, r.WorkflowName, r.CreatedAt, done, expected, ss.Count, StatusOf(done, expected, r.CreatedAt, ss, now), last);
         }).ToList();
     }
 
-    /// <summary><c>completed</c> when every flow finished; <c>running</c> while a session is alive; else <c>interrupted</c> (resume it) or <c>cancelled</c>/<c>failed</c>.</summary>
-    internal static string StatusOf(int done, int expected, IReadOnlyList<SessionRow> sessions, DateTimeOffset now)
+    /// <summary>
+    /// <c>completed</c> when every flow finished; <c>running</c> while a session is alive (not ended, and its process
+    /// wrote to the store within <see cref="StaleAfter"/>: its writer does at least every 5 s, idle or not), or while
+    /// the run has no session yet and is younger than <see cref="StaleAfter"/> (a process of an older version writes
+    /// the run before its session); else <c>interrupted</c> (a killed process: resume it) or <c>cancelled</c>/<c>failed</c>.
+    /// Only the store decides, so a run started in another process, or on another machine, reads the same everywhere.
+    /// </summary>
+    internal static string StatusOf(int done, int expected, DateTimeOffset createdAt, IReadOnlyList<SessionRow> sessions, DateTimeOffset now)
     {
         if (expected > 0 && done >= expected) return RunStatusNames.Completed;
         if (sessions.Any(s => s.EndedAt is null && now - s.LastSeenAt < StaleAfter)) return RunStatusNames.Running;
+        if (sessions.Count == 0 && now - createdAt < StaleAfter) return RunStatusNames.Running;
         var latest = sessions.OrderByDescending(s => s.StartedAt).FirstOrDefault();
         return latest?.Status switch
         {

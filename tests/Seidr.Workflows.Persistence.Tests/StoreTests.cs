@@ -116,6 +116,78 @@ public abstract class StoreContract
         m.Where(kv => !kv.Key.StartsWith("time_s", StringComparison.Ordinal));
 
     [Fact]
+    public async Task A_run_reads_running_from_its_first_row_on_then_completed()
+    {
+        var store = await RunStore.OpenAsync(NewLocation());
+        // Many problems with long prompts, so that beginning takes a while and another process lists the run meanwhile.
+        var start = TestWorkflow.Start("s1", TestWorkflow.Problems(2)) with
+        {
+            AllProblems = [.. Enumerable.Range(0, 3000).Select(i => new ProblemInfo($"Q{i}", "test", null, new string('p', 4000)))],
+        };
+        var begin = Task.Run(() => store.BeginAsync(start)); // another thread, as another process would (SQLite calls complete synchronously)
+        var seen = new List<string>();
+        while (!begin.IsCompleted)
+            if (await store.FindListingAsync("s1") is { } listing && !begin.IsCompleted) seen.Add(listing.Status);
+        var session = await begin;
+        seen.Should().NotBeEmpty("the run was listed while its session began").And.OnlyContain(s => s == "running", "a run just started is running, never interrupted");
+        (await store.FindListingAsync("s1"))!.Status.Should().Be("running");
+
+        await session.EndAsync(RunStatus.Cancelled);
+        (await store.FindListingAsync("s1"))!.Status.Should().Be("cancelled");
+    }
+
+    [Fact]
+    public async Task A_run_whose_session_is_not_written_yet_is_running_until_it_is_stale()
+    {
+        var store = await RunStore.OpenAsync(NewLocation());
+        var now = DateTimeOffset.UtcNow;
+        // As a process of an older version leaves it for a moment: the run's row, no session yet.
+        await using (var ctx = store.NewContext())
+        {
+            ctx.Runs.Add(new RunRow
+            {
+                Id = "s2", WorkflowId = "w", WorkflowPath = "/tmp/w.yaml", WorkflowText = "id: w", MatrixJson = "{}", SettingsJson = "{}",
+                TotalProblems = 2, TotalVariants = 1, CreatedAt = now,
+            });
+            await ctx.SaveChangesAsync();
+        }
+        (await store.FindListingAsync("s2"))!.Status.Should().Be("running");
+        await using (var ctx = store.NewContext())
+            await ctx.Runs.Where(r => r.Id == "s2").ExecuteUpdateAsync(r => r.SetProperty(x => x.CreatedAt, now - RunStore.StaleAfter - TimeSpan.FromSeconds(1)));
+        (await store.FindListingAsync("s2"))!.Status.Should().Be("interrupted", "a session that never came is a process that died starting");
+    }
+
+    [Fact]
+    public async Task A_running_session_reads_running_and_a_killed_one_interrupted_once_its_heartbeat_is_stale()
+    {
+        var store = await RunStore.OpenAsync(NewLocation());
+        var problems = TestWorkflow.Problems(2);
+        var running = await store.BeginAsync(TestWorkflow.Start("s3", problems));
+        var killed = await store.BeginAsync(TestWorkflow.Start("s4", problems));
+        await killed.Writer.CompleteAsync(); // the process dies: its session never ends and its heartbeat stops
+        await using (var ctx = store.NewContext())
+            await ctx.Sessions.Where(s => s.Id == killed.SessionId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, DateTimeOffset.UtcNow - RunStore.StaleAfter - TimeSpan.FromSeconds(1)));
+        var list = await store.ListRunsAsync();
+        list.Single(r => r.RunId == "s3").Status.Should().Be("running");
+        list.Single(r => r.RunId == "s4").Status.Should().Be("interrupted");
+
+        await RunEngineAsync(running, problems);
+        (await store.FindListingAsync("s3"))!.Status.Should().Be("completed");
+    }
+
+    [Fact]
+    public async Task A_session_that_fails_to_begin_is_ended_as_failed()
+    {
+        var store = await RunStore.OpenAsync(NewLocation());
+        await using (var ctx = store.NewContext()) await ctx.Database.ExecuteSqlRawAsync("DROP TABLE problems");
+        var act = () => store.BeginAsync(TestWorkflow.Start("s5", TestWorkflow.Problems(2)));
+        await act.Should().ThrowAsync<Exception>();
+        var listing = await store.FindListingAsync("s5");
+        listing!.Status.Should().Be("failed", "the run's session was written with it, and ended when beginning failed");
+    }
+
+    [Fact]
     public async Task The_same_run_id_with_another_workflow_text_is_refused()
     {
         var store = await RunStore.OpenAsync(NewLocation());

@@ -107,17 +107,13 @@ public sealed class RunCatalog(StoreLocation? shared, string runsDirectory, Time
     }
 
     /// <summary>
-    /// A page run is still running while this designer runs it, even before its session is in the store (the store
-    /// alone would call a run without a live session interrupted).
+    /// A page run is still running while this designer runs it, whatever the store says (its writes may lag behind, or
+    /// the store may be unreachable for a while).
     /// </summary>
     private RunListing Overlay(RunListing listing) =>
-        listing.Status != RunStatusNames.Running && (notYetStored?.Invoke(listing.RunId) is { Listing.Status: RunStatusNames.Running } || Starting(listing))
+        listing.Status != RunStatusNames.Running && notYetStored?.Invoke(listing.RunId) is { Listing.Status: RunStatusNames.Running }
             ? listing with { Status = RunStatusNames.Running }
             : listing;
-
-    /// <summary>A run another process has just created, whose session is not written yet (the store writes the run first).</summary>
-    private static bool Starting(RunListing listing) =>
-        listing.Sessions == 0 && listing.Flows == 0 && DateTimeOffset.UtcNow - listing.CreatedAt < RunStore.StaleAfter;
 
     /// <summary>The HTML report of a finished run, written once by <see cref="Reporter"/> into the runs folder's <c>.reports/</c> and reused until the run changes.</summary>
     public async Task<string> ReportAsync(string runId, CancellationToken cancellationToken)
