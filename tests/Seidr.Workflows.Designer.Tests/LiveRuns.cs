@@ -34,24 +34,16 @@ public static class LiveRuns
         return dll;
     }
 
-    /// <summary>Starts <c>seidr ARGS</c> in the project's folder as another process; the caller waits for it.</summary>
-    public static Process StartCli(TestProject p, params string[] args)
+    /// <summary>
+    /// Starts <c>seidr ARGS</c> in the project's folder as another process. Dispose it (<c>await using</c>): a test that
+    /// fails before <see cref="CliProcess.WaitAsync"/> kills the process and its children rather than leaving them running.
+    /// </summary>
+    public static CliProcess StartCli(TestProject p, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = p.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliDll());
         foreach (var a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        return process;
-    }
-
-    public static async Task<string> WaitAsync(Process process)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5)); // a bound on waiting on a busy machine, not a speed check
-        var text = await stdout + await stderr;
-        process.ExitCode.Should().Be(0, text);
-        return text;
+        return new CliProcess(Process.Start(info)!);
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds for the run list (5 minutes at most).</summary>
@@ -83,5 +75,44 @@ public static class LiveRuns
             else if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((type!, JsonNode.Parse(line[6..])!.AsObject()));
         }
         return events;
+    }
+}
+
+/// <summary>A CLI process a test started: waited for with <see cref="WaitAsync"/>, and killed with its whole tree on dispose if still running.</summary>
+public sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public CliProcess(Process process)
+    {
+        Process = process;
+        // Read from the start: a child that fills a pipe nobody reads would block.
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    /// <summary>Waits for the process to exit with code 0 and returns what it printed.</summary>
+    public async Task<string> WaitAsync()
+    {
+        await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5)); // a bound on waiting on a busy machine, not a speed check
+        var text = await _stdout + await _stderr;
+        Process.ExitCode.Should().Be(0, text);
+        return text;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)); // killed: it ends at once unless the machine is swamped
+            }
+        }
+        finally { Process.Dispose(); }
     }
 }

@@ -19,6 +19,21 @@ public class LiveRunsApiTests : IAsyncLifetime
     public async Task DisposeAsync() => await _p.DisposeAsync();
 
     [Fact]
+    public async Task A_cli_process_left_running_by_a_test_is_killed_when_disposed()
+    {
+        var slow = LiveRuns.AddSlowWorkflow(_p, tokensPerMinute: 1_000);
+        int pid;
+        await using (var cli = LiveRuns.StartCli(_p, "run", slow, "--store", StorePath, "--quiet"))
+        {
+            pid = cli.Process.Id;
+            // Disposed while it runs, as when a test fails before waiting: its run is in the store, so it had started.
+            await LiveRuns.WaitForListedAsync(_p, r => r["workflowId"]!.GetValue<string>() == "slow", "the CLI's run");
+            cli.Process.HasExited.Should().BeFalse("at 1,000 tokens a minute the run lasts minutes");
+        }
+        Directory.Exists($"/proc/{pid}").Should().BeFalse("the CLI process was killed and reaped on dispose");
+    }
+
+    [Fact]
     public async Task A_page_run_and_a_cli_run_are_listed_followed_reported_and_compared()
     {
         // A run started from the page writes to the shared store.
@@ -52,7 +67,7 @@ public class LiveRunsApiTests : IAsyncLifetime
 
         // A run started by the CLI in another process, into the same store, slowed so that it is seen running.
         var slow = LiveRuns.AddSlowWorkflow(_p);
-        var cli = LiveRuns.StartCli(_p, "run", slow, "--store", StorePath, "--problems", "0-2", "--quiet");
+        await using var cli = LiveRuns.StartCli(_p, "run", slow, "--store", StorePath, "--problems", "0-2", "--quiet");
         var listed = await LiveRuns.WaitForListedAsync(_p, r => r["workflowId"]!.GetValue<string>() == "slow" && r["variants"]!.GetValue<int>() > 0, "the CLI's run with its variants");
         var cliRun = listed["id"]!.GetValue<string>();
         listed["store"]!.GetValue<string>().Should().Be(StorePath);
@@ -60,7 +75,7 @@ public class LiveRunsApiTests : IAsyncLifetime
         listed["expectedFlows"]!.GetValue<int>().Should().Be(6);
         var stillRunning = await _p.Http.GetAsync($"designer/api/live/runs/{cliRun}/report");
         var followed = await LiveRuns.ReadEventsAsync(_p, cliRun);
-        await LiveRuns.WaitAsync(cli);
+        await cli.WaitAsync();
         listed["status"]!.GetValue<string>().Should().Be("running");
         stillRunning.StatusCode.Should().Be(HttpStatusCode.Conflict, "its report is written when it ends");
         (await stillRunning.Content.ReadAsStringAsync()).Should().Contain($"run '{cliRun}' is still running");

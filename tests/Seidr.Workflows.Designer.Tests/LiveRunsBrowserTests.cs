@@ -67,7 +67,7 @@ public class LiveRunsBrowserTests(ITestOutputHelper output)
             await reportTab.CloseAsync();
 
             // A run started by the CLI into the same store appears in the list and is followed to its end.
-            var cli = LiveRuns.StartCli(p, "run", slow, "--store", Path.Combine(p.Root, "store.db"), "--problems", "0-2", "--quiet");
+            await using var cli = LiveRuns.StartCli(p, "run", slow, "--store", Path.Combine(p.Root, "store.db"), "--problems", "0-2", "--quiet");
             var cliRow = page.Locator("#runs tbody tr").Filter(new() { HasNot = page.Locator($"a:text-is('{pageRun}')") }).First;
             await cliRow.Locator("a.open").WaitForAsync(new() { Timeout = 120_000 });
             var cliRun = (await cliRow.Locator("a.open").TextContentAsync() ?? "").Trim();
@@ -76,7 +76,7 @@ public class LiveRunsBrowserTests(ITestOutputHelper output)
             for (var until = DateTime.UtcNow.AddMinutes(1); (await page.Locator("#run-id").TextContentAsync() ?? "").Trim() != cliRun; await Task.Delay(100))
                 DateTime.UtcNow.Should().BeBefore(until, "the page should show run " + cliRun);
             await page.Locator("#run-status.completed").WaitForAsync(new() { Timeout = 300_000 });
-            await LiveRuns.WaitAsync(cli);
+            await cli.WaitAsync();
             (await page.Locator("#run-flows").InnerTextAsync()).Should().Be("6/6 flows");
 
             // Compared side by side.
