@@ -64,6 +64,7 @@ public class LiveRunsBrowserTests(ITestOutputHelper output)
             var reportTab = await context.RunAndWaitForPageAsync(() => page.ClickAsync("#report-link"));
             await reportTab.WaitForLoadStateAsync();
             (await reportTab.ContentAsync()).Should().Contain(pageRun).And.Contain("drafts=2");
+            await reportTab.ScreenshotAsync(new() { Path = Path.Combine(Shots, "designer-report.png") });
             await reportTab.CloseAsync();
 
             // A run started by the CLI into the same store appears in the list and is followed to its end.
@@ -87,6 +88,11 @@ public class LiveRunsBrowserTests(ITestOutputHelper output)
             (await page.Locator("#compare-counts").InnerTextAsync()).Should().Contain("only-a: 2").And.Contain("both: 2");
             (await page.Locator("#compare-variants tbody tr").CountAsync()).Should().Be(4);
             (await page.Locator("#compare-variants thead").InnerTextAsync()).Should().Contain("solved_share").And.Contain("pass@1").And.Contain("tokens");
+
+            // The list and the run panel side by side at common laptop widths, the panel below on a narrow window; never overlapping.
+            await AssertLayoutAsync(page, 1280, sideBySide: true);
+            await AssertLayoutAsync(page, 900, sideBySide: false);
+            await AssertLayoutAsync(page, 1500, sideBySide: true);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "designer-runs.png") });
         }
         catch
@@ -96,5 +102,31 @@ public class LiveRunsBrowserTests(ITestOutputHelper output)
             output.WriteLine("screenshot: " + shot);
             throw;
         }
+    }
+
+    /// <summary>
+    /// At <paramref name="width"/> px: the runs list's last column header is whole (not cut off by the list's column) and
+    /// left of the run panel, or the panel is below the list; the page itself never scrolls sideways.
+    /// </summary>
+    private static async Task AssertLayoutAsync(IPage page, int width, bool sideBySide)
+    {
+        await page.SetViewportSizeAsync(width, 900);
+        var lastHeader = (await page.Locator("#runs thead th").Last.BoundingBoxAsync())!;
+        var list = (await page.Locator("#runs").Locator("xpath=..").BoundingBoxAsync())!;
+        var table = (await page.Locator("#runs").BoundingBoxAsync())!;
+        var panel = (await page.Locator("#run").BoundingBoxAsync())!;
+        var compare = (await page.Locator("#compare").BoundingBoxAsync())!;
+        var at = $"at {width} px: last header [{lastHeader.X}, {lastHeader.X + lastHeader.Width}], list column [{list.X}, {list.X + list.Width}], panel at ({panel.X}, {panel.Y})";
+        (lastHeader.X + lastHeader.Width).Should().BeLessThanOrEqualTo(list.X + list.Width + 0.5f, "the list's last column is shown whole " + at);
+        if (sideBySide)
+        {
+            (lastHeader.X + lastHeader.Width).Should().BeLessThanOrEqualTo(panel.X, "the list ends left of the run panel " + at);
+            (list.X + list.Width).Should().BeLessThanOrEqualTo(compare.X, "the comparison is beside the list " + at);
+        }
+        else
+        {
+            panel.Y.Should().BeGreaterThanOrEqualTo(table.Y + table.Height, "the run panel is below the list " + at);
+        }
+        (await page.EvaluateAsync<int>("document.documentElement.scrollWidth - document.documentElement.clientWidth")).Should().BeLessThanOrEqualTo(0, "the page does not scroll sideways " + at);
     }
 }

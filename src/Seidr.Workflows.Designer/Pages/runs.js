@@ -9,7 +9,8 @@
     function esc(t) { return String(t ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
     function num(v, digits) { return v == null ? "" : Number.isInteger(v) ? v.toLocaleString("en") : v.toFixed(digits ?? 3); }
     function pct(v) { return v == null ? "" : (100 * v).toFixed(1) + "%"; }
-    function when(t) { return t ? new Date(t).toISOString().replace("T", " ").slice(0, 19) + " UTC" : ""; }
+    // The time and "UTC" stay on one line when the list wraps its cells.
+    function when(t) { return t ? new Date(t).toISOString().replace("T", " ").slice(0, 19) + "\u00a0UTC" : ""; }
     async function problem(r) { try { const b = await r.json(); return b.title || b.detail || r.statusText; } catch { return r.statusText; } }
 
     async function loadList() {
@@ -25,9 +26,9 @@
             `<tr data-run="${esc(r.id)}" class="${r.id === current ? "current" : ""}">` +
             `<td><input type="checkbox" class="pick" value="${esc(r.id)}" ${selected.has(r.id) ? "checked" : ""}></td>` +
             `<td class="l"><a href="runs?run=${encodeURIComponent(r.id)}" class="open">${esc(r.id)}</a></td>` +
-            `<td class="l">${esc(r.workflowName || r.workflowId)}</td>` +
+            `<td class="l wrap">${esc(r.workflowName || r.workflowId)}</td>` +
             `<td class="l"><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>` +
-            `<td class="l">${esc(when(r.createdAt))}</td><td>${num(r.variants)}</td><td>${num(r.flows)}/${num(r.expectedFlows)}</td></tr>`).join("")
+            `<td class="l wrap">${esc(when(r.createdAt))}</td><td>${num(r.variants)}</td><td>${num(r.flows)}/${num(r.expectedFlows)}</td></tr>`).join("")
             || `<tr><td colspan="7" class="l muted">No runs yet: start one from a workflow, or with seidr run --store.</td></tr>`;
     }
 
