@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Seidr.Workflows.Core.Tests.Support;
 using Seidr.Workflows.Definitions;
+using Seidr.Workflows.Diagnostics;
 using Seidr.Workflows.Serialization;
 
 namespace Seidr.Workflows.Core.Tests;
@@ -93,6 +94,44 @@ public class SerializationTests
         back.Name.Should().Be(def.Name);
         YamlWorkflowFormat.Write(back).Should().Be(yaml);
         ElsaJsonFormat.Read(ElsaJsonFormat.Write(back), "x.json").RequireDefinition().Should().Be(back);
+    }
+
+    [Fact]
+    public void An_elsa_exports_own_variables_are_refused_each_located_and_named()
+    {
+        // A real Elsa 3.8 export (tests/Seidr.Workflows.Cli.Tests/elsa-export) with two variables in Elsa's shape.
+        var export = File.ReadAllText(global::Seidr.Workflows.Tests.RepoRoot.Combine("tests", "Seidr.Workflows.Cli.Tests", "elsa-export", "seidr-activity.json"));
+        export.Should().Contain("\n  \"variables\": [],\n");
+        var text = export.Replace("\n  \"variables\": [],\n", """
+
+              "variables": [
+                {"id": "d4f3a9c2e1b07a55", "name": "Attempts", "typeName": "Int32", "isArray": false, "value": "3",
+                 "storageDriverTypeName": "Elsa.Workflows.WorkflowStorageDriver, Elsa.Workflows.Core"},
+                {"id": "0b7e51c9aa2d4e13", "typeName": "Object", "isArray": false}
+              ],
+
+            """);
+        var line = text[..text.IndexOf("\"Attempts\"", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+        var loaded = ElsaJsonFormat.Read(text, "export.json");
+        var errors = loaded.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        errors.Select(d => d.Path).Should().Equal("variables", "variables");
+        errors[0].Location.Line.Should().Be(line);
+        errors[0].Message.Should().StartWith("workflow variable 'Attempts' is not supported").And.Contain("customProperties.seidr");
+        errors[1].Location.Line.Should().Be(line + 2);
+        errors[1].Message.Should().StartWith("workflow variable #2 is not supported");
+        // Without them, the same export reads without error.
+        ElsaJsonFormat.Read(export, "export.json").Diagnostics.Should().NotContain(d => d.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Workflow_variables_kept_under_elsa_in_yaml_are_refused_located()
+    {
+        var yaml = Sample + "elsa:\n  createdAt: '2026-11-23T10:00:00+00:00'\n  variables:\n  - name: Attempts\n    typeName: Int32\n";
+        var loaded = YamlWorkflowFormat.Read(yaml, "x.yaml");
+        var error = loaded.Diagnostics.Should().ContainSingle(d => d.Severity == Severity.Error).Which;
+        error.Path.Should().Be("elsa.variables");
+        error.Location.Line.Should().Be(yaml.Split('\n').ToList().IndexOf("  - name: Attempts") + 1);
+        error.Message.Should().StartWith("workflow variable 'Attempts' is not supported");
     }
 
     [Fact]

@@ -42,6 +42,11 @@ public static class ElsaJsonFormat
     private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", .. WorkflowActivityFields];
     private static readonly HashSet<string> OwnRootFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", "activities", "connections"];
 
+    /// <summary>Why a workflow's own (Elsa) variables are refused, and what to do instead; shared by both readers.</summary>
+    public const string VariablesRefused = "Seidr workflows have no variables (activity inputs are literal values, varied per variant with ${axis}); " +
+        "the workflow's settings are its experiment (customProperties.seidr in Elsa JSON, experiment: in YAML), which the designer shows on " +
+        "the Variables tab. Remove it from 'variables', or move its value into the experiment";
+
     public static readonly JsonSerializerOptions WriteOptions = new()
     {
         WriteIndented = true,
@@ -278,6 +283,7 @@ public static class ElsaJsonFormat
             foreach (var (k, v) in o)
             {
                 if (k is "inputs" or "outcomes") continue;
+                if (k == "variables" && v is JsonArray { Count: > 0 } variables) { RefuseVariables(variables); continue; }
                 if (k == "options" && v is JsonObject options && options.ContainsKey("usableAsActivity"))
                 {
                     // Elsa's "Usable as activity" flag is ours; the other options are kept verbatim.
@@ -343,6 +349,21 @@ public static class ElsaJsonFormat
                 Activities = ReadActivities(def, root),
                 Connections = ReadConnections(root),
             };
+        }
+
+        /// <summary>
+        /// An export's own workflow variables are refused, each with its location: nothing in a Seidr workflow reads them
+        /// (inputs are literals; the validator refuses Variable expressions), so keeping them would carry state that
+        /// silently does nothing. The experiment block is what the designer shows as variables.
+        /// </summary>
+        private void RefuseVariables(JsonArray variables)
+        {
+            for (int i = 0; i < variables.Count; i++)
+            {
+                var name = variables[i] is JsonObject v && v["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null;
+                Map($"variables.{name ?? i.ToString(CultureInfo.InvariantCulture)}", $"variables[{i}]");
+                Error($"variables[{i}]", "variables", $"workflow variable {(name is null ? $"#{i + 1}" : $"'{name}'")} is not supported: " + VariablesRefused);
+            }
         }
 
         private ImmutableArray<ActivityNode> ReadActivities(WorkflowDefinition def, JsonObject root)

@@ -138,8 +138,20 @@ public static partial class YamlWorkflowFormat
                 Inputs = f.TryGetValue("inputs", out var wi) ? ReadWorkflowInputs(wi.Value) : [],
                 Activities = activities,
                 Connections = connections,
-                ElsaExtras = f.TryGetValue("elsa", out var x) ? ToJson(x.Value) as JsonObject : null,
+                ElsaExtras = f.TryGetValue("elsa", out var x) ? ReadElsa(x.Value) : null,
             };
+        }
+
+        /// <summary>Elsa's fields Seidr keeps verbatim, but not workflow variables (<see cref="ElsaJsonFormat.VariablesRefused"/>).</summary>
+        private JsonObject? ReadElsa(YamlNode node)
+        {
+            if (node is YamlMappingNode m && m.Children.FirstOrDefault(kv => Text(kv.Key) == "variables").Value is YamlSequenceNode variables)
+                for (int i = 0; i < variables.Children.Count; i++)
+                {
+                    var name = variables.Children[i] is YamlMappingNode v && v.Children.FirstOrDefault(kv => Text(kv.Key) == "name").Value is YamlScalarNode n ? n.Value : null;
+                    Error(variables.Children[i], "elsa.variables", $"workflow variable {(name is null ? $"#{i + 1}" : $"'{name}'")} is not supported: " + ElsaJsonFormat.VariablesRefused);
+                }
+            return ToJson(node) as JsonObject;
         }
 
         private ImmutableArray<string> ReadOutcomes(YamlNode node)
