@@ -6,10 +6,14 @@ namespace Seidr.Workflows.Problems;
 /// Which problems of a dataset a run takes: <c>all</c>, index ranges (<c>0-19</c>, <c>3,5,10-12</c>),
 /// ids (<c>HumanEval/0, HumanEval/7</c>), or a seeded random sample (<c>random:20:seed=7</c>).
 /// </summary>
+/// <param name="Text">The selection as written in a workflow or on the command line.</param>
 public sealed record ProblemSelection(string Text)
 {
+    /// <summary>Every problem, in the dataset's order.</summary>
     public static ProblemSelection All { get; } = new("all");
 
+    /// <summary>The selected problems, each once: in the order written for ids and ranges, in dataset order for <c>all</c> and <c>random</c>.</summary>
+    /// <exception cref="ProblemSelectionException">The text is malformed or an index is out of range.</exception>
     public IReadOnlyList<Problem> Apply(IReadOnlyList<Problem> problems)
     {
         var text = Text.Trim();
@@ -61,4 +65,6 @@ public sealed record ProblemSelection(string Text)
     }
 }
 
+/// <summary>A selection that cannot be applied: bad syntax or an index the dataset does not have; the message says which.</summary>
+/// <param name="message">What is wrong, quoting the offending part.</param>
 public sealed class ProblemSelectionException(string message) : Exception(message);
