@@ -30,6 +30,10 @@ public static class CodeContestsLoader
         return false;
     }
 
+    /// <summary>Every record of the file as a standard-input problem, in file order.</summary>
+    /// <param name="path">The <c>.jsonl</c> or <c>.jsonl.gz</c> file.</param>
+    /// <param name="dataset">The dataset name the problems carry (a problem file may rename them).</param>
+    /// <exception cref="DatasetException">A record is not an object, lacks a required field, or repeats a name.</exception>
     public static IReadOnlyList<Problem> Load(string path, string dataset = "codecontests")
     {
         var problems = new List<Problem>();

@@ -7,8 +7,10 @@ namespace Seidr.Workflows.Datasets.Loading;
 /// Resolves a workflow's <c>dataset:</c> to problems: a built-in name (humaneval, humaneval-no-examples, mbpp,
 /// gsm8k) read from the data folder, or a path (relative to the workflow) to a problem file of one's own.
 /// </summary>
+/// <param name="dataDirectory">The folder holding the built-in datasets (<c>data/</c> in the repository).</param>
 public sealed class DatasetCatalog(string dataDirectory)
 {
+    /// <summary>The folder the built-in datasets are read from; the PSB2 task list lives there too.</summary>
     public string DataDirectory { get; } = dataDirectory;
 
     /// <summary>Built-in dataset names and what they are.</summary>

@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Datasets.Loading;
 /// Turns doctest-style examples in a prompt (<c>&gt;&gt;&gt; f(x)</c> followed by the expected value)
 /// into assert tests. Only examples that call the entry point are kept.
 /// </summary>
-public static partial class DocstringExamples
+internal static partial class DocstringExamples
 {
     public static ImmutableArray<TestSpec> Extract(string prompt, string entryPoint)
     {

@@ -8,7 +8,7 @@ namespace Seidr.Workflows.Datasets.Loading;
 /// GSM8K (<c>question</c>, <c>answer</c> ending in <c>#### N</c>) as math-as-programs problems: a program defines
 /// <c>solution()</c> returning the number; the hidden test compares it with the dataset's final answer.
 /// </summary>
-public static partial class Gsm8kLoader
+internal static partial class Gsm8kLoader
 {
     public const string EntryPoint = "solution";
 

@@ -4,7 +4,7 @@ using Seidr.Workflows.Problems;
 namespace Seidr.Workflows.Datasets.Loading;
 
 /// <summary>MBPP sanitized in HumanEval form. The first assert of its check function is the visible example; the whole check is hidden.</summary>
-public static partial class MbppLoader
+internal static partial class MbppLoader
 {
     [GeneratedRegex(@"^\s*(assert\s.+)$", RegexOptions.Multiline)]
     private static partial Regex AssertLine();

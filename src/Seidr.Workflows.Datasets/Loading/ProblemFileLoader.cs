@@ -38,6 +38,7 @@ namespace Seidr.Workflows.Datasets.Loading;
 /// </remarks>
 public static partial class ProblemFileLoader
 {
+    /// <summary>Whether the path looks like a problem file (YAML or JSON Lines) or a PSB2 folder, judged by its name (a file) or its subfolders (a folder) without reading it.</summary>
     public static bool CanLoad(string path) =>
         Directory.Exists(path) ? Psb2Loader.Folders(path).Count > 0
         : path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)

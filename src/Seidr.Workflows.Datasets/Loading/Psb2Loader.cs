@@ -28,6 +28,7 @@ public sealed record Psb2Split
     /// <summary>Random cases in the test set (null: every random case not drawn for training).</summary>
     public int? TestRandom { get; init; }
 
+    /// <summary>Seeds the draw of random cases (mixed with the problem's name), so a split is the same on every machine.</summary>
     public int Seed { get; init; }
 }
 
