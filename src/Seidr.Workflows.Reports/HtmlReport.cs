@@ -11,6 +11,7 @@ namespace Seidr.Workflows.Reports;
 /// <param name="Served">True: fetched over HTTP as HTML; false: sidecar scripts holding gzip-compressed HTML (they load from file://, where fetch cannot).</param>
 public sealed record TreeSource(string Url, bool Served)
 {
+    /// <summary>Trees as sidecar scripts in <paramref name="folder"/> next to the page, which opens from file:// as well.</summary>
     public static TreeSource Sidecar(string folder) => new(folder.EndsWith('/') ? folder : folder + "/", false);
 }
 

@@ -3,13 +3,16 @@ using ScottPlot;
 namespace Seidr.Workflows.Reports;
 
 /// <summary>The report's plots (ScottPlot), as PNG bytes.</summary>
-public static class Plots
+internal static class Plots
 {
+    /// <summary>The size of every plot in pixels, so the page lays them out in a grid.</summary>
     public const int Width = 640, Height = 400;
 
+    /// <summary>Share of problems solved against programs generated per problem, one stepped curve per variant.</summary>
     public static byte[] SolvedByPrograms(IReadOnlyList<VariantView> variants, bool withRun) =>
         Curves(variants, withRun, RunAnalysis.SolvedByPrograms, "Solved share vs programs generated", "programs per problem", stepped: true);
 
+    /// <summary>Share of problems solved against tokens spent per problem, one curve per variant.</summary>
     public static byte[] SolvedByTokens(IReadOnlyList<VariantView> variants, bool withRun) =>
         Curves(variants, withRun, RunAnalysis.SolvedByTokens, "Solved share vs tokens spent", "tokens per problem", stepped: false);
 

@@ -7,6 +7,7 @@ namespace Seidr.Workflows.Reports;
 /// <summary>Loads runs from a store and writes the HTML report (with its sidecar of candidate trees) and the exports.</summary>
 public static class Reporter
 {
+    /// <summary>Reads the runs in the order given, for a report that sets them side by side.</summary>
     public static async Task<IReadOnlyList<RunAnalysis>> LoadAsync(RunStore store, IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
     {
         var runs = new List<RunAnalysis>();
@@ -49,6 +50,7 @@ public static class Reporter
         return HtmlReport.RenderProblemAsync(runs, problems[part], cancellationToken);
     }
 
+    /// <summary>Writes one CSV row per run, variant and problem (<see cref="Exports.Csv"/>) to <paramref name="path"/>, for notebooks.</summary>
     public static async Task WriteCsvAsync(IReadOnlyList<RunAnalysis> runs, string path, CancellationToken cancellationToken = default) =>
         await WriteAsync(path, Exports.Csv(runs), cancellationToken);
 

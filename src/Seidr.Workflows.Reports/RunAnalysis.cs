@@ -9,6 +9,10 @@ namespace Seidr.Workflows.Reports;
 /// One flow as a report sees it: its result (without program texts and per-test results but those of its top
 /// submission, see <see cref="RunAnalysis.Slim"/>), whether it counts as solved, and what it had spent when it was solved.
 /// </summary>
+/// <param name="Result">The flow's stored result, kept slim.</param>
+/// <param name="Solved">Whether the flow counts as solved: by the hidden tests when the run has them, else by the generated tests.</param>
+/// <param name="ProgramsAtSolve">Programs generated when the flow was solved; null if it never was.</param>
+/// <param name="TokensAtSolve">Tokens spent when the flow was solved; null if it never was.</param>
 public sealed record FlowView(FlowResult Result, bool Solved, int? ProgramsAtSolve, long? TokensAtSolve)
 {
     /// <summary>Programs submitted (a ranking's top group, or the whole pool).</summary>
@@ -19,17 +23,27 @@ public sealed record FlowView(FlowResult Result, bool Solved, int? ProgramsAtSol
 }
 
 /// <summary>One variant of one run, with its metrics and flows.</summary>
+/// <param name="RunId">The run the variant belongs to.</param>
+/// <param name="Variant">The variant: its id and matrix axis values.</param>
+/// <param name="Metrics">The variant's metrics by name (pass@k and the rest, as the engine computes them).</param>
+/// <param name="Flows">One view per problem the variant ran.</param>
+/// <param name="Stages">What each stage spent on model calls.</param>
 public sealed record VariantView(string RunId, Variant Variant, ImmutableSortedDictionary<string, double> Metrics, ImmutableArray<FlowView> Flows,
     ImmutableArray<StageSpend> Stages)
 {
+    /// <summary>The variant's name in legends and tables; with the run's id in front when several runs are compared.</summary>
     public string Label(bool withRun) => withRun ? $"{RunId}: {Variant.Id}" : Variant.Id;
 }
 
 /// <summary>What one stage (activity) of a variant spent on model calls.</summary>
+/// <param name="Stage">The activity's id in the workflow.</param>
+/// <param name="Calls">Model calls made.</param>
+/// <param name="Tokens">Tokens spent, prompt and completion.</param>
+/// <param name="Cost">Money spent, priced by the model catalog (its prices per million tokens).</param>
 public sealed record StageSpend(string Stage, int Calls, long Tokens, decimal Cost);
 
 /// <summary>
-/// Derives what reports show from a stored run: metrics per variant (the engine's <see cref="Metrics"/>), solve
+/// Derives what reports show from a stored run: metrics per variant (pass@k and the rest, as the engine computes them), solve
 /// curves, spend per stage. Loaded by streaming the store (<see cref="LoadAsync"/>): flows are read one at a time and
 /// kept slim, candidates and executions are read one flow at a time when a page part or an export needs them.
 /// </summary>
@@ -44,7 +58,9 @@ public sealed class RunAnalysis
 
     /// <summary>The store the run was read from: candidate trees and exports read their flows from it on demand.</summary>
     public RunStore Store { get; }
+    /// <summary>The run's id, workflow and settings, as stored.</summary>
     public RunHeader Run { get; }
+    /// <summary>The run's variants in stored order, each with its metrics and flows.</summary>
     public ImmutableArray<VariantView> Variants { get; }
 
     /// <summary>Reads one run: its flows one at a time (kept slim), its calls without prompts and answers.</summary>
