@@ -5,16 +5,24 @@ namespace Seidr.Workflows.Models;
 /// <summary>Role of a message sent to a model.</summary>
 public enum MessageRole
 {
+    /// <summary>Instructions that frame the conversation (sent as the system prompt).</summary>
     System,
+    /// <summary>The task or question put to the model.</summary>
     User,
+    /// <summary>A model's earlier answer, replayed in few-shot or multi-turn prompts.</summary>
     Assistant,
 }
 
 /// <summary>One rendered message (system, user or assistant turn).</summary>
+/// <param name="Role">Who speaks the message.</param>
+/// <param name="Content">The message text, already rendered.</param>
 public sealed record PromptMessage(MessageRole Role, string Content)
 {
+    /// <summary>A system message with <paramref name="content"/>.</summary>
     public static PromptMessage System(string content) => new(MessageRole.System, content);
+    /// <summary>A user message with <paramref name="content"/>.</summary>
     public static PromptMessage User(string content) => new(MessageRole.User, content);
+    /// <summary>An assistant message with <paramref name="content"/> (an earlier answer in a few-shot prompt).</summary>
     public static PromptMessage Assistant(string content) => new(MessageRole.Assistant, content);
 }
 
@@ -24,10 +32,15 @@ public sealed record PromptMessage(MessageRole Role, string Content)
 /// </summary>
 public sealed record ModelSettings
 {
+    /// <summary>Sampling temperature: 0 for (near) greedy answers, higher for more varied samples.</summary>
     public double? Temperature { get; init; }
+    /// <summary>Nucleus sampling: only the most likely tokens whose probabilities sum to this are drawn from.</summary>
     public double? TopP { get; init; }
+    /// <summary>Most tokens one sample may generate; the provider stops the sample there.</summary>
     public int? MaxTokens { get; init; }
+    /// <summary>Strings at which generation stops (for example the start of the next function in a completion).</summary>
     public ImmutableArray<string>? Stop { get; init; }
+    /// <summary>Asks providers that support it for repeatable sampling.</summary>
     public long? Seed { get; init; }
 
     /// <summary>
@@ -39,6 +52,7 @@ public sealed record ModelSettings
     /// <summary>Time limit of one attempt (one HTTP call). Does not change the cache key.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>No value set: every setting falls back to the model's configuration or the provider's default.</summary>
     public static ModelSettings Empty { get; } = new();
 
     /// <summary>Values set in <paramref name="overrides"/> win over the values of this instance.</summary>
@@ -55,8 +69,13 @@ public sealed record ModelSettings
 }
 
 /// <summary>Accounting tags of a call: they are summed over in the ledger and appear in telemetry.</summary>
+/// <param name="RunId">The run the call belongs to.</param>
+/// <param name="VariantId">The variant (matrix cell) of the run.</param>
+/// <param name="Stage">The workflow activity that made the call.</param>
+/// <param name="ProblemId">The problem being worked on.</param>
 public sealed record CallTags(string? RunId = null, string? VariantId = null, string? Stage = null, string? ProblemId = null)
 {
+    /// <summary>No tags: a call outside any run (tools, tests).</summary>
     public static CallTags None { get; } = new();
 }
 
@@ -91,9 +110,13 @@ public sealed record ModelRequest(
 }
 
 /// <summary>Tokens of a call. For replay and scripted models they are counted with the model's tokenizer (<see cref="ModelDefinition.Tokenizer"/>).</summary>
+/// <param name="InputTokens">Prompt tokens.</param>
+/// <param name="OutputTokens">Generated tokens.</param>
 public readonly record struct TokenUsage(long InputTokens, long OutputTokens)
 {
+    /// <summary>Prompt and generated tokens together, what budgets and reports count.</summary>
     public long TotalTokens => InputTokens + OutputTokens;
+    /// <summary>Adds usages up, for totals over calls.</summary>
     public static TokenUsage operator +(TokenUsage a, TokenUsage b) => new(a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens);
 }
 
@@ -124,12 +147,23 @@ public enum ModelErrorKind
 }
 
 /// <summary>A failure that a stage can record and handle; it never contains an API key.</summary>
+/// <param name="Kind">What sort of failure it was, for handling and reports.</param>
+/// <param name="Message">What the provider or client said, without secrets.</param>
+/// <param name="StatusCode">The HTTP status of the last attempt, when there was one.</param>
+/// <param name="Attempts">Attempts made before giving up, counting retries.</param>
 public sealed record ModelError(ModelErrorKind Kind, string Message, int? StatusCode = null, int Attempts = 1);
 
 /// <summary>One sample of a response. A bad or empty answer is a sample like any other.</summary>
+/// <param name="Index">The sample's index for its prompt (its cache key and replay record).</param>
+/// <param name="Text">The generated text; empty when the sample failed.</param>
+/// <param name="FinishReason">Why generation stopped, as the provider said (<c>stop</c>, <c>length</c>); null when unknown.</param>
+/// <param name="FromCache">Whether the sample was served from the response cache rather than a call.</param>
+/// <param name="Error">The failure that cost this sample; null when it succeeded.</param>
 public sealed record ModelSample(int Index, string Text, string? FinishReason = null, bool FromCache = false, ModelError? Error = null)
 {
+    /// <summary>Whether the sample was generated (an empty answer still succeeded).</summary>
     public bool Succeeded => Error is null;
+    /// <summary>Whether the text is blank, which stages treat as no program.</summary>
     public bool IsEmpty => string.IsNullOrWhiteSpace(Text);
 }
 
@@ -145,6 +179,7 @@ public sealed record ModelResponse
     public required string Provider { get; init; }
     /// <summary>Provider's model id (e.g. <c>gpt-4o-mini</c>).</summary>
     public required string ModelId { get; init; }
+    /// <summary>The samples in index order, failed ones included so indices stay aligned.</summary>
     public required ImmutableArray<ModelSample> Samples { get; init; }
     /// <summary>Tokens billed by the calls this request made (cache hits cost nothing).</summary>
     public TokenUsage Usage { get; init; }
@@ -152,6 +187,7 @@ public sealed record ModelResponse
     public TokenUsage CachedUsage { get; init; }
     /// <summary>Cost of <see cref="Usage"/> in the configured currency (0 without prices).</summary>
     public decimal Cost { get; init; }
+    /// <summary>Wall-clock time the request took, retries and waits for the rate limiter included.</summary>
     public TimeSpan Latency { get; init; }
     /// <summary>Number of HTTP (or backend) calls made, not counting retries.</summary>
     public int Calls { get; init; }
@@ -159,17 +195,23 @@ public sealed record ModelResponse
     public int Attempts { get; init; }
     /// <summary>Of <see cref="Calls"/>, those that failed after their retries (their samples carry the error).</summary>
     public int FailedCalls { get; init; }
+    /// <summary>Of <see cref="Samples"/>, those served from the response cache.</summary>
     public int CachedSamples { get; init; }
+    /// <summary>Whether every sample came from the cache (no call was made).</summary>
     public bool FromCache => Samples.Length > 0 && CachedSamples == Samples.Length;
     /// <summary>First error among the samples; <c>null</c> when every sample succeeded.</summary>
     public ModelError? Error => Samples.FirstOrDefault(s => s.Error is not null)?.Error;
+    /// <summary>Whether every sample succeeded.</summary>
     public bool Succeeded => Error is null;
     /// <summary>Samples that carry an error (lost to the caller).</summary>
     public int FailedSamples => Samples.Count(s => s.Error is not null);
     /// <summary>The sample texts in order (failed samples are empty strings).</summary>
     public IReadOnlyList<string> Texts => Samples.Select(s => s.Text).ToArray();
+    /// <summary>The first sample's text, for requests of a single sample; null when there is none.</summary>
     public string? Text => Samples.Length > 0 ? Samples[0].Text : null;
 
+    /// <summary>This response, for callers that treat any failed sample as fatal.</summary>
+    /// <exception cref="ModelCallFailedException">A sample failed; carries the first error.</exception>
     public ModelResponse EnsureSuccess()
     {
         if (Error is { } e) throw new ModelCallFailedException(Model, e);
@@ -191,32 +233,49 @@ public interface IModelClient
 }
 
 /// <summary>Base of the exceptions of the model layer.</summary>
+/// <param name="message">What went wrong, naming the model.</param>
+/// <param name="inner">The underlying exception, if any.</param>
 public class ModelException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Thrown by <see cref="ModelResponse.EnsureSuccess"/>.</summary>
+/// <param name="model">The logical model name.</param>
+/// <param name="error">The first error among the samples.</param>
 public sealed class ModelCallFailedException(string model, ModelError error)
     : ModelException($"model '{model}': {error.Kind}: {error.Message}")
 {
+    /// <summary>The logical model name (the key under <c>models:</c>).</summary>
     public string ModelName { get; } = model;
+    /// <summary>The failure, as the response carried it.</summary>
     public ModelError Error { get; } = error;
 }
 
 /// <summary>A model is configured wrongly: names the model and the offending key.</summary>
+/// <param name="modelName">The model whose configuration is wrong.</param>
+/// <param name="key">The offending setting; null when the model as a whole is at fault.</param>
+/// <param name="message">What is wrong with it.</param>
 public sealed class ModelConfigurationException(string modelName, string? key, string message)
     : ModelException(key is null ? $"model '{modelName}': {message}" : $"model '{modelName}', setting '{key}': {message}")
 {
+    /// <summary>The model whose configuration is wrong.</summary>
     public string ModelName { get; } = modelName;
+    /// <summary>The offending setting (null: the model as a whole).</summary>
     public string? Key { get; } = key;
 }
 
 /// <summary>The recorded pool of a replay model cannot serve a request (unknown prompt, or too few samples).</summary>
+/// <param name="modelName">The replay model.</param>
+/// <param name="message">What the pool lacks.</param>
 public sealed class ReplayPoolException(string modelName, string message) : ModelException($"replay model '{modelName}': {message}")
 {
+    /// <summary>The replay model whose pool fell short.</summary>
     public string ModelName { get; } = modelName;
 }
 
 /// <summary>A scripted model has no answer for a request (no rule matched and no default, or a rule ran out with on_exhausted: fail).</summary>
+/// <param name="modelName">The scripted model.</param>
+/// <param name="message">Which request found no answer.</param>
 public sealed class ScriptExhaustedException(string modelName, string message) : ModelException($"scripted model '{modelName}': {message}")
 {
+    /// <summary>The scripted model that had no answer.</summary>
     public string ModelName { get; } = modelName;
 }

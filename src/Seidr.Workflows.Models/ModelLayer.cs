@@ -30,7 +30,9 @@ public sealed record ModelLayerOptions
     public string? CachePath { get; init; }
     /// <summary>Folder of prompt files to load into <see cref="ModelLayer.Prompts"/>. Overrides <c>Seidr:Prompts:Directory</c>.</summary>
     public string? PromptsDirectory { get; init; }
+    /// <summary>Where the layer's logs go; null: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>The clock for timestamps, rate limits and retry delays; null: the system clock.</summary>
     public TimeProvider? TimeProvider { get; init; }
     /// <summary>
     /// Asked before every call that would cost something (cache hits are free): return <c>null</c> to allow it, or the
@@ -75,6 +77,7 @@ public sealed class ModelLayer : IDisposable
 
     /// <summary>Every configured model by name.</summary>
     public IReadOnlyDictionary<string, ModelDefinition> Models { get; }
+    /// <summary>Every request made through the layer, summed per run, variant, stage and model.</summary>
     public UsageLedger Ledger { get; }
     /// <summary>The response cache, or <c>null</c> when the mode is off.</summary>
     public ResponseCache? Cache { get; private set; }
@@ -129,6 +132,8 @@ public sealed class ModelLayer : IDisposable
         return Path.Combine(root, "seidr", "responses.db");
     }
 
+    /// <summary>The cache mode a setting spells (<c>read-write</c>, <c>read-only</c>, <c>off</c> and their short forms); empty: read-write.</summary>
+    /// <exception cref="ArgumentException">Any other text.</exception>
     public static CacheMode ParseMode(string? text) => text?.Replace("_", "-").ToLowerInvariant() switch
     {
         null or "" or "read-write" or "readwrite" or "rw" => CacheMode.ReadWrite,
@@ -237,6 +242,7 @@ public sealed class ModelLayer : IDisposable
             .AddOtlpExporter(o => { o.Endpoint = Signal("/v1/metrics"); o.Protocol = protocol; }).Build());
     }
 
+    /// <summary>Releases what the layer opened: the telemetry exporters and every model client.</summary>
     public void Dispose()
     {
         lock (_disposables)

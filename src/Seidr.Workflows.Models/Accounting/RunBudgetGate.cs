@@ -6,16 +6,23 @@ namespace Seidr.Workflows.Models.Accounting;
 /// used when it ends; a request whose estimate could pass a cap is refused without a call. Answers from the response
 /// cache are counted (they were paid for once, by this run or an earlier session of it) but never refused. Thread-safe.
 /// </summary>
+/// <param name="cost">The money cap (<c>run_budget.cost</c>); null: none.</param>
+/// <param name="calls">The cap on provider calls; null: none.</param>
+/// <param name="tokens">The cap on tokens, prompt and generated; null: none.</param>
 public sealed class RunBudgetGate(decimal? cost = null, long? calls = null, long? tokens = null)
 {
     private readonly object _gate = new();
     private decimal _cost, _reservedCost;
     private long _calls, _reservedCalls, _tokens, _reservedTokens;
 
+    /// <summary>Most money the run may spend; null: no cap.</summary>
     public decimal? CostCap { get; } = cost;
+    /// <summary>Most provider calls the run may make; null: no cap.</summary>
     public long? CallsCap { get; } = calls;
+    /// <summary>Most tokens the run may use; null: no cap.</summary>
     public long? TokensCap { get; } = tokens;
 
+    /// <summary>Whether any cap is set (a gate without caps refuses nothing).</summary>
     public bool IsBounded => CostCap is not null || CallsCap is not null || TokensCap is not null;
 
     /// <summary>Spent so far: requests finished (their real use) and cached answers (what they cost when made).</summary>

@@ -24,9 +24,12 @@ public sealed record ModelCallRecord(
 /// <summary>Sums over a set of calls.</summary>
 public sealed record UsageTotals(long Requests, long Calls, long Samples, long CachedSamples, long FailedSamples, long InputTokens, long OutputTokens, decimal Cost)
 {
+    /// <summary>Nothing spent: the start of every sum.</summary>
     public static UsageTotals Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0m);
+    /// <summary>Prompt and generated tokens together.</summary>
     public long TotalTokens => InputTokens + OutputTokens;
 
+    /// <summary>These totals with one more request <paramref name="r"/> counted.</summary>
     public UsageTotals Add(ModelCallRecord r) => new(
         Requests + 1, Calls + r.Calls, Samples + r.SamplesRequested, CachedSamples + r.CachedSamples, FailedSamples + r.FailedSamples,
         InputTokens + r.Usage.InputTokens, OutputTokens + r.Usage.OutputTokens, Cost + r.Cost);
@@ -59,8 +62,10 @@ public sealed class UsageLedger
     /// <summary>Raised after every request, on the calling task. Handlers must be fast and must not throw.</summary>
     public event Action<ModelCallRecord>? Recorded;
 
+    /// <summary>A snapshot of every request recorded so far, in the order recorded.</summary>
     public IReadOnlyCollection<ModelCallRecord> Records => _records.ToArray();
 
+    /// <summary>Counts <paramref name="record"/> in every sum it belongs to, then raises <see cref="Recorded"/>.</summary>
     public void Record(ModelCallRecord record)
     {
         _records.Enqueue(record);
@@ -79,13 +84,17 @@ public sealed class UsageLedger
 
     private UsageTotals Get((string, string?, string?) key) => _sums.TryGetValue(key, out var v) ? v : UsageTotals.Zero;
 
+    /// <summary>Sums over every request the ledger has seen, whatever the run.</summary>
     public UsageTotals Total => Get(("total", null, null));
+    /// <summary>Sums over the requests of one run.</summary>
     public UsageTotals ForRun(string? runId) => Get(("run", runId, runId));
+    /// <summary>Sums over the requests of one variant of a run.</summary>
     public UsageTotals ForVariant(string? runId, string? variantId) => Get(("variant", runId, variantId));
     /// <summary>A stage within one variant.</summary>
     public UsageTotals ForStage(string? runId, string? variantId, string? stage) => Get(("stage", runId, $"{variantId}\u001f{stage}"));
     /// <summary>A stage summed over all variants of a run.</summary>
     public UsageTotals ForStage(string? runId, string? stage) => Get(("stage-all", runId, stage));
+    /// <summary>Sums over one model's requests within a run.</summary>
     public UsageTotals ForModel(string? runId, string model) => Get(("model", runId, model));
 
     /// <summary>Sums of an arbitrary selection of records (slower: scans).</summary>

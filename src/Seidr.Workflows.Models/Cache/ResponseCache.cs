@@ -28,6 +28,9 @@ public sealed class ResponseCache : IDisposable
 {
     private readonly string _connectionString;
 
+    /// <summary>Opens (read-write: creates) the cache file at <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="mode"/> is <see cref="CacheMode.Off"/>: use no cache instead.</exception>
+    /// <exception cref="FileNotFoundException">A read-only cache whose file does not exist.</exception>
     public ResponseCache(string path, CacheMode mode = CacheMode.ReadWrite)
     {
         if (mode == CacheMode.Off) throw new ArgumentException("use no cache instead of CacheMode.Off", nameof(mode));
@@ -48,7 +51,9 @@ public sealed class ResponseCache : IDisposable
         else if (!File.Exists(Path)) throw new FileNotFoundException($"read-only response cache '{Path}' does not exist", Path);
     }
 
+    /// <summary>The cache file's full path, as reported in run summaries.</summary>
     public string Path { get; }
+    /// <summary>Whether answers are read, written, or both.</summary>
     public CacheMode Mode { get; }
 
     private void Initialise()
@@ -83,6 +88,7 @@ public sealed class ResponseCache : IDisposable
         return c;
     }
 
+    /// <summary>The sample stored under <paramref name="key"/> (<see cref="SampleKey"/>), or null when there is none.</summary>
     public async Task<CachedSample?> TryGetAsync(string key, CancellationToken ct)
     {
         await using var c = Open();
@@ -101,6 +107,7 @@ public sealed class ResponseCache : IDisposable
         }
     }
 
+    /// <summary>Stores <paramref name="sample"/> under <paramref name="key"/>, replacing an older one; does nothing unless the cache is read-write.</summary>
     public async Task PutAsync(string key, string provider, string model, int sampleIndex, CachedSample sample, CancellationToken ct)
     {
         if (Mode != CacheMode.ReadWrite) return;
@@ -174,5 +181,6 @@ public sealed class ResponseCache : IDisposable
     public static string SampleKey(string promptKey, int sampleIndex)
         => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{promptKey}#{sampleIndex}")));
 
+    /// <summary>Closes the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose() => SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
 }

@@ -42,6 +42,7 @@ public static class ModelCatalog
         }
     }
 
+    /// <summary>The name a provider kind has in configuration (<c>openai</c>, <c>azure-openai</c>, ...), the inverse of parsing it.</summary>
     public static string KindName(ProviderKind kind) => kind switch
     {
         ProviderKind.OpenAI => "openai",

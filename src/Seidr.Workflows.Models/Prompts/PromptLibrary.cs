@@ -16,8 +16,11 @@ public sealed class PromptLibrary
         _prompts = prompts;
     }
 
+    /// <summary>The folder the prompts were loaded from; null for a library built in memory.</summary>
     public string? Directory { get; }
+    /// <summary>Prompt names in ordinal order, as error messages list them.</summary>
     public IEnumerable<string> Names => _prompts.Keys.Order(StringComparer.Ordinal);
+    /// <summary>How many prompts the library holds.</summary>
     public int Count => _prompts.Count;
 
     /// <summary>Loads every <c>*.yaml</c>/<c>*.yml</c> file under <paramref name="directory"/>; a syntax error in any file throws.</summary>
@@ -48,8 +51,10 @@ public sealed class PromptLibrary
         return name;
     }
 
+    /// <summary>Whether a prompt of that name exists (a file ending such as <c>.yaml</c> is ignored).</summary>
     public bool Contains(string name) => _prompts.ContainsKey(Clean(name));
 
+    /// <summary>The prompt of that name, if there is one (a file ending such as <c>.yaml</c> is ignored).</summary>
     public bool TryGet(string name, out PromptTemplate template) => _prompts.TryGetValue(Clean(name), out template!);
 
     /// <summary>The prompt named <paramref name="name"/>; throws <see cref="PromptNotFoundException"/> listing the known names.</summary>
@@ -59,6 +64,7 @@ public sealed class PromptLibrary
         throw new PromptNotFoundException(name, $"no prompt '{name}' in {Directory ?? "the library"}; known prompts: {string.Join(", ", Names)}");
     }
 
+    /// <summary>The prompt named <paramref name="name"/>, as <see cref="Get"/>.</summary>
     public PromptTemplate this[string name] => Get(name);
 
     /// <summary>Shortcut for <c>Get(name).Render(variables)</c>.</summary>

@@ -12,31 +12,45 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace Seidr.Workflows.Models.Prompts;
 
 /// <summary>The messages of a rendered prompt.</summary>
+/// <param name="Name">The prompt's name, recorded with the call.</param>
+/// <param name="Messages">The messages to send, in order.</param>
 public sealed record RenderedPrompt(string Name, IReadOnlyList<PromptMessage> Messages)
 {
     /// <summary>Content of the last user message (the text a completion model or the replay pool is keyed by).</summary>
     public string UserText => Messages.LastOrDefault(m => m.Role == MessageRole.User)?.Content ?? "";
+    /// <summary>Content of the first system message, or null when the prompt has none.</summary>
     public string? SystemText => Messages.FirstOrDefault(m => m.Role == MessageRole.System)?.Content;
 }
 
 /// <summary>A prompt file could not be parsed (YAML or Handlebars syntax, unknown keys).</summary>
+/// <param name="prompt">The prompt's name.</param>
+/// <param name="message">What is wrong in the file.</param>
+/// <param name="inner">The parser's exception, if any.</param>
 public sealed class PromptFormatException(string prompt, string message, Exception? inner = null)
     : ModelException($"prompt '{prompt}': {message}", inner)
 {
+    /// <summary>The prompt whose file is malformed.</summary>
     public string PromptName { get; } = prompt;
 }
 
 /// <summary>Rendering was asked without some of the prompt's required variables.</summary>
+/// <param name="prompt">The prompt's name.</param>
+/// <param name="missing">The required variables that were not given.</param>
 public sealed class PromptVariablesMissingException(string prompt, IReadOnlyList<string> missing)
     : ModelException($"prompt '{prompt}' is missing variable(s): {string.Join(", ", missing)}")
 {
+    /// <summary>The prompt that could not be rendered.</summary>
     public string PromptName { get; } = prompt;
+    /// <summary>The required variables that were not given, so the message can name them all at once.</summary>
     public IReadOnlyList<string> Missing { get; } = missing;
 }
 
 /// <summary>No prompt of that name in the library.</summary>
+/// <param name="prompt">The name asked for.</param>
+/// <param name="message">The error, listing the known names.</param>
 public sealed class PromptNotFoundException(string prompt, string message) : ModelException(message)
 {
+    /// <summary>The name that was asked for.</summary>
     public string PromptName { get; } = prompt;
 }
 
@@ -71,8 +85,11 @@ public sealed class PromptTemplate
         VariableDescriptions = descriptions;
     }
 
+    /// <summary>The prompt's name: its path under the prompt folder without the file ending; workflows refer to it.</summary>
     public string Name { get; }
+    /// <summary>What the prompt is for, from the file's <c>description:</c>.</summary>
     public string? Description { get; }
+    /// <summary>The file the prompt was read from; null for one built in memory.</summary>
     public string? SourcePath { get; }
 
     /// <summary>Variable paths (e.g. <c>problem.prompt</c>, <c>program</c>) that must be given to <c>Render</c>.</summary>
@@ -81,8 +98,10 @@ public sealed class PromptTemplate
     /// <summary>Variables the template uses but that may be left out (declared with <c>required: false</c>).</summary>
     public ImmutableArray<string> OptionalVariables { get; }
 
+    /// <summary>What each variable holds, as the prompt file describes it.</summary>
     public ImmutableDictionary<string, string> VariableDescriptions { get; }
 
+    /// <summary>The roles of the prompt's messages in order (system, user, ...).</summary>
     public IReadOnlyList<MessageRole> Roles => _messages.Select(m => m.Role).ToArray();
 
     /// <summary>Names of the required variables not present in <paramref name="variables"/> (for validators).</summary>

@@ -18,8 +18,9 @@ public enum ScriptExhaustion
 }
 
 /// <summary>One rule of a script: all of its given conditions must hold; its answers are served in order.</summary>
-public sealed record ScriptRule(string Name, string? Stage, string? Problem, string? Contains, Regex? Regex, ImmutableArray<string> Answers, ScriptExhaustion OnExhausted)
+internal sealed record ScriptRule(string Name, string? Stage, string? Problem, string? Contains, Regex? Regex, ImmutableArray<string> Answers, ScriptExhaustion OnExhausted)
 {
+    /// <summary>Whether every condition the rule sets holds for the request text <paramref name="text"/> and its <paramref name="tags"/>.</summary>
     public bool Matches(string text, CallTags tags) =>
         (Stage is null || string.Equals(Stage, tags.Stage, StringComparison.OrdinalIgnoreCase) || IsInnerStage(tags.Stage))
         && (Problem is null || string.Equals(Problem, tags.ProblemId, StringComparison.Ordinal))
@@ -36,14 +37,18 @@ public sealed record ScriptRule(string Name, string? Stage, string? Problem, str
 /// Each rule keeps one position per problem id (tags.ProblemId), so every problem sees the same sequence
 /// whatever the order in which problems run; every sample served moves the position by one.
 /// </summary>
-public sealed class ModelScript
+internal sealed class ModelScript
 {
     private static readonly IDeserializer Yaml = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
     private readonly Dictionary<(int Rule, string Problem), int> _positions = new();
 
+    /// <summary>The rules in file order; the first that matches answers.</summary>
     public required ImmutableArray<ScriptRule> Rules { get; init; }
+    /// <summary>The answers given when no rule matches; null: such a request fails.</summary>
     public ScriptRule? Default { get; init; }
 
+    /// <summary>Reads a script's YAML.</summary>
+    /// <exception cref="ModelConfigurationException">The YAML is malformed or a rule is invalid; names <paramref name="modelName"/> and <paramref name="source"/>.</exception>
     public static ModelScript Parse(string modelName, string yaml, string source = "script")
     {
         ScriptFile file;

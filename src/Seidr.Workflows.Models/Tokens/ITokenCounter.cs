@@ -9,6 +9,7 @@ public interface ITokenCounter
     /// <summary>The tokenizer's name as a model definition's <c>tokenizer:</c> spells it (<c>o200k_base</c>, <c>cl100k_base</c>, <c>gpt2</c>).</summary>
     string Name { get; }
 
+    /// <summary>Tokens in <paramref name="text"/>, the unit budgets and rate limits count in.</summary>
     int Count(string? text);
 
     /// <summary>Tokens of a conversation: the sum over its messages' contents (role markers, a few tokens per message, are not counted).</summary>

@@ -24,6 +24,7 @@ public static partial class TokenCounters
     /// </summary>
     public const string Default = Cl100kBase;
 
+    /// <summary>The tokenizers that can be named in a model's <c>tokenizer:</c> setting.</summary>
     public static ImmutableArray<string> Names { get; } = [O200kBase, Cl100kBase, Gpt2];
 
     private static readonly ConcurrentDictionary<string, Lazy<ITokenCounter>> Counters = new(StringComparer.Ordinal);
