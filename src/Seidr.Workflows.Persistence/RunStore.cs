@@ -8,32 +8,54 @@ namespace Seidr.Workflows.Persistence;
 /// <summary>Settings of a run as they are persisted, so that <c>--resume</c> can run it again exactly.</summary>
 public sealed record RunSettings
 {
+    /// <summary>The problem selection the run was started with, if it overrode the workflow's.</summary>
     public string? Problems { get; init; }
+    /// <summary>The seed the run was started with, if it overrode the workflow's.</summary>
     public int? Seed { get; init; }
+    /// <summary>The variant ids the run was limited to; empty: all of them.</summary>
     public ImmutableArray<string> Variants { get; init; } = [];
+    /// <summary>The response cache mode the run was started with, if set.</summary>
     public string? Cache { get; init; }
+    /// <summary>The response cache file the run was started with, if set.</summary>
     public string? CachePath { get; init; }
+    /// <summary>The sandbox mode programs were run in, if set.</summary>
     public string? Sandbox { get; init; }
+    /// <summary>Most problem-variant flows at once, if set.</summary>
     public int? MaxFlows { get; init; }
+    /// <summary>Most activities running at once across the run's flows.</summary>
     public int MaxWork { get; init; } = 32;
+    /// <summary>The k values pass@k is computed for; empty: k = 1.</summary>
     public ImmutableArray<int> K { get; init; } = [];
+    /// <summary>Where the run's summary and flow files go, if anywhere.</summary>
     public string? OutputDirectory { get; init; }
+    /// <summary>The git folder programs are committed to, if any.</summary>
     public string? CommitPrograms { get; init; }
+    /// <summary>Whether every scored program is committed, not only each flow's best.</summary>
     public bool CommitEvery { get; init; }
+    /// <summary>The git remote the program commits are pushed to, if any.</summary>
     public string? CommitRemote { get; init; }
 }
 
 /// <summary>What a process tells the store when it starts working on a run.</summary>
 public sealed record RunStart
 {
+    /// <summary>The run's id; a new run gets a fresh one, a resume or a shard names an existing one.</summary>
     public required string RunId { get; init; }
+    /// <summary>The workflow's id as its file declares it.</summary>
     public required string WorkflowId { get; init; }
+    /// <summary>The workflow's display name, if it has one.</summary>
     public string? WorkflowName { get; init; }
+    /// <summary>The workflow file the run is started from.</summary>
     public required string WorkflowPath { get; init; }
+    /// <summary>The workflow file's text: a run id already stored with another text is refused.</summary>
     public required string WorkflowText { get; init; }
+    /// <summary>The repository's commit, for reproducing the run; null outside a git checkout.</summary>
     public string? GitCommit { get; init; }
+    /// <summary>The experiment's matrix as JSON (axes, include, exclude).</summary>
     public required string MatrixJson { get; init; }
+    /// <summary>The settings a resume runs the run again with.</summary>
     public required RunSettings Settings { get; init; }
+    /// <summary>The run's random seed.</summary>
     public int Seed { get; init; }
     /// <summary>The run's variants, in matrix order (every shard gives the same list).</summary>
     public required IReadOnlyList<Variant> Variants { get; init; }
@@ -46,10 +68,17 @@ public sealed record RunStart
 
     /// <summary>The problems this process works on (its shard).</summary>
     public required IReadOnlyList<string> Problems { get; init; }
+    /// <summary>Which shard of the problems this process works on (0-based) and how many there are.</summary>
     public (int Index, int Count) Shard { get; init; } = (0, 1);
+    /// <summary>Whether this process continues an existing run rather than starting it.</summary>
     public bool Resumed { get; init; }
 }
 
+/// <summary>What the store keeps of a problem, for reports.</summary>
+/// <param name="Id">The problem's id in its dataset.</param>
+/// <param name="Dataset">The dataset it came from.</param>
+/// <param name="EntryPoint">The function under test, for function problems.</param>
+/// <param name="Prompt">The problem's prompt.</param>
 public sealed record ProblemInfo(string Id, string? Dataset, string? EntryPoint, string? Prompt);
 
 /// <summary>A run as <c>seidr runs</c> lists it.</summary>
@@ -72,6 +101,7 @@ public sealed partial class RunStore
 
     private RunStore(StoreLocation location) => Location = location;
 
+    /// <summary>Where the store lives, as messages name it.</summary>
     public StoreLocation Location { get; }
 
     internal RunStoreContext NewContext()
@@ -120,12 +150,14 @@ public sealed partial class RunStore
         return OpenAsync(location, cancellationToken);
     }
 
+    /// <summary>The run with id <paramref name="runId"/>, or null when the store has none.</summary>
     public async Task<RunRow?> FindRunAsync(string runId, CancellationToken cancellationToken = default)
     {
         await using var ctx = NewContext();
         return await ctx.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
     }
 
+    /// <summary>The settings stored with <paramref name="run"/>, for resuming it.</summary>
     public static RunSettings SettingsOf(RunRow run) => StoreJson.Deserialize<RunSettings>(run.SettingsJson);
 
     /// <summary>
@@ -355,8 +387,10 @@ public sealed record StoredRun(
     ImmutableArray<ModelCallRow> ModelCalls,
     ImmutableArray<SessionRow> Sessions)
 {
+    /// <summary>The settings the run was started with.</summary>
     public RunSettings Settings => RunStore.SettingsOf(Run);
 
+    /// <summary>The engine's variant for a stored variant row (its id and axis values).</summary>
     public Variant VariantOf(VariantRow row) =>
         new(row.VariantId, StoreJson.Deserialize<string[][]>(row.AxesJson).Select(a => new KeyValuePair<string, string>(a[0], a[1])).ToImmutableArray());
 
@@ -379,12 +413,16 @@ public sealed record StoredRun(
 public sealed class RunSession(RunStore store, string runId, Guid sessionId, IReadOnlyDictionary<FlowKey, FlowResult> completed, RunStoreWriter writer) : IAsyncDisposable
 {
     private bool _ended;
+    /// <summary>The run the session works on.</summary>
     public string RunId { get; } = runId;
+    /// <summary>The session's key, stamped on the rows it writes.</summary>
     public Guid SessionId { get; } = sessionId;
 
     /// <summary>Finished flows of this process's problems, from earlier sessions.</summary>
     public IReadOnlyDictionary<FlowKey, FlowResult> Completed { get; } = completed;
+    /// <summary>The writer to pass the engine's events to.</summary>
     public RunStoreWriter Writer { get; } = writer;
+    /// <summary>The store the session writes to.</summary>
     public RunStore Store { get; } = store;
 
     /// <summary>Writes everything still queued and marks the session ended. Throws <see cref="RunStoreException"/> when writes failed.</summary>
@@ -406,6 +444,7 @@ public sealed class RunSession(RunStore store, string runId, Guid sessionId, IRe
         }
     }
 
+    /// <summary>Writes what is still queued when <see cref="EndAsync"/> was not called; the session stays open and reads as interrupted, for <c>--resume</c>.</summary>
     public async ValueTask DisposeAsync()
     {
         // Not ended (an exception left the run): write what was queued; the session stays open and reads as interrupted.

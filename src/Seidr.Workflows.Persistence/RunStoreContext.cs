@@ -5,11 +5,22 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Seidr.Workflows.Persistence;
 
-public enum StoreProvider { Sqlite, PostgreSql }
+/// <summary>The database a run store lives in.</summary>
+public enum StoreProvider
+{
+    /// <summary>A SQLite file: one machine, nothing to set up.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL server: shards of a run on several machines write to one store.</summary>
+    PostgreSql,
+}
 
 /// <summary>
 /// Where a run store lives: a PostgreSQL connection string (<c>Host=...;Database=...</c>) or a SQLite file path.
 /// </summary>
+/// <param name="Provider">Which database it is.</param>
+/// <param name="ConnectionString">What the provider connects with (it may hold a password).</param>
+/// <param name="Display">The location without a password, for messages.</param>
 public sealed record StoreLocation(StoreProvider Provider, string ConnectionString, string Display)
 {
     /// <summary>A text with <c>key=value</c> pairs naming a host is a PostgreSQL connection string; anything else is a SQLite file path.</summary>
@@ -26,17 +37,19 @@ public sealed record StoreLocation(StoreProvider Provider, string ConnectionStri
         return new StoreLocation(StoreProvider.Sqlite, cs, path);
     }
 
+    /// <summary>A SQLite store at <paramref name="path"/> (relative paths resolved against the working folder).</summary>
     public static StoreLocation Sqlite(string path) => Parse(Path.GetFullPath(path));
 
     /// <summary>The connection string without its password, for messages.</summary>
     private static string Redact(string cs) =>
         string.Join(';', cs.Split(';').Select(p => p.Trim().StartsWith("Password", StringComparison.OrdinalIgnoreCase) ? "Password=***" : p));
 
+    /// <summary>The location with any password removed, for messages and logs.</summary>
     public override string ToString() => Display;
 }
 
 /// <summary>The run store's EF Core model. One model and one migration set for SQLite and PostgreSQL.</summary>
-public sealed class RunStoreContext(DbContextOptions<RunStoreContext> options) : DbContext(options)
+internal sealed class RunStoreContext(DbContextOptions<RunStoreContext> options) : DbContext(options)
 {
     public DbSet<RunRow> Runs => Set<RunRow>();
     public DbSet<SessionRow> Sessions => Set<SessionRow>();

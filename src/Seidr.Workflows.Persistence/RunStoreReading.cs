@@ -69,8 +69,10 @@ public sealed partial class RunStore
 /// <summary>A run's small tables, without its flows, candidates, executions and calls.</summary>
 public sealed record RunHeader(RunRow Run, ImmutableArray<VariantRow> Variants, ImmutableArray<ProblemRow> Problems, ImmutableArray<SessionRow> Sessions, int FlowCount)
 {
+    /// <summary>The settings the run was started with.</summary>
     public RunSettings Settings => RunStore.SettingsOf(Run);
 
+    /// <summary>The engine's variant for a stored variant row (its id and axis values).</summary>
     public Engine.Variant VariantOf(VariantRow row) =>
         new(row.VariantId, StoreJson.Deserialize<string[][]>(row.AxesJson).Select(a => new KeyValuePair<string, string>(a[0], a[1])).ToImmutableArray());
 }
@@ -78,6 +80,7 @@ public sealed record RunHeader(RunRow Run, ImmutableArray<VariantRow> Variants, 
 /// <summary>What one model call spent, without its prompt and answers.</summary>
 public sealed record CallSpend(string VariantId, string ProblemId, string ActivityId, int Calls, long InputTokens, long OutputTokens, decimal Cost, DateTimeOffset At)
 {
+    /// <summary>Prompt and generated tokens together.</summary>
     public long Tokens => InputTokens + OutputTokens;
 }
 

@@ -11,6 +11,7 @@ using Seidr.Workflows.Engine;
 
 namespace Seidr.Workflows.Persistence;
 
+/// <summary>How the writer batches the engine's events into transactions.</summary>
 public sealed record RunStoreWriterOptions
 {
     /// <summary>How long events gather before they are written in one transaction (bounds what a crash can lose).</summary>
@@ -87,13 +88,17 @@ public sealed class RunStoreWriter : IRunObserver
 
     /// <summary>Events not written because the writer had given up.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Events accepted for writing so far.</summary>
     public long Queued => Interlocked.Read(ref _queued);
+    /// <summary>Events written so far.</summary>
     public long Written => Interlocked.Read(ref _written);
+    /// <summary>Transactions committed so far (events per batch: <see cref="Written"/> / <see cref="Batches"/>).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Time spent writing (on the background task).</summary>
     public TimeSpan WriteTime => TimeSpan.FromTicks(Interlocked.Read(ref _writeTicks));
 
+    /// <summary>Queues <paramref name="e"/> for writing, waiting for room when the queue is full (the run slows to the store's pace); once the writer has given up, counts it in <see cref="Dropped"/>.</summary>
     public void OnEvent(RunEvent e)
     {
         if (e is ActivityStarted && !_options.ActivityStarts) return;

@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Persistence.Migrations;
 /// </summary>
 [DbContext(typeof(RunStoreContext))]
 [Migration("20260401000000_Initial")]
-public sealed class M0001_Initial : Migration
+internal sealed class M0001_Initial : Migration
 {
     protected override void Up(MigrationBuilder m)
     {

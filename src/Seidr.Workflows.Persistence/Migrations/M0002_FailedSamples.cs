@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Persistence.Migrations;
 /// </summary>
 [DbContext(typeof(RunStoreContext))]
 [Migration("20261204000000_FailedSamples")]
-public sealed class M0002_FailedSamples : Migration
+internal sealed class M0002_FailedSamples : Migration
 {
     protected override void Up(MigrationBuilder m)
     {
