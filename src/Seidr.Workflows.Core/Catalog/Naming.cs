@@ -9,22 +9,8 @@ public static class Naming
 {
     public static string ToCamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 
-    public static string ToSnakeCase(string name)
-    {
-        var sb = new StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsUpper(c))
-            {
-                bool boundary = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1])));
-                if (boundary) sb.Append('_');
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else sb.Append(c == '-' ? '_' : c);
-        }
-        return sb.ToString();
-    }
+    /// <summary><c>BeamWidth</c> -> <c>beam_width</c> (the rule: <see cref="SnakeCase.From"/>).</summary>
+    public static string ToSnakeCase(string name) => SnakeCase.From(name);
 
     /// <summary>snake_case to camelCase: <c>beam_width</c> -> <c>beamWidth</c>.</summary>
     public static string SnakeToCamel(string name)

@@ -304,20 +304,8 @@ internal static class VariableModel
     private static void AddWithAlias(Dictionary<string, object?> dict, string key, object? value)
     {
         dict[key] = value;
-        var snake = SnakeCase(key);
+        var snake = SnakeCase.From(key);
         if (!dict.ContainsKey(snake)) dict[snake] = value;
-    }
-
-    internal static string SnakeCase(string name)
-    {
-        var sb = new StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsUpper(c) && i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])))) sb.Append('_');
-            sb.Append(char.ToLowerInvariant(c));
-        }
-        return sb.ToString();
     }
 
     /// <summary>Whether <paramref name="path"/> resolves to a non-null value.</summary>
