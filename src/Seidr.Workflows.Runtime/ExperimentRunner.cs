@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Seidr.Workflows.Activities;
 using Seidr.Workflows.Activities.Judging;
 using Seidr.Workflows.Activities.Stages;
 using Seidr.Workflows.Catalog;
@@ -283,9 +284,12 @@ public static class ExperimentRunner
             OnWarning = w => { log.LogWarning("{Warning}", w); options.OnWarning?.Invoke(w); },
             VerdictCache = verdicts,
         }, cancellationToken);
+        // Verdicts the run's flows share, released when the run ends and never seen by another run in this process.
+        using var runVerdicts = new RunVerdicts();
         var services = new ServiceMap()
             .Add(models)
             .Add(runner)
+            .Add(runVerdicts)
             .Add<ISubmissionJudge>(new HiddenTestJudge(runner, judgeTimeout));
 
         var result = await new WorkflowEngine().RunAsync(workflow, new RunOptions

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -67,18 +65,19 @@ public static class PythonSyntax
         sys.stdout.write(json.dumps(verdicts))
         """;
 
-    /// <summary>
-    /// Verdicts already asked of a runner, by the SHA-256 of the sources: the variants of a ranking comparison extract
-    /// the same test samples, and compiling is deterministic, so each distinct list is checked once per runner (the
-    /// 164 x 3 flows of codet.yaml ran 492 checker processes, now 164).
-    /// </summary>
-    private static readonly ConditionalWeakTable<SandboxRunner, ConcurrentDictionary<string, Task<IReadOnlyList<bool>>>> Known = new();
+    /// <summary>One verdict per source, in order, checked now. Throws when the checker itself cannot run (a broken sandbox).</summary>
+    public static Task<IReadOnlyList<bool>> CompilesAsync(SandboxRunner runner, IReadOnlyList<string> sources, CancellationToken cancellationToken) =>
+        sources.Count == 0 ? Task.FromResult<IReadOnlyList<bool>>([]) : CheckAsync(runner, sources, cancellationToken);
 
-    /// <summary>One verdict per source, in order. Throws when the checker itself cannot run (a broken sandbox).</summary>
-    public static async Task<IReadOnlyList<bool>> CompilesAsync(SandboxRunner runner, IReadOnlyList<string> sources, CancellationToken cancellationToken)
+    /// <summary>
+    /// One verdict per source, in order, each distinct list checked once per run: the variants of a ranking comparison
+    /// extract the same test samples, and compiling is deterministic (the 164 x 3 flows of codet.yaml ran 492 checker
+    /// processes, then 164). The verdicts are kept in <paramref name="verdicts"/>, the run's, by the SHA-256 of the sources.
+    /// </summary>
+    public static async Task<IReadOnlyList<bool>> CompilesAsync(SandboxRunner runner, RunVerdicts verdicts, IReadOnlyList<string> sources, CancellationToken cancellationToken)
     {
         if (sources.Count == 0) return [];
-        var known = Known.GetValue(runner, _ => new(StringComparer.Ordinal));
+        var known = verdicts.SyntaxChecks;
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0000", sources))));
         var task = known.GetOrAdd(key, _ => CheckAsync(runner, sources, cancellationToken));
         try { return await task.WaitAsync(cancellationToken); }
@@ -86,7 +85,7 @@ public static class PythonSyntax
         {
             known.TryRemove(new KeyValuePair<string, Task<IReadOnlyList<bool>>>(key, task));   // a failed or cancelled check is asked again
             // Another flow's check, cancelled with that flow: this caller still wants the verdicts.
-            if (task.IsCanceled && !cancellationToken.IsCancellationRequested) return await CompilesAsync(runner, sources, cancellationToken);
+            if (task.IsCanceled && !cancellationToken.IsCancellationRequested) return await CompilesAsync(runner, verdicts, sources, cancellationToken);
             throw;
         }
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Seidr.Workflows.Activities.Support;
@@ -39,12 +38,6 @@ public sealed class Execute : Activity
     [Input(Description = "Run only the program-test pairs not run yet (in this flow, or in this run with reuse_results) and keep the earlier verdicts: a pool of programs and tests that grows each round runs every pair once.")]
     public bool Incremental { get; set; }
 
-    /// <summary>Per-pair verdicts shared by the flows of one run (incremental with reuse_results), keyed by the run's service provider.</summary>
-    private static readonly ConditionalWeakTable<IServiceProvider, PairVerdicts> SharedPairs = new();
-
-    /// <summary>Verdicts shared by the flows of one run (keyed by the run's service provider, so they go with the run).</summary>
-    private static readonly ConditionalWeakTable<IServiceProvider, ConcurrentDictionary<(string Tests, int TimeoutMs, int MemoryMb, string Source), Task<TestReport>>> Shared = new();
-
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var tests = SelectTests(context);
@@ -53,7 +46,7 @@ public sealed class Execute : Activity
         if (Incremental) return await ExecuteIncrementalAsync(context, tests, programs, runner);
         // Each distinct program runs once; duplicates share the verdicts.
         var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
-        var shared = ReuseResults ? Shared.GetValue(context.Services, _ => new()) : null;
+        var shared = ReuseResults ? context.GetRequiredService<RunVerdicts>().Reports : null;
         var language = Languages.Of(context.Problem);
         // A problem's own limits (CodeContests') are the benchmark's rule and win over the stage's defaults.
         var timeout = context.Problem.TimeLimit ?? TimeSpan.FromMilliseconds(TimeoutMs);
@@ -85,7 +78,7 @@ public sealed class Execute : Activity
 
     private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, SandboxRunner runner)
     {
-        var pairs = ReuseResults ? SharedPairs.GetValue(context.Services, _ => new()) : context.GetOrAddState(() => new PairVerdicts());
+        var pairs = ReuseResults ? context.GetRequiredService<RunVerdicts>().Pairs : context.GetOrAddState(() => new PairVerdicts());
         var byProgram = new ConcurrentDictionary<string, Task<ImmutableArray<TestResult>>>(StringComparer.Ordinal);
         Task<TestReport> Run(string source, List<TestSpec> batch) => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, batch)
         {
@@ -102,62 +95,6 @@ public sealed class Execute : Activity
         return ActivityResult.Of(Done, scored.Concat(others))
             .And(Passed, scored.Where(p => p.PassedAll))
             .And(Failed, scored.Where(p => !p.PassedAll));
-    }
-
-    /// <summary>
-    /// Verdicts of single program-test pairs. A program's tests without a verdict (and not being run by another flow)
-    /// run as one batch in one process; each pair's verdict is then kept, so the next round runs only its new pairs.
-    /// </summary>
-    private sealed class PairVerdicts
-    {
-        private readonly Dictionary<(string Source, string Test, int TimeoutMs, int MemoryMb), Task<TestResult?>> _verdicts = [];
-
-        public async Task<ImmutableArray<TestResult>> ResultsAsync(string source, List<TestSpec> tests, int timeoutMs, int memoryMb, Func<string, List<TestSpec>, Task<TestReport>> run)
-        {
-            var tasks = new Task<TestResult?>[tests.Count];
-            var missing = new List<TestSpec>();
-            var missingAt = new List<int>();
-            TaskCompletionSource<TestReport>? batch = null;
-            lock (_verdicts)
-            {
-                for (int i = 0; i < tests.Count; i++)
-                {
-                    var key = (source, TestSets.Key(tests[i]), timeoutMs, memoryMb);
-                    if (_verdicts.TryGetValue(key, out var known)) { tasks[i] = known; continue; }
-                    batch ??= new TaskCompletionSource<TestReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    tasks[i] = _verdicts[key] = Pick(batch.Task, tests[i], missing.Count);
-                    missing.Add(tests[i]);
-                    missingAt.Add(i);
-                }
-            }
-            if (batch is not null)
-            {
-                try { batch.SetResult(await run(source, missing)); }
-                catch (Exception e)
-                {
-                    // A cancelled or failed batch is not kept: another round or flow runs those pairs again.
-                    lock (_verdicts)
-                        foreach (var t in missing) _verdicts.Remove((source, TestSets.Key(t), timeoutMs, memoryMb));
-                    if (e is OperationCanceledException oce) batch.SetCanceled(oce.CancellationToken); else batch.SetException(e);
-                    throw;
-                }
-            }
-            var results = await Task.WhenAll(tasks);
-            return [.. results.OfType<TestResult>()];
-        }
-
-        /// <summary>The verdict of the test at <paramref name="index"/> in its batch (null when the runner reported none for it).</summary>
-        private static async Task<TestResult?> Pick(Task<TestReport> batch, TestSpec test, int index)
-        {
-            var report = await batch;
-            var outcome = report.Outcomes.FirstOrDefault(o => o.Index == index);
-            return outcome is null ? null : new TestResult(TestSets.Key(test), outcome.Status)
-            {
-                Expected = outcome.Expected,
-                Actual = outcome.Actual,
-                Message = outcome.Message ?? report.CompileError,
-            };
-        }
     }
 
     private List<TestSpec> SelectTests(ActivityContext context)

@@ -62,7 +62,7 @@ public sealed partial class GenerateTests : Activity
         var perSample = response.Samples.Select(s => !s.Succeeded || s.IsEmpty ? new Extracted([], 0) : Extract(extraction, s.Text, problem.EntryPoint ?? "")).ToList();
         var asserts = perSample.SelectMany(e => e.Tests.OfType<AssertTest>().Select(a => extraction == "codet" ? CodeTRules.CompileProbe(a.Code) : a.Code)).Distinct(StringComparer.Ordinal).ToList();
         var compiles = asserts.Count == 0 ? new Dictionary<string, bool>()
-            : (await PythonSyntax.CompilesAsync(context.GetRequiredService<SandboxRunner>(), asserts, context.CancellationToken))
+            : (await PythonSyntax.CompilesAsync(context.GetRequiredService<SandboxRunner>(), context.GetRequiredService<RunVerdicts>(), asserts, context.CancellationToken))
                 .Select((ok, i) => (asserts[i], ok)).ToDictionary(x => x.Item1, x => x.ok, StringComparer.Ordinal);
 
         var sets = new List<Candidate>();

@@ -37,6 +37,10 @@ public sealed record StageRun(RunResult Result, IReadOnlyDictionary<string, IRea
     /// <summary>The problem each probe saw.</summary>
     public IReadOnlyDictionary<string, Problem> ProblemsSeen { get; init; } = new Dictionary<string, Problem>();
 
+    /// <summary>The run's verdicts service (disposed: the run has ended), and how many entries it held at the end.</summary>
+    public RunVerdicts Verdicts { get; init; } = null!;
+    public int VerdictsHeld { get; init; }
+
     public FlowResult Flow => Result.Variants.Single().Flows.Single();
 
     /// <summary>The population the probe received (its only invocation).</summary>
@@ -63,7 +67,7 @@ public static class StageHarness
     };
 
     public static async Task<StageRun> RunAsync(SandboxRunner runner, string activitiesYaml, string script, Problem? problem = null,
-        string budget = "max_programs: 50", string matrix = "")
+        string budget = "max_programs: 50", string matrix = "", bool withVerdicts = true)
     {
         var dir = Directory.CreateTempSubdirectory("seidr-stage-").FullName;
         try
@@ -86,12 +90,13 @@ public static class StageHarness
                 new Dictionary<string, IReadOnlyDictionary<string, object?>> { ["coder"] = new Dictionary<string, object?> { ["provider"] = "scripted", ["file"] = "model.yaml" } },
                 new ModelLayerOptions { BaseDirectory = dir, PromptsDirectory = Repo.Path("prompts"), CacheMode = CacheMode.Off, ExportTelemetry = false });
             var runId = Guid.NewGuid().ToString("N");
+            var verdicts = new RunVerdicts();
             var events = new ConcurrentQueue<RunEvent>();
             var result = await new WorkflowEngine().RunAsync(definition, new RunOptions
             {
                 Catalog = Catalog,
                 Problems = [problem ?? AddProblem],
-                Services = new ServiceMap().Add(models).Add(runner).Add<ISubmissionJudge>(new HiddenTestJudge(runner)),
+                Services = (withVerdicts ? new ServiceMap().Add(verdicts) : new ServiceMap()).Add(models).Add(runner).Add<ISubmissionJudge>(new HiddenTestJudge(runner)),
                 RunId = runId,
                 MaxFlows = 1,
                 Observers = [new DelegateObserver(events.Enqueue)],
@@ -99,7 +104,9 @@ public static class StageHarness
             var probes = Probe.Seen.Where(kv => kv.Key.RunId == runId)
                 .ToDictionary(kv => kv.Key.Activity, kv => (IReadOnlyList<Population>)kv.Value.ToList());
             var seen = Probe.Problems.Where(kv => kv.Key.RunId == runId).ToDictionary(kv => kv.Key.Activity, kv => kv.Value);
-            return new StageRun(result, probes, events.ToList()) { ProblemsSeen = seen };
+            var held = verdicts.Count;
+            verdicts.Dispose(); // as a host does when its run ends
+            return new StageRun(result, probes, events.ToList()) { ProblemsSeen = seen, Verdicts = verdicts, VerdictsHeld = held };
         }
         finally
         {
