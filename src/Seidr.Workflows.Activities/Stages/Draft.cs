@@ -42,20 +42,16 @@ public sealed class Draft : Activity
         var offset = SampleOffset + context.Iteration * DraftsPerPrompt;
         var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, count, offset);
         context.AddMeasure("code_samples", count);
-        var programs = new List<Candidate>();
-        foreach (var sample in response.Samples)
+        // Every answer becomes a program, a blank one too (a program that fails; see Answers for the rule).
+        var programs = Answers.ToCandidates(context, response, CandidateKinds.Program, sample =>
         {
-            // A failed call is recorded by the model layer and gives no sample. An empty answer is a sample that
-            // fails: it stays in the pool, so pass@k counts it as the model's answer (as CodeT counts the
-            // recorded empty completions).
-            if (!sample.Succeeded) continue;
             var code = Output == DraftOutput.Completion
                 ? context.Problem.Prompt + CodeText.CutCompletion(sample.Text)
                 : CodeText.ExtractCode(sample.Text, context.Problem);
-            programs.Add(context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
+            return context.Create(CandidateKinds.Program, code, model: Model, prompt: Prompt, key: sample.Index.ToString(CultureInfo.InvariantCulture))
                 .WithTag("sample", sample.Index.ToString(CultureInfo.InvariantCulture))
-                .WithTag("language", Languages.Normalize(context.Problem.Language)!));
-        }
+                .WithTag("language", Languages.Normalize(context.Problem.Language)!);
+        });
         var kept = KeepPrograms ? context.Input.Programs : [];
         return ActivityResult.Of(Done, kept.Concat(programs).Concat(context.Input.Where(c => c.Kind != CandidateKinds.Program)));
     }

@@ -57,12 +57,10 @@ public sealed class Explain : Activity
             variables["program"] = program.Content;
             variables["test_results"] = TestFeedback.Render(program, FailingTests);
             var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, ExplanationsPerProgram, offset);
-            return response.Samples
-                .Where(s => s.Succeeded && !string.IsNullOrWhiteSpace(s.Text))
-                .Select(s => context.Create(CandidateKinds.Explanation, s.Text.Trim(), program, Model, Prompt,
+            return Answers.ToCandidates(context, response, CandidateKinds.Explanation, s =>
+                context.Create(CandidateKinds.Explanation, s.Text.Trim(), program, Model, Prompt,
                         key: $"{index}.{s.Index.ToString(CultureInfo.InvariantCulture)}")
-                    .WithTag("sample", s.Index.ToString(CultureInfo.InvariantCulture)))
-                .ToList();
+                    .WithTag("sample", s.Index.ToString(CultureInfo.InvariantCulture)));
         });
 
         var explanations = made.SelectMany(m => m).ToList();

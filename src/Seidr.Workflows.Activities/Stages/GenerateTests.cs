@@ -59,19 +59,25 @@ public sealed partial class GenerateTests : Activity
         var extraction = Extraction == "auto" ? (problem.Shape == ProblemShape.StdinStdout ? "io" : "asserts") : Extraction;
 
         // Candidates per sample, then one compile check for all of them.
-        var perSample = response.Samples.Select(s => !s.Succeeded || s.IsEmpty ? new Extracted([], 0) : Extract(extraction, s.Text, problem.EntryPoint ?? "")).ToList();
+        // A blank answer gives no test set and is counted as dropped (Answers), as is one with no usable test below.
+        var answered = Answers.Usable(context, response, CandidateKinds.TestSet);
+        var perSample = answered.Select(s => Extract(extraction, s.Text, problem.EntryPoint ?? "")).ToList();
         var asserts = perSample.SelectMany(e => e.Tests.OfType<AssertTest>().Select(a => extraction == "codet" ? CodeTRules.CompileProbe(a.Code) : a.Code)).Distinct(StringComparer.Ordinal).ToList();
         var compiles = asserts.Count == 0 ? new Dictionary<string, bool>()
             : (await PythonSyntax.CompilesAsync(context.GetRequiredService<SandboxRunner>(), context.GetRequiredService<RunVerdicts>(), asserts, context.CancellationToken))
                 .Select((ok, i) => (asserts[i], ok)).ToDictionary(x => x.Item1, x => x.ok, StringComparer.Ordinal);
 
         var sets = new List<Candidate>();
-        foreach (var (sample, extracted) in response.Samples.Zip(perSample))
+        foreach (var (sample, extracted) in answered.Zip(perSample))
         {
             var valid = extracted.Tests.Where(t => t is not AssertTest a || compiles[extraction == "codet" ? CodeTRules.CompileProbe(a.Code) : a.Code]).ToList();
             var dropped = extracted.Dropped + extracted.Tests.Count - valid.Count;
             if (PerSample > 0 && valid.Count > PerSample) valid = valid.Take(PerSample).ToList();
-            if (valid.Count == 0) continue; // a sample without a usable test adds nothing (CodeT: an empty list)
+            if (valid.Count == 0)
+            {
+                Answers.CountDropped(context, 1); // a sample without a usable test adds no set (CodeT: an empty list)
+                continue;
+            }
             var index = sample.Index.ToString(CultureInfo.InvariantCulture);
             // Reported again once tagged, so observers (run store, progress) see the counts.
             sets.Add(context.Scored(context.Create(CandidateKinds.TestSet, JsonSerializer.Serialize(valid, Json), model: Model, prompt: prompt, key: index)

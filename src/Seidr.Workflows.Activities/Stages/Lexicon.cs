@@ -1,4 +1,5 @@
 using System.Globalization;
+using Seidr.Workflows.Activities.Support;
 using Seidr.Workflows.Catalog;
 using Seidr.Workflows.Engine;
 
@@ -38,17 +39,15 @@ public sealed class Lexicon : Activity
     }
 }
 
-/// <summary>A stage's text artefact (lexicon, sketch): one candidate per usable sample, in sample order.</summary>
+/// <summary>A stage's text artefact (lexicon, sketch): one candidate per non-blank answer, in sample order (<see cref="Answers"/>).</summary>
 internal static class TextArtefact
 {
     public static async Task<List<Candidate>> AskAsync(ActivityContext context, string kind, string model, string prompt,
         Dictionary<string, object?> variables, int samples, int sampleOffset, Candidate? parent = null)
     {
         var response = await ModelStage.CompleteAsync(context, model, prompt, variables, samples, sampleOffset + context.Iteration * samples);
-        return response.Samples
-            .Where(s => s.Succeeded && !string.IsNullOrWhiteSpace(s.Text))
-            .Select(s => context.Create(kind, s.Text.Trim() + "\n", parent, model, prompt, key: s.Index.ToString(CultureInfo.InvariantCulture))
-                .WithTag("sample", s.Index.ToString(CultureInfo.InvariantCulture)))
-            .ToList();
+        return Answers.ToCandidates(context, response, kind, s =>
+            context.Create(kind, s.Text.Trim() + "\n", parent, model, prompt, key: s.Index.ToString(CultureInfo.InvariantCulture))
+                .WithTag("sample", s.Index.ToString(CultureInfo.InvariantCulture)));
     }
 }

@@ -62,19 +62,17 @@ public sealed class Repair : Activity
             variables["explanation"] = job.Explanation.Content;
             variables["test_results"] = FailingTests > 0 && TestFeedback.HasFailures(job.Program) ? TestFeedback.Render(job.Program, FailingTests) : null;
             var response = await ModelStage.CompleteAsync(context, Model, Prompt, variables, job.Count, offset);
-            var repairs = new List<Candidate>();
-            foreach (var sample in response.Samples)
+            return Answers.ToCandidates(context, response, CandidateKinds.Program, sample =>
             {
-                if (!sample.Succeeded || sample.IsEmpty) continue;
                 var code = CodeText.ExtractCode(sample.Text, context.Problem);
-                if (!CodeText.IsProgram(code, context.Problem)) continue; // unparseable: no program to run
+                // A blank or unparseable answer has no program to run: dropped, and counted by Answers.
+                if (!CodeText.IsProgram(code, context.Problem)) return null;
                 var sampleKey = sample.Index.ToString(CultureInfo.InvariantCulture);
-                repairs.Add(context.Create(CandidateKinds.Program, code, job.Explanation, Model, Prompt, key: $"{index}.{sampleKey}")
+                return context.Create(CandidateKinds.Program, code, job.Explanation, Model, Prompt, key: $"{index}.{sampleKey}")
                     .WithTag("sample", sampleKey)
                     .WithTag("repairs", job.Program.Id)
-                    .WithTag("language", Languages.Normalize(context.Problem.Language)!));
-            }
-            return repairs;
+                    .WithTag("language", Languages.Normalize(context.Problem.Language)!);
+            });
         });
 
         var children = made.SelectMany(m => m).ToList();
