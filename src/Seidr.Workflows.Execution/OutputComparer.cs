@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Seidr.Workflows.Execution;
 
 /// <summary>Compares a program's stdout with the expected output (see <see cref="OutputComparison"/>).</summary>
-public static class OutputComparer
+internal static class OutputComparer
 {
     private static readonly char[] Whitespace = [' ', '\t', '\n', '\r', '\f', '\v'];
 

