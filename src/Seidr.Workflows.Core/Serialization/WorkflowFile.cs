@@ -33,6 +33,9 @@ public static class WorkflowFile
         _ => ElsaJsonFormat.Read(text, path),
     };
 
+    /// <summary>The definition's text in <paramref name="format"/>, for saving and converting.</summary>
+    /// <param name="definition">The workflow to write.</param>
+    /// <param name="format">YAML or Elsa JSON.</param>
     /// <param name="catalog">Types Elsa JSON inputs by their activity's descriptor (<c>typeName</c>), as <c>seidr convert</c> writes them; without it they are inferred from the values.</param>
     public static string Write(WorkflowDefinition definition, WorkflowFormat format, Catalog.ActivityCatalog? catalog = null) => format switch
     {

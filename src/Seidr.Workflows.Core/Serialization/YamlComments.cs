@@ -75,6 +75,7 @@ public static partial class YamlComments
 
     private enum LineKind { Code, Trivia }
 
+    /// <param name="Kind">Whether the line holds YAML or only a comment or blank (trivia).</param>
     /// <param name="Text">The whole line.</param>
     /// <param name="Code">The line without its trailing comment and trailing spaces (what lines are matched by).</param>
     /// <param name="Trailing">The trailing comment with the spaces before it, or null.</param>

@@ -25,7 +25,11 @@ public static class StudioModel
     private static readonly string[] UnsupportedLists = ["outputs"];
 
     /// <summary>The definition as Studio expects it: links with rel publish, isLatest, nodeIds, positions, never-null collections.</summary>
+    /// <param name="def">The workflow to show.</param>
+    /// <param name="catalog">The activities' descriptors, which type the inputs.</param>
+    /// <param name="lastWriteUtc">The file's last write, given as the creation time when the workflow has none.</param>
     /// <param name="key">The id the designer knows the file by (<see cref="WorkflowEntry.Key"/>); null is the definition id.</param>
+    /// <param name="findWorkflow">Looks up a workflow used as an activity, for its version; null: version 1.</param>
     public static JsonObject ToStudio(WorkflowDefinition def, ActivityCatalog catalog, DateTime lastWriteUtc, string? key = null, Func<string, WorkflowDefinition?>? findWorkflow = null)
     {
         var o = ElsaJsonFormat.ToJson(def with { Activities = WithPositions(def) }, catalog);

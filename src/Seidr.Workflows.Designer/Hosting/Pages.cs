@@ -22,7 +22,12 @@ internal static class Pages
 
     private static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
 
+    /// <param name="workflows">The workflow files listed beside the editor.</param>
+    /// <param name="open">The workflow opened in the editor, or null.</param>
     /// <param name="apiBase">Absolute API URL without a trailing slash, e.g. http://127.0.0.1:5000/elsa/api.</param>
+    /// <param name="apiKey">The key the editor sends to the API, or null when none is needed.</param>
+    /// <param name="directoryLabel">The workflow folder as the page names it.</param>
+    /// <param name="missingId">An id that was asked for but not found, shown instead of the editor; or null.</param>
     public static string Index(IReadOnlyList<WorkflowEntry> workflows, WorkflowEntry? open, string apiBase, string? apiKey, string directoryLabel, string? missingId)
     {
         var list = new StringBuilder();

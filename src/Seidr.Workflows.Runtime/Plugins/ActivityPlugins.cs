@@ -9,6 +9,7 @@ namespace Seidr.Workflows.Runtime.Plugins;
 
 /// <summary>A plugin that could not be used, and why (shown by the validator as an error, by the CLI as a line).</summary>
 /// <param name="Path">The plugin as it was named (in the workflow, on the command line, or in the tool's folder).</param>
+/// <param name="Message">Why it could not be used.</param>
 public sealed record PluginProblem(string Path, string Message)
 {
     public override string ToString() => $"{Path}: {Message}";
