@@ -59,75 +59,75 @@ foreach (var (label, results) in new[] { ("run 1", ours), ("run 2", ours2) })
 
 async Task<(string[] Results, double Seconds, double Cpu)> RunOursAsync(string label)
 {
-var cpuStart = Rusage.SelfAndChildrenSeconds();
-string[] ours;
-double oursSeconds, oursStartSeconds, workerCpu;
-await using (var runner = await Timed(() => SandboxRunner.StartAsync(new RunnerOptions
-             {
-                 Python = opts.Python, MaxParallelism = opts.Parallelism ?? Environment.ProcessorCount,
-             }), out var startWatch))
-{
-    oursStartSeconds = startWatch.Elapsed.TotalSeconds;
-    Console.WriteLine($"ours: sandbox {runner.Sandbox.Mode}, {runner.Sandbox.InterpreterVersion}, parallelism {runner.Parallelism}, started in {oursStartSeconds:F2} s");
-    var results = new string[refs.Count];
-    double lastOther = 0;
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var sw = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(Enumerable.Range(0, refs.Count), new ParallelOptions { MaxDegreeOfParallelism = runner.Parallelism * 2 + 2 }, async (i, ct) =>
+    var cpuStart = Rusage.SelfAndChildrenSeconds();
+    string[] ours;
+    double oursSeconds, oursStartSeconds, workerCpu;
+    await using (var runner = await Timed(() => SandboxRunner.StartAsync(new RunnerOptions
     {
-        var p = problems[refs[i].TaskId];
-        var check = (CheckTest)p.Hidden[0];
-        results[i] = (await runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, refs[i].Completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(opts.Timeout), ct)).Result;
-        if (results[i] != "timed out") lock (results) lastOther = Math.Max(lastOther, sw.Elapsed.TotalSeconds);
-    });
-    sw.Stop();
-    oursSeconds = sw.Elapsed.TotalSeconds;
-    Console.WriteLine($"{label}: the last result other than \"timed out\" came at {lastOther:F2} s; the rest of the run waited for checks running into their timeout");
-    Console.WriteLine($"{label}: CPU of the .NET process during the run: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F2} s");
-    ours = results;
-    workerCpu = Rusage.WorkerTreeSeconds(runner.WorkerProcessIds);
-}
-var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart + workerCpu;
-int oursVsRef = Enumerable.Range(0, refs.Count).Count(i => ours[i] != refs[i].Result);
-Console.WriteLine($"{label}: {refs.Count} samples in {oursSeconds,7:F2} s = {refs.Count / oursSeconds,7:F1} samples/s, {cpu:F1} CPU s incl. start and stop; disagreements with the recorded official verdicts: {oursVsRef}; load {File.ReadAllText("/proc/loadavg").Trim()}");
-return (ours, oursSeconds, cpu);
+        Python = opts.Python, MaxParallelism = opts.Parallelism ?? Environment.ProcessorCount,
+    }), out var startWatch))
+    {
+        oursStartSeconds = startWatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"ours: sandbox {runner.Sandbox.Mode}, {runner.Sandbox.InterpreterVersion}, parallelism {runner.Parallelism}, started in {oursStartSeconds:F2} s");
+        var results = new string[refs.Count];
+        double lastOther = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, refs.Count), new ParallelOptions { MaxDegreeOfParallelism = runner.Parallelism * 2 + 2 }, async (i, ct) =>
+        {
+            var p = problems[refs[i].TaskId];
+            var check = (CheckTest)p.Hidden[0];
+            results[i] = (await runner.CheckAsync(HumanEvalProgram.Build(p.Prompt, refs[i].Completion, check.Code, check.EntryPoint), TimeSpan.FromSeconds(opts.Timeout), ct)).Result;
+            if (results[i] != "timed out") lock (results) lastOther = Math.Max(lastOther, sw.Elapsed.TotalSeconds);
+        });
+        sw.Stop();
+        oursSeconds = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"{label}: the last result other than \"timed out\" came at {lastOther:F2} s; the rest of the run waited for checks running into their timeout");
+        Console.WriteLine($"{label}: CPU of the .NET process during the run: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F2} s");
+        ours = results;
+        workerCpu = Rusage.WorkerTreeSeconds(runner.WorkerProcessIds);
+    }
+    var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart + workerCpu;
+    int oursVsRef = Enumerable.Range(0, refs.Count).Count(i => ours[i] != refs[i].Result);
+    Console.WriteLine($"{label}: {refs.Count} samples in {oursSeconds,7:F2} s = {refs.Count / oursSeconds,7:F1} samples/s, {cpu:F1} CPU s incl. start and stop; disagreements with the recorded official verdicts: {oursVsRef}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+    return (ours, oursSeconds, cpu);
 }
 
 async Task<(string[] Results, double Seconds, double Cpu)> RunOfficialAsync()
 {
-var cpuStart = Rusage.SelfAndChildrenSeconds();
-var tmp = Directory.CreateTempSubdirectory("seidr-bench-").FullName;
-try
-{
-    var problemsFile = Path.Combine(tmp, "problems.jsonl");
-    await File.WriteAllLinesAsync(problemsFile, problems.Values.Select(p => JsonSerializer.Serialize(new Dictionary<string, string>
+    var cpuStart = Rusage.SelfAndChildrenSeconds();
+    var tmp = Directory.CreateTempSubdirectory("seidr-bench-").FullName;
+    try
     {
-        ["task_id"] = p.Id, ["prompt"] = p.Prompt, ["test"] = ((CheckTest)p.Hidden[0]).Code, ["entry_point"] = p.EntryPoint!,
-    })));
-    var samplesFile = Path.Combine(tmp, "samples.jsonl");
-    await File.WriteAllLinesAsync(samplesFile, refs.Select(r => JsonSerializer.Serialize(new { task_id = r.TaskId, completion = r.Completion })));
-    var script = Path.Combine(tmp, "official_method.py");
-    await using (var s = typeof(Options).Assembly.GetManifestResourceStream("official_method.py")!)
-    await using (var f = File.Create(script)) await s.CopyToAsync(f);
-    var outFile = Path.Combine(tmp, "official.jsonl");
-    var psi = new ProcessStartInfo(opts.OfficialPython, [script, opts.OfficialHarness, problemsFile, samplesFile, outFile, "4", opts.Timeout.ToString(CultureInfo.InvariantCulture)])
+        var problemsFile = Path.Combine(tmp, "problems.jsonl");
+        await File.WriteAllLinesAsync(problemsFile, problems.Values.Select(p => JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["task_id"] = p.Id, ["prompt"] = p.Prompt, ["test"] = ((CheckTest)p.Hidden[0]).Code, ["entry_point"] = p.EntryPoint!,
+        })));
+        var samplesFile = Path.Combine(tmp, "samples.jsonl");
+        await File.WriteAllLinesAsync(samplesFile, refs.Select(r => JsonSerializer.Serialize(new { task_id = r.TaskId, completion = r.Completion })));
+        var script = Path.Combine(tmp, "official_method.py");
+        await using (var s = typeof(Options).Assembly.GetManifestResourceStream("official_method.py")!)
+        await using (var f = File.Create(script)) await s.CopyToAsync(f);
+        var outFile = Path.Combine(tmp, "official.jsonl");
+        var psi = new ProcessStartInfo(opts.OfficialPython, [script, opts.OfficialHarness, problemsFile, samplesFile, outFile, "4", opts.Timeout.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true, WorkingDirectory = tmp,
+        };
+        using var proc = Process.Start(psi)!;
+        var stdout = await proc.StandardOutput.ReadToEndAsync();
+        await proc.WaitForExitAsync();
+        if (proc.ExitCode != 0) Fail($"official harness failed (exit {proc.ExitCode})");
+        var officialSeconds = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("elapsed").GetDouble();
+        var official = File.ReadAllLines(outFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("result").GetString()!).ToArray();
+        var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart;
+        Console.WriteLine($"official: {refs.Count} samples in {officialSeconds,7:F2} s = {refs.Count / officialSeconds,7:F1} samples/s, {cpu:F1} CPU s; disagreements with the recorded official verdicts: {Enumerable.Range(0, refs.Count).Count(i => official[i] != refs[i].Result)}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        return (official, officialSeconds, cpu);
+    }
+    finally
     {
-        RedirectStandardOutput = true, WorkingDirectory = tmp,
-    };
-    using var proc = Process.Start(psi)!;
-    var stdout = await proc.StandardOutput.ReadToEndAsync();
-    await proc.WaitForExitAsync();
-    if (proc.ExitCode != 0) Fail($"official harness failed (exit {proc.ExitCode})");
-    var officialSeconds = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("elapsed").GetDouble();
-    var official = File.ReadAllLines(outFile).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("result").GetString()!).ToArray();
-    var cpu = Rusage.SelfAndChildrenSeconds() - cpuStart;
-    Console.WriteLine($"official: {refs.Count} samples in {officialSeconds,7:F2} s = {refs.Count / officialSeconds,7:F1} samples/s, {cpu:F1} CPU s; disagreements with the recorded official verdicts: {Enumerable.Range(0, refs.Count).Count(i => official[i] != refs[i].Result)}; load {File.ReadAllText("/proc/loadavg").Trim()}");
-    return (official, officialSeconds, cpu);
-}
-finally
-{
-    Directory.Delete(tmp, true);
-}
+        Directory.Delete(tmp, true);
+    }
 }
 
 static void Fail(string message) { Console.Error.WriteLine(message); Environment.Exit(2); }

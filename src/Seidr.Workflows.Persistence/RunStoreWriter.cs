@@ -302,23 +302,23 @@ public sealed class RunStoreWriter : IRunObserver
             switch (e)
             {
                 case CandidateCreated c:
-                {
-                    var row = ToRow(c.Flow, c.Candidate, c.Timestamp);
-                    created[(c.Flow.VariantId, c.Flow.ProblemId, c.Candidate.Id)] = row;
-                    candidates.Add(row);
-                    break;
-                }
-                case CandidateScored s:
-                {
-                    if (created.TryGetValue((s.Flow.VariantId, s.Flow.ProblemId, s.Candidate.Id), out var row)) row.Score = s.Candidate.Score;
-                    executions.Add(new ExecutionRow
                     {
-                        Id = _ids.Next(), RunId = _runId, VariantId = s.Flow.VariantId, ProblemId = s.Flow.ProblemId, CandidateId = s.Candidate.Id,
-                        Score = s.Candidate.Score, Passed = s.Candidate.Results.Count(r => r.Passed), Total = s.Candidate.Results.Length,
-                        ResultsJson = _json.Results(s.Candidate.Results), At = s.Timestamp,
-                    });
-                    break;
-                }
+                        var row = ToRow(c.Flow, c.Candidate, c.Timestamp);
+                        created[(c.Flow.VariantId, c.Flow.ProblemId, c.Candidate.Id)] = row;
+                        candidates.Add(row);
+                        break;
+                    }
+                case CandidateScored s:
+                    {
+                        if (created.TryGetValue((s.Flow.VariantId, s.Flow.ProblemId, s.Candidate.Id), out var row)) row.Score = s.Candidate.Score;
+                        executions.Add(new ExecutionRow
+                        {
+                            Id = _ids.Next(), RunId = _runId, VariantId = s.Flow.VariantId, ProblemId = s.Flow.ProblemId, CandidateId = s.Candidate.Id,
+                            Score = s.Candidate.Score, Passed = s.Candidate.Results.Count(r => r.Passed), Total = s.Candidate.Results.Length,
+                            ResultsJson = _json.Results(s.Candidate.Results), At = s.Timestamp,
+                        });
+                        break;
+                    }
                 case ModelCallRecorded m:
                     calls.Add(new ModelCallRow
                     {
@@ -330,36 +330,36 @@ public sealed class RunStoreWriter : IRunObserver
                     });
                     break;
                 case FlowCompleted f:
-                {
-                    var r = f.Result;
-                    flows.Add(new FlowRow
                     {
-                        RunId = _runId, VariantId = r.Key.VariantId, ProblemId = r.Key.ProblemId, Status = r.Status.ToString(),
-                        SolvedByGeneratedTests = r.SolvedByGeneratedTests, SolvedByHiddenTests = r.Hidden.IsEmpty ? null : r.SolvedByHiddenTests,
-                        Programs = r.Programs, Calls = r.Calls, CachedCalls = r.CachedCalls, InputTokens = r.InputTokens, OutputTokens = r.OutputTokens,
-                        Cost = r.Cost, Seconds = r.Duration.TotalSeconds, Error = r.Error, ExhaustedLimit = r.ExhaustedLimit,
-                        BestCandidateId = r.Submission.IsEmpty ? null : r.Submission[0].Id,
-                        FailedSamples = r.FailedSamples, FailedCalls = r.FailedCalls,
-                        ResultJson = StoreJson.FlowResult(r), SessionId = _sessionId, CompletedAt = f.Timestamp,
-                    });
-                    _json.Begin().WriteString("status", r.Status.ToString());
-                    events.Add(Event(f, "FlowCompleted", r.Key, null, null));
-                    break;
-                }
+                        var r = f.Result;
+                        flows.Add(new FlowRow
+                        {
+                            RunId = _runId, VariantId = r.Key.VariantId, ProblemId = r.Key.ProblemId, Status = r.Status.ToString(),
+                            SolvedByGeneratedTests = r.SolvedByGeneratedTests, SolvedByHiddenTests = r.Hidden.IsEmpty ? null : r.SolvedByHiddenTests,
+                            Programs = r.Programs, Calls = r.Calls, CachedCalls = r.CachedCalls, InputTokens = r.InputTokens, OutputTokens = r.OutputTokens,
+                            Cost = r.Cost, Seconds = r.Duration.TotalSeconds, Error = r.Error, ExhaustedLimit = r.ExhaustedLimit,
+                            BestCandidateId = r.Submission.IsEmpty ? null : r.Submission[0].Id,
+                            FailedSamples = r.FailedSamples, FailedCalls = r.FailedCalls,
+                            ResultJson = StoreJson.FlowResult(r), SessionId = _sessionId, CompletedAt = f.Timestamp,
+                        });
+                        _json.Begin().WriteString("status", r.Status.ToString());
+                        events.Add(Event(f, "FlowCompleted", r.Key, null, null));
+                        break;
+                    }
                 case ActivityStarted a:
                     _json.Begin().WriteNumber("input", a.InputCount);
                     events.Add(Event(a, "ActivityStarted", a.Flow, a.ActivityId, a.Iteration));
                     break;
                 case ActivityCompleted a:
-                {
-                    var json = _json.Begin();
-                    json.WriteNumber("ms", Math.Round(a.Duration.TotalMilliseconds, 3));
-                    json.WriteStartObject("emitted");
-                    foreach (var (outcome, count) in a.Emitted) json.WriteNumber(outcome, count);
-                    json.WriteEndObject();
-                    events.Add(Event(a, "ActivityCompleted", a.Flow, a.ActivityId, a.Iteration));
-                    break;
-                }
+                    {
+                        var json = _json.Begin();
+                        json.WriteNumber("ms", Math.Round(a.Duration.TotalMilliseconds, 3));
+                        json.WriteStartObject("emitted");
+                        foreach (var (outcome, count) in a.Emitted) json.WriteNumber(outcome, count);
+                        json.WriteEndObject();
+                        events.Add(Event(a, "ActivityCompleted", a.Flow, a.ActivityId, a.Iteration));
+                        break;
+                    }
                 case ActivityFailed a:
                     _json.Begin().WriteString("error", a.Error);
                     events.Add(Event(a, "ActivityFailed", a.Flow, a.ActivityId, a.Iteration));
@@ -369,13 +369,13 @@ public sealed class RunStoreWriter : IRunObserver
                     events.Add(Event(b, "BudgetExhausted", b.Flow, b.ActivityId, null));
                     break;
                 case RunStarted r:
-                {
-                    var json = _json.Begin();
-                    json.WriteNumber("problems", r.Problems);
-                    json.WriteNumber("variants", r.Variants.Count);
-                    events.Add(Event(r, "RunStarted", null, null, null));
-                    break;
-                }
+                    {
+                        var json = _json.Begin();
+                        json.WriteNumber("problems", r.Problems);
+                        json.WriteNumber("variants", r.Variants.Count);
+                        events.Add(Event(r, "RunStarted", null, null, null));
+                        break;
+                    }
                 case RunCompleted r:
                     _json.Begin().WriteString("status", r.Result.Status.ToString());
                     events.Add(Event(r, "RunCompleted", null, null, null));

@@ -14,45 +14,45 @@ public static class Summary
 
     public static JsonObject ToJson(RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
         Models.Accounting.RunBudgetGate? budget = null, ExecutionCounts? execution = null) => new()
-    {
-        ["runId"] = run.RunId,
-        ["workflow"] = workflow.DefinitionId,
-        ["file"] = Path.GetFullPath(workflowPath),
-        ["status"] = RunStatusNames.Of(run.Status),
-        ["error"] = run.Error,
-        ["durationSeconds"] = Math.Round(run.Duration.TotalSeconds, 3),
-        ["dataset"] = workflow.Experiment.Dataset,
-        ["seed"] = workflow.Experiment.Seed,
-        ["models"] = new JsonObject(models.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-        ["sandbox"] = sandbox is null ? null : sandbox.Mode.ToString().ToLowerInvariant(),
-        // How the model calls went, over every variant. Retries depend on the server's timing, so they are kept out of
-        // the metrics, which are the same for the same workflow, seed and answers at any concurrency.
-        ["modelCalls"] = new JsonObject
         {
-            ["samples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Samples)),
-            ["failedSamples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedSamples)),
-            ["failedCalls"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedCalls)),
-            ["retries"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Retries)),
-            ["flowsWithFailedSamples"] = run.Variants.Sum(v => v.Flows.Count(f => f.LostSamples)),
-            ["allowFailedSamples"] = workflow.Experiment.AllowFailedSamples,
-        },
-        ["runBudget"] = budget is null ? null : RunBudgetJson(budget),
-        // Like retries, these depend on what earlier runs left in the cache, so they stay out of the metrics.
-        ["execution"] = execution is null ? null : new JsonObject
-        {
-            ["executed"] = execution.Executed,
-            ["fromVerdictCache"] = execution.FromCache,
-            ["verdictCache"] = execution.VerdictCache,
-            ["verdictsNotStored"] = execution.VerdictsNotStored,
-            ["verdictCacheError"] = execution.VerdictCacheError,
-        },
-        ["variants"] = new JsonArray(run.Variants.Select(v => (JsonNode)new JsonObject
-        {
-            ["id"] = v.Variant.Id,
-            ["axes"] = new JsonObject(v.Variant.Axes.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
-            ["metrics"] = new JsonObject(v.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Round(m.Value)))),
-        }).ToArray()),
-    };
+            ["runId"] = run.RunId,
+            ["workflow"] = workflow.DefinitionId,
+            ["file"] = Path.GetFullPath(workflowPath),
+            ["status"] = RunStatusNames.Of(run.Status),
+            ["error"] = run.Error,
+            ["durationSeconds"] = Math.Round(run.Duration.TotalSeconds, 3),
+            ["dataset"] = workflow.Experiment.Dataset,
+            ["seed"] = workflow.Experiment.Seed,
+            ["models"] = new JsonObject(models.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["sandbox"] = sandbox is null ? null : sandbox.Mode.ToString().ToLowerInvariant(),
+            // How the model calls went, over every variant. Retries depend on the server's timing, so they are kept out of
+            // the metrics, which are the same for the same workflow, seed and answers at any concurrency.
+            ["modelCalls"] = new JsonObject
+            {
+                ["samples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Samples)),
+                ["failedSamples"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedSamples)),
+                ["failedCalls"] = run.Variants.Sum(v => v.Flows.Sum(f => f.FailedCalls)),
+                ["retries"] = run.Variants.Sum(v => v.Flows.Sum(f => f.Retries)),
+                ["flowsWithFailedSamples"] = run.Variants.Sum(v => v.Flows.Count(f => f.LostSamples)),
+                ["allowFailedSamples"] = workflow.Experiment.AllowFailedSamples,
+            },
+            ["runBudget"] = budget is null ? null : RunBudgetJson(budget),
+            // Like retries, these depend on what earlier runs left in the cache, so they stay out of the metrics.
+            ["execution"] = execution is null ? null : new JsonObject
+            {
+                ["executed"] = execution.Executed,
+                ["fromVerdictCache"] = execution.FromCache,
+                ["verdictCache"] = execution.VerdictCache,
+                ["verdictsNotStored"] = execution.VerdictsNotStored,
+                ["verdictCacheError"] = execution.VerdictCacheError,
+            },
+            ["variants"] = new JsonArray(run.Variants.Select(v => (JsonNode)new JsonObject
+            {
+                ["id"] = v.Variant.Id,
+                ["axes"] = new JsonObject(v.Variant.Axes.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))),
+                ["metrics"] = new JsonObject(v.Metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)Round(m.Value)))),
+            }).ToArray()),
+        };
 
     public static void Write(string path, RunResult run, WorkflowDefinition workflow, string workflowPath, IReadOnlyDictionary<string, string> models, SandboxInfo? sandbox,
         Models.Accounting.RunBudgetGate? budget = null, ExecutionCounts? execution = null) =>

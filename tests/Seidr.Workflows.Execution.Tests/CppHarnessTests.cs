@@ -50,7 +50,8 @@ public sealed class CppHarnessTests(RunnerFixture fx)
             new AssertTest("assert len(twice([1])) == 1"),
             new CheckTest("METADATA = {}\n\ndef check(candidate):\n    assert candidate([]) == []\n    assert candidate(\n        [5]) == [10]\n", "twice"),
             new CheckTest("def check(candidate):\n    for x in range(3):\n        assert candidate([x]) == [2 * x]\n", "twice"),
-        ]) { EntryPoint = "twice", TestTimeout = TimeSpan.FromMilliseconds(500) });
+        ])
+        { EntryPoint = "twice", TestTimeout = TimeSpan.FromMilliseconds(500) });
 
         report.Outcomes.Select(o => o.Status).Should().Equal(
             TestStatus.Passed, TestStatus.Failed, TestStatus.Passed, TestStatus.Error, TestStatus.Timeout, TestStatus.Error, TestStatus.Passed, TestStatus.Error);
@@ -66,7 +67,8 @@ public sealed class CppHarnessTests(RunnerFixture fx)
         var again = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, src, [new AssertTest("assert twice([1, 2]) == [2, 4]"), new AssertTest("assert twice([3]) == [6]"),
             new AssertTest("assert greet('bo') == 'hi bo'"), new AssertTest("assert boom(-1) == 1"), new AssertTest("assert spin(1) == 1"), new AssertTest("assert len(twice([1])) == 1"),
             new CheckTest("METADATA = {}\n\ndef check(candidate):\n    assert candidate([]) == []\n    assert candidate(\n        [5]) == [10]\n", "twice"),
-            new CheckTest("def check(candidate):\n    for x in range(3):\n        assert candidate([x]) == [2 * x]\n", "twice")]) { EntryPoint = "twice", TestTimeout = TimeSpan.FromMilliseconds(500) });
+            new CheckTest("def check(candidate):\n    for x in range(3):\n        assert candidate([x]) == [2 * x]\n", "twice")])
+        { EntryPoint = "twice", TestTimeout = TimeSpan.FromMilliseconds(500) });
         again.PassVector.Should().Equal(report.PassVector);
         (Runner.CppCompilations - compilesBefore).Should().Be(1, "the same program and tests are not compiled twice by one runner");
     }
@@ -75,13 +77,15 @@ public sealed class CppHarnessTests(RunnerFixture fx)
     public async Task A_program_that_does_not_compile_is_a_compile_error_and_a_test_that_does_not_fit_it_an_error()
     {
         var broken = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, "int inc(int x) { return x + 1 }\n",
-            [new AssertTest("assert inc(1) == 2"), new AssertTest("assert inc(2) == 3")]) { EntryPoint = "inc" });
+            [new AssertTest("assert inc(1) == 2"), new AssertTest("assert inc(2) == 3")])
+        { EntryPoint = "inc" });
         broken.CompileError.Should().Contain("error");
         broken.Outcomes.Should().OnlyContain(o => o.Status == TestStatus.Error && o.Message!.StartsWith("compile error:") && o.Message.Contains("program.cpp:1:") && o.Message.Contains("expected"));
 
         // The program compiles; one test calls it with a string, which does not: only that test is an error.
         var ok = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, "int inc(int x) { return x + 1; }\nint main() { return 0; }\n",
-            [new AssertTest("assert inc(1) == 2"), new AssertTest("assert inc('a') == 3"), new AssertTest("assert inc(2) == 4")]) { EntryPoint = "inc" });
+            [new AssertTest("assert inc(1) == 2"), new AssertTest("assert inc('a') == 3"), new AssertTest("assert inc(2) == 4")])
+        { EntryPoint = "inc" });
         ok.CompileError.Should().BeNull();
         ok.Outcomes.Select(o => o.Status).Should().Equal(TestStatus.Passed, TestStatus.Error, TestStatus.Failed);
         ok.Outcomes[1].Message.Should().StartWith("the test does not compile against the program");
@@ -93,7 +97,8 @@ public sealed class CppHarnessTests(RunnerFixture fx)
     public async Task A_probe_reports_the_value_without_comparing()
     {
         var report = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, "double half(int x) { return x / 2.0; }\n",
-            [new AssertTest("assert half(3) == " + CppTestHarness.ProbeSentinel)]) { EntryPoint = "half" });
+            [new AssertTest("assert half(3) == " + CppTestHarness.ProbeSentinel)])
+        { EntryPoint = "half" });
         report.Outcomes.Single().Status.Should().Be(TestStatus.Failed);
         report.Outcomes.Single().Actual.Should().Be("1.5");
     }

@@ -104,7 +104,7 @@ public sealed class HostileProgramTests(RunnerFixture fx)
         r.Status.Should().Be(ProgramStatus.OutputLimit);
         r.Stdout.Length.Should().BeLessThanOrEqualTo(64 << 10);
         var file = await Runner.RunAsync(Py("with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * 65536)\n") with
-            { Limits = new ExecutionLimits { MaxFileBytes = 1 << 20 } });
+        { Limits = new ExecutionLimits { MaxFileBytes = 1 << 20 } });
         file.Status.Should().Be(ProgramStatus.OutputLimit);
         await AssertNothingLeftBehind();
     }

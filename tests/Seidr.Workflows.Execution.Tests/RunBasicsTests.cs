@@ -156,11 +156,11 @@ public sealed class RunBasicsTests(RunnerFixture fx)
         exit.ExitCode.Should().Be(7);
 
         var loop = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "int main(){ volatile long x=0; for(;;) x++; }")
-            { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(500) } });
+        { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(500) } });
         loop.Status.Should().Be(ProgramStatus.Timeout);
 
         var mem = await Runner.RunAsync(new RunRequest(ProgramLanguage.Cpp, "#include <vector>\nint main(){ std::vector<char> v; for(;;) v.resize(v.size()*2+1024); }")
-            { Limits = new ExecutionLimits { MemoryMb = 128 } });
+        { Limits = new ExecutionLimits { MemoryMb = 128 } });
         mem.Status.Should().Be(ProgramStatus.Memory, mem.Stderr);
     }
 }

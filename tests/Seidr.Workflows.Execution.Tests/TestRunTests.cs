@@ -22,7 +22,8 @@ public sealed class TestRunTests(RunnerFixture fx)
             new AssertTest("assert add(1, 1) != 2, 'must differ'"),
             new AssertTest("assert undefined_name(1) == 1"),
             new AssertTest("assert add(1,"),
-        ]) { TestTimeout = TimeSpan.FromSeconds(1) });
+        ])
+        { TestTimeout = TimeSpan.FromSeconds(1) });
 
         report.Outcomes.Select(o => o.Status).Should().Equal(
             TestStatus.Passed, TestStatus.Failed, TestStatus.Passed, TestStatus.Failed, TestStatus.Failed, TestStatus.Error, TestStatus.Error);
@@ -61,7 +62,7 @@ public sealed class TestRunTests(RunnerFixture fx)
         var report = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python,
             "print('defining')\ndef f(x):\n    print('called with', x)\n    return x\n",
             [new AssertTest("assert f(1) == 1"), new AssertTest("assert f(2) == 3"), new AssertTest("print('x' * 10**7)")])
-            { Limits = new ExecutionLimits { MaxOutputBytes = 100_000 } });
+        { Limits = new ExecutionLimits { MaxOutputBytes = 100_000 } });
         report.Outcomes[0].Output.Should().Be("called with 1\n");
         report.Outcomes[1].Output.Should().Be("called with 2\n");
         report.Outcomes[1].Actual.Should().Be("2");
@@ -77,7 +78,7 @@ public sealed class TestRunTests(RunnerFixture fx)
         report.Score.Should().Be(0);
 
         var loops = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, "while True: pass\n", [new AssertTest("assert True")])
-            { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(300) } });
+        { Limits = new ExecutionLimits { WallTimeout = TimeSpan.FromMilliseconds(300) } });
         loops.Outcomes.Single().Status.Should().Be(TestStatus.Timeout);
     }
 
@@ -86,7 +87,7 @@ public sealed class TestRunTests(RunnerFixture fx)
     {
         var report = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, "def f(n):\n    return bytearray(n)\n",
             [new AssertTest("assert len(f(10)) == 10"), new AssertTest("assert len(f(8 * 1024**3)) == 1"), new AssertTest("assert len(f(3)) == 3")])
-            { Limits = new ExecutionLimits { MemoryMb = 256 } });
+        { Limits = new ExecutionLimits { MemoryMb = 256 } });
         report.Outcomes.Select(o => o.Status).Should().Equal(TestStatus.Passed, TestStatus.Memory, TestStatus.Passed);
     }
 
@@ -129,7 +130,8 @@ public sealed class TestRunTests(RunnerFixture fx)
     {
         const string src = "#include <cstdio>\nint main(){ int n; if (scanf(\"%d\", &n) != 1) return 1; if (n < 0) for(;;){} printf(\"%d\\n\", n * 2); }\n";
         var report = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, src,
-            [new IoTest("21", "42"), new IoTest("5\n", "11\n"), new IoTest("-1", ""), new IoTest("x", "")]) { TestTimeout = TimeSpan.FromMilliseconds(500) });
+            [new IoTest("21", "42"), new IoTest("5\n", "11\n"), new IoTest("-1", ""), new IoTest("x", "")])
+        { TestTimeout = TimeSpan.FromMilliseconds(500) });
         report.Outcomes.Select(o => o.Status).Should().Equal(TestStatus.Passed, TestStatus.Failed, TestStatus.Timeout, TestStatus.Error);
 
         var broken = await Runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Cpp, "int main( {", [new IoTest("1", "1")]));

@@ -253,7 +253,8 @@ public sealed class SlurmArrayTests(SlurmCluster slurm, PostgresServer postgres,
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try { if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(marker, StringComparison.Ordinal)) found.Add(pid); }
-            catch (IOException) { } catch (UnauthorizedAccessException) { }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
         return found;
     }

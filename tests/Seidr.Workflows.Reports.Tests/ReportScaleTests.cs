@@ -37,7 +37,8 @@ public sealed class PoolStore : IAsyncLifetime
                     {
                         Id = $"tests#0.{t}", Kind = "test-set", Stage = "tests", Model = "codegen",
                         Content = string.Join('\n', Enumerable.Range(0, 5).Select(k => $"assert candidate({t}, {k}) == {t * k} # {problem.Id}")),
-                    }) { Timestamp = at });
+                    })
+                    { Timestamp = at });
                 for (int i = 0; i < Programs; i++)
                 {
                     // Each program passes a share of the tests that depends on it; the first ten pass all of them.
@@ -65,7 +66,8 @@ public sealed class PoolStore : IAsyncLifetime
                     Key = flow, Status = FlowStatus.Completed, Submission = submitted, Programs = Programs, Calls = 2, InputTokens = 4_000, OutputTokens = 11_000,
                     Samples = Programs + TestSets,
                     Hidden = [.. submitted.Select((p, i) => new HiddenVerdict(p.Id, (i + pi) % 3 != 0 && pi % 4 != 3, "ok"))],
-                }) { Timestamp = at.AddSeconds(2) });
+                })
+                { Timestamp = at.AddSeconds(2) });
             }
         await session.EndAsync(RunStatus.Completed);
     }

@@ -477,7 +477,8 @@ public static class ElsaJsonFormat
                     .Select(v => new Position(v["x"]?.GetValue<double>() ?? 0, v["y"]?.GetValue<double>() ?? 0)).ToImmutableArray() ?? [];
                 result.Add(new Connection(
                     new Endpoint(sa, Str(s, "port", $"{jp}.source", lp) ?? Endpoint.DefaultSourcePort),
-                    new Endpoint(ta, Str(t, "port", $"{jp}.target", lp) ?? Endpoint.DefaultTargetPort)) { Vertices = vertices });
+                    new Endpoint(ta, Str(t, "port", $"{jp}.target", lp) ?? Endpoint.DefaultTargetPort))
+                { Vertices = vertices });
             }
             return result.ToImmutable();
         }

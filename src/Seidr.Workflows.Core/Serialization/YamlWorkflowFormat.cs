@@ -463,7 +463,8 @@ public static partial class YamlWorkflowFormat
                 map.Add(SourceMap.Paths.ConnectionTarget(result.Count), At(item));
                 result.Add(new Connection(
                     new Endpoint(match.Groups[1].Value, match.Groups[2].Success ? match.Groups[2].Value : Endpoint.DefaultSourcePort),
-                    new Endpoint(match.Groups[3].Value, match.Groups[4].Success ? match.Groups[4].Value : Endpoint.DefaultTargetPort)) { Vertices = vertices });
+                    new Endpoint(match.Groups[3].Value, match.Groups[4].Success ? match.Groups[4].Value : Endpoint.DefaultTargetPort))
+                { Vertices = vertices });
             }
             return result.ToImmutable();
         }
