@@ -3,7 +3,7 @@ using Seidr.Workflows.Cli.Commands;
 
 namespace Seidr.Workflows.Cli;
 
-public static class Program
+internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {

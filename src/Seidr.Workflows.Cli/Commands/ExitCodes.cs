@@ -1,7 +1,7 @@
 namespace Seidr.Workflows.Cli.Commands;
 
 /// <summary>The CLI's exit codes.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int InvalidInput = 1;

@@ -4,7 +4,7 @@ using Seidr.Workflows.Engine;
 namespace Seidr.Workflows.Cli.Display;
 
 /// <summary>Counts what a run has done so far, from its events. Thread-safe.</summary>
-public sealed class RunProgress : IRunObserver
+internal sealed class RunProgress : IRunObserver
 {
     private int _flowsTotal, _flowsDone, _solved, _candidates, _programs, _calls, _cached, _failed, _samples, _failedSamples;
     private long _tokens;
