@@ -19,6 +19,19 @@ public sealed class RunBasicsTests(RunnerFixture fx)
     }
 
     [Fact]
+    public async Task String_hashing_is_seeded_so_set_order_is_the_same_in_every_worker_and_runner()
+    {
+        // list(set(words)) follows the string hashes; with a seed drawn per process, workers disagree (issue 17's
+        // run-to-run differences on HumanEval/34 came from this).
+        const string src = "import os\nprint(os.environ.get('PYTHONHASHSEED'), list({'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta'}))";
+        var here = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Runner.RunAsync(Py(src))));
+        await using var other = await SandboxRunner.StartAsync(new RunnerOptions { Sandbox = SandboxMode.Bubblewrap, FastFork = false, MaxParallelism = 1 });
+        var there = await other.RunAsync(Py(src));
+        here.Should().OnlyContain(r => r.Status == ProgramStatus.Ok && r.Stdout.StartsWith("0 [", StringComparison.Ordinal));
+        here.Select(r => r.Stdout).Distinct().Should().ContainSingle().Which.Should().Be(there.Stdout);
+    }
+
+    [Fact]
     public async Task Runs_python_with_stdin_and_reports_output()
     {
         var r = await Runner.RunAsync(Py("import sys\nname = sys.stdin.readline().strip()\nprint('hello', name)\nprint('warn', file=sys.stderr)", "world\n"));

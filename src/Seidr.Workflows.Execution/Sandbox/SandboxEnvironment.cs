@@ -165,6 +165,9 @@ internal sealed class SandboxEnvironment : IDisposable
         psi.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
         psi.Environment["LANG"] = "C.UTF-8";
         psi.Environment["PYTHONIOENCODING"] = "utf-8";
+        // A fixed string-hash seed: a program whose answer follows set or dict order of strings (list(set(words)))
+        // gets the same verdict in every worker and every run, instead of one drawn per worker process.
+        psi.Environment["PYTHONHASHSEED"] = HashSeed;
         psi.Environment["HOME"] = Path.Combine(WorkDir, "tmp");
         return psi;
     }
@@ -217,9 +220,12 @@ internal sealed class SandboxEnvironment : IDisposable
         args.AddRange(["--ro-bind", WorkerDir, SandboxWorkerDir]);
         args.AddRange(["--ro-bind", CacheDir, SandboxCacheDir]);
         args.AddRange(["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-                       "--setenv", "PYTHONIOENCODING", "utf-8", "--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--remount-ro", "/"]);
+                       "--setenv", "PYTHONIOENCODING", "utf-8", "--setenv", "PYTHONHASHSEED", HashSeed, "--setenv", "HOME", "/tmp", "--chdir", "/tmp", "--remount-ro", "/"]);
         return args;
     }
+
+    // The seed every sandboxed interpreter hashes strings with (see the worker's environment above).
+    internal const string HashSeed = "0";
 
     private static bool IsUnder(string path, string root) =>
         path == root || path.StartsWith(root + "/", StringComparison.Ordinal);

@@ -140,9 +140,13 @@ def setup(argv):
     # see is set once here and forked children need not touch it (a forked child pays for every page it writes).
     JOB_DIR = os.path.join(TMP_ROOT, "job%d" % SELF)
     RESULT_FILE = os.path.join(JOB_DIR, ".seidr-result")
+    # PYTHONHASHSEED: the worker's own seed (set by the runner), so an interpreter a child starts hashes strings as
+    # the forked children do, and set order is the same in every worker and run.
+    hash_seed = os.environ.get("PYTHONHASHSEED", "0")
     os.environ.clear()
     os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": JOB_DIR, "TMPDIR": JOB_DIR,
-                       "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"})
+                       "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+                       "PYTHONHASHSEED": hash_seed})
     try:
         # Inherited by every child: no core files, at most 256 open files (the worker itself needs a handful).
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
