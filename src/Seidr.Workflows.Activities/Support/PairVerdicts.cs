@@ -29,7 +29,6 @@ internal sealed class PairVerdicts
     {
         var tasks = new Task<TestResult?>[tests.Count];
         var missing = new List<TestSpec>();
-        var missingAt = new List<int>();
         TaskCompletionSource<TestReport>? batch = null;
         lock (_verdicts)
         {
@@ -40,7 +39,6 @@ internal sealed class PairVerdicts
                 batch ??= new TaskCompletionSource<TestReport>(TaskCreationOptions.RunContinuationsAsynchronously);
                 tasks[i] = _verdicts[key] = Pick(batch.Task, tests[i], missing.Count);
                 missing.Add(tests[i]);
-                missingAt.Add(i);
             }
         }
         if (batch is not null)
