@@ -38,8 +38,6 @@ repo = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 def ours(path):
     """{(task, program text, test text): passed} from the store's executions of one variant's program candidates."""
     db = sqlite3.connect(path)
-    cols = [r[1] for r in db.execute("PRAGMA table_info(candidates)")]
-    run_col = "run_id" if "run_id" in cols else "RunId"
     variants = [r[0] for r in db.execute("SELECT variant_id FROM variants")]
     chosen = [v for v in variants if v.split("=")[-1] == args.variant] or variants[:1]
     if not chosen:
