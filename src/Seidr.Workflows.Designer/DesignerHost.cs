@@ -28,7 +28,8 @@ namespace Seidr.Workflows.Designer;
 /// </summary>
 public sealed class DesignerHost : IAsyncDisposable
 {
-    public const string ApiKeyCookie = "seidr-designer-key";
+    /// <summary>The cookie that carries the API key once the page was opened with <c>?key=</c>.</summary>
+    internal const string ApiKeyCookie = "seidr-designer-key";
     private readonly WebApplication _app;
     private int _stopped;
 
@@ -47,15 +48,21 @@ public sealed class DesignerHost : IAsyncDisposable
     /// <summary>The Elsa API root Studio is pointed at (absolute, no trailing slash).</summary>
     public string ApiUrl => new Uri(Url, ElsaApi.Prefix).ToString().TrimEnd('/');
 
-    public WorkflowStore Store { get; }
-    public RunManager Runs { get; }
+    /// <summary>The workflows folder served (absolute).</summary>
+    public string WorkflowsDirectory => Store.Directory;
+
+    internal WorkflowStore Store { get; }
+    internal RunManager Runs { get; }
 
     /// <summary>Where the Studio bundle is served from; null when it is not installed (the page says how to install it).</summary>
     public string? StudioDirectory { get; }
 
-    public static bool IsLoopback(string host) =>
+    internal static bool IsLoopback(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
+    /// <summary>Binds, starts serving and returns once the host listens (<see cref="Url"/> has the port picked for 0).</summary>
+    /// <exception cref="ArgumentException">The address is not an IP address, or is not loopback and no API key is given.</exception>
+    /// <exception cref="DirectoryNotFoundException">The workflows folder does not exist.</exception>
     public static async Task<DesignerHost> StartAsync(DesignerOptions options, CancellationToken cancellationToken = default)
     {
         var address = ParseAddress(options.Host);
@@ -224,6 +231,7 @@ public sealed class DesignerHost : IAsyncDisposable
     /// <summary>Completes when the host stops (Ctrl+C is the caller's business: cancel the token).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>Cancels the runs started from the page, waits (up to 10 s) for them to record how they ended, then stops serving.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
@@ -231,6 +239,7 @@ public sealed class DesignerHost : IAsyncDisposable
         await _app.StopAsync(cancellationToken);
     }
 
+    /// <summary>Stops the host (<see cref="StopAsync"/>) and releases it.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

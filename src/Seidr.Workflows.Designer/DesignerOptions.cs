@@ -29,7 +29,7 @@ public sealed record DesignerOptions
     /// <summary>When set, every API call and the page need it (<c>Authorization: ApiKey &lt;key&gt;</c>, or <c>?key=</c> once for the page).</summary>
     public string? ApiKey { get; init; }
 
-    /// <summary>The unpacked npm package @elsa-workflows/elsa-studio-wasm; null searches the usual places (see <see cref="StudioBundle.Locate"/>).</summary>
+    /// <summary>The unpacked npm package @elsa-workflows/elsa-studio-wasm; null tries $SEIDR_STUDIO_DIR, then <c>src/Seidr.Workflows.Designer/wwwroot/studio</c> above the current directory or the application, then <c>wwwroot/studio</c> beside the application.</summary>
     public string? StudioDirectory { get; init; }
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed record DesignerOptions
     public Func<LoadedWorkflow, ImmutableArray<Diagnostic>>? Validate { get; init; }
 
     /// <summary>Runs a workflow started from the designer; null is <c>seidr run</c>'s runner (<see cref="DesignerRunners.Runtime"/>).</summary>
-    public DesignerRunner? Runner { get; init; }
+    internal DesignerRunner? Runner { get; init; }
 
     /// <summary>Configuration for runs and validation (models, prompts, data); null reads the project's appsettings.json, environment and user secrets.</summary>
     public IConfiguration? Configuration { get; init; }
@@ -57,25 +57,26 @@ public sealed record DesignerOptions
     /// <summary>How often the runs page reads a running run's progress from its store (once per run, however many pages watch).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where the host logs requests that failed and how runs ended; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }
 
 /// <summary>Runs one workflow for the designer. The observer receives the engine's events (for progress).</summary>
-public delegate Task<DesignerRunOutcome> DesignerRunner(DesignerRunRequest request, CancellationToken cancellationToken);
+internal delegate Task<DesignerRunOutcome> DesignerRunner(DesignerRunRequest request, CancellationToken cancellationToken);
 
 /// <param name="RunId">The run's id, also the Elsa workflow instance id.</param>
 /// <param name="WorkflowPath">The workflow file, as saved.</param>
 /// <param name="Definition">The definition read from that file.</param>
 /// <param name="OutputDirectory">A fresh folder for this run's output.</param>
 /// <param name="Observer">Receives run events; pass it to the engine.</param>
-public sealed record DesignerRunRequest(string RunId, string WorkflowPath, WorkflowDefinition Definition, string OutputDirectory, IRunObserver Observer);
+internal sealed record DesignerRunRequest(string RunId, string WorkflowPath, WorkflowDefinition Definition, string OutputDirectory, IRunObserver Observer);
 
 /// <param name="Result">Per-variant metrics.</param>
 /// <param name="SummaryPath">The run's summary file, if the runner wrote one.</param>
-public sealed record DesignerRunOutcome(RunResult Result, string? SummaryPath = null);
+internal sealed record DesignerRunOutcome(RunResult Result, string? SummaryPath = null);
 
 /// <summary>Runners for the designer.</summary>
-public static class DesignerRunners
+internal static class DesignerRunners
 {
     /// <summary>Runs the saved file exactly as <c>seidr run FILE --out DIR</c> would, with the workflow's own models (scripted and replay work offline).</summary>
     public static DesignerRunner Runtime(IConfiguration? configuration = null, Action<string>? onWarning = null, string? store = null) => async (request, cancellationToken) =>

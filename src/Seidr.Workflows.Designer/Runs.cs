@@ -8,10 +8,10 @@ using Seidr.Workflows.Engine;
 namespace Seidr.Workflows.Designer;
 
 /// <summary>Elsa's instance status: Running, or Finished with a sub-status (Finished, Faulted, Cancelled).</summary>
-public enum RunPhase { Executing, Finished, Faulted, Cancelled }
+internal enum RunPhase { Executing, Finished, Faulted, Cancelled }
 
 /// <summary>A run started from the designer, as the host page and <c>/elsa/api/workflow-instances/{id}</c> show it.</summary>
-public sealed class RunRecord(string id, string definitionId, string? name, int version, string workflowPath, string outputDirectory)
+internal sealed class RunRecord(string id, string definitionId, string? name, int version, string workflowPath, string outputDirectory)
 {
     private readonly Lock _gate = new();
     public string Id { get; } = id;
@@ -64,7 +64,7 @@ public sealed class RunRecord(string id, string definitionId, string? name, int 
 }
 
 /// <summary>Starts runs in the background and keeps their records for the life of the host.</summary>
-public sealed class RunManager(DesignerRunner? runner, string runsDirectory, ILogger logger) : IAsyncDisposable
+internal sealed class RunManager(DesignerRunner? runner, string runsDirectory, ILogger logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
 

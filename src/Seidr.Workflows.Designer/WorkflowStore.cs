@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Designer;
 /// A workflow file found in the workflows folder. <see cref="Key"/> is the definition id the designer uses: the file's
 /// own id, or, when an earlier file (in path order) has the same id, <c>{id}~{relative path}</c> so both can be opened.
 /// </summary>
-public sealed record WorkflowEntry(string DefinitionId, string Path, string RelativePath, string? Name, string? Description, WorkflowFormat Format, DateTime LastWriteUtc)
+internal sealed record WorkflowEntry(string DefinitionId, string Path, string RelativePath, string? Name, string? Description, WorkflowFormat Format, DateTime LastWriteUtc)
 {
     public string Key { get; init; } = DefinitionId;
 }
@@ -18,7 +18,7 @@ public sealed record WorkflowEntry(string DefinitionId, string Path, string Rela
 /// The workflow files of a folder, by definition id (the file's <c>id</c> / <c>definitionId</c>). Scanned on each
 /// request so files added, renamed or edited outside the designer show up at once; writes are serialised.
 /// </summary>
-public sealed partial class WorkflowStore(string directory)
+internal sealed partial class WorkflowStore(string directory)
 {
     public string Directory { get; } = System.IO.Path.GetFullPath(directory);
 

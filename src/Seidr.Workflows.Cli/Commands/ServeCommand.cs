@@ -55,7 +55,7 @@ internal static class ServeCommand
             {
                 if (designer.StudioDirectory is null)
                     Console.Error.WriteLine("warning: the Elsa Studio bundle is not installed; run scripts/install-studio.sh (the API still works)");
-                Console.WriteLine($"Seidr designer: {designer.Url}  (workflows: {designer.Store.Directory}; Ctrl+C stops)");
+                Console.WriteLine($"Seidr designer: {designer.Url}  (workflows: {designer.WorkflowsDirectory}; Ctrl+C stops)");
                 try { await Task.Delay(Timeout.Infinite, ct); }
                 catch (OperationCanceledException) { }
             }

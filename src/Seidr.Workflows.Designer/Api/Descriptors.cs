@@ -4,7 +4,7 @@ using Seidr.Workflows.Catalog;
 namespace Seidr.Workflows.Designer.Api;
 
 /// <summary>Elsa 3 activity descriptors (server model <c>ActivityDescriptor</c>) for our catalog, plus the root <c>Elsa.Flowchart</c>.</summary>
-public static class Descriptors
+internal static class Descriptors
 {
     public static JsonArray Activities(ActivityCatalog catalog, IEnumerable<Definitions.WorkflowDefinition>? workflows = null)
     {
@@ -173,7 +173,6 @@ public static class Descriptors
         ["properties"] = monaco.Length > 0 ? new JsonObject { ["MonacoLanguage"] = monaco } : new JsonObject(),
     };
 
-    /// <summary>Variable types Studio's variable editor may list; Seidr workflows have no variables, so saving one is refused with a message.</summary>
     /// <summary>The types of the experiment's variables (String first: Studio gives a new variable the first type).</summary>
     public static JsonArray VariableTypes() =>
         new(ExperimentVariables.Types.Select(t => (JsonNode)new JsonObject { ["typeName"] = t, ["displayName"] = t, ["category"] = "Primitives", ["description"] = null }).ToArray());

@@ -17,7 +17,7 @@ namespace Seidr.Workflows.Designer.Api;
 /// The Elsa 3 HTTP API subset Elsa Studio 3.8 calls (docs/elsa-compat.md §3), over the workflow files of a folder.
 /// Logical errors are 4xx (Studio retries 5xx for ~14 s); validation errors are a 400 whose <c>errors</c> Studio shows.
 /// </summary>
-public sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<LoadedWorkflow, ImmutableArray<Diagnostic>> validate, RunManager runs, ILogger logger)
+internal sealed class ElsaApi(WorkflowStore store, ActivityCatalog catalog, Func<LoadedWorkflow, ImmutableArray<Diagnostic>> validate, RunManager runs, ILogger logger)
 {
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

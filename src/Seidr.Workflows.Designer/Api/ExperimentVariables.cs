@@ -15,7 +15,7 @@ namespace Seidr.Workflows.Designer.Api;
 /// setting by setting: a value that reads as the one in the file keeps the file's own value (its spelling, scale and
 /// type), so only what was edited changes.
 /// </summary>
-public static class ExperimentVariables
+internal static class ExperimentVariables
 {
     /// <summary>Every variable is served with this storage driver, the one <c>/descriptors/storage-drivers</c> lists, so Studio's dialog does not change it.</summary>
     public const string StorageDriver = "Seidr.Workflows.Memory";

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Seidr.Workflows.Designer.Api;
 
 /// <summary>Run records as JSON: Elsa's WorkflowInstance / WorkflowInstanceSummary shapes, and the designer's own run view.</summary>
-public static class RunJson
+internal static class RunJson
 {
     /// <summary>The metrics shown first in summaries, when a run reports them; pass@k columns follow solved_share.</summary>
     public static readonly string[] MainMetrics = ["problems", "solved", "solved_share", "pass@*", "programs", "calls", "tokens", "cost", "time_s", "failed_flows", "budget_exhausted"];

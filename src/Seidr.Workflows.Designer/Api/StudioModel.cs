@@ -14,7 +14,7 @@ namespace Seidr.Workflows.Designer.Api;
 /// sends edited literals as strings and rewrites node sizes, so a posted model is merged into the file's current
 /// definition: the file's order, spelling and untouched values win (experiment settings included); only real edits change it.
 /// </summary>
-public static class StudioModel
+internal static class StudioModel
 {
     public const string ToolVersion = "3.8.0.0";
     private static readonly string[] StudioCustomDefaults = ["canStartWorkflow", "runAsynchronously"];

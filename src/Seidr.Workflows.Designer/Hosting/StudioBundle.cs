@@ -10,7 +10,7 @@ namespace Seidr.Workflows.Designer;
 /// hashes) with the MIME types the .NET WebAssembly runtime expects, and its precompressed <c>.br</c>/<c>.gz</c>
 /// siblings when the browser accepts them.
 /// </summary>
-public sealed class StudioBundle
+internal sealed class StudioBundle
 {
     public const string EnvironmentVariable = "SEIDR_STUDIO_DIR";
     private static readonly FileExtensionContentTypeProvider Types = CreateTypes();

@@ -8,21 +8,21 @@ using Seidr.Workflows.Runtime;
 namespace Seidr.Workflows.Designer.Live;
 
 /// <summary>A run as the runs page lists it, with the store it was found in.</summary>
-public sealed record LiveRun(RunListing Listing, int Variants, string Store);
+internal sealed record LiveRun(RunListing Listing, int Variants, string Store);
 
 /// <summary>A store that could not be read while listing: named, so the page says which one and why.</summary>
-public sealed record StoreProblem(string Store, string Message);
+internal sealed record StoreProblem(string Store, string Message);
 
-public sealed record LiveRunList(ImmutableArray<LiveRun> Runs, ImmutableArray<StoreProblem> Problems);
+internal sealed record LiveRunList(ImmutableArray<LiveRun> Runs, ImmutableArray<StoreProblem> Problems);
 
 /// <summary>The run is not in any store this designer reads.</summary>
-public sealed class UnknownRunException(string message) : Exception(message);
+internal sealed class UnknownRunException(string message) : Exception(message);
 
 /// <summary>The store holding the run (or every store) could not be read.</summary>
-public sealed class StoreUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class StoreUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>A report was asked of a run that is still running.</summary>
-public sealed class RunStillRunningException(string message) : Exception(message);
+internal sealed class RunStillRunningException(string message) : Exception(message);
 
 /// <summary>
 /// Every run this designer can see: those in the shared run store (<c>seidr serve --store</c>, which the CLI's
@@ -31,7 +31,7 @@ public sealed class RunStillRunningException(string message) : Exception(message
 /// followed like one started here. Reads are cached for <see cref="PollInterval"/> per run, so the cost of
 /// following stays one set of aggregate queries per run and interval however many pages watch it.
 /// </summary>
-public sealed class RunCatalog(StoreLocation? shared, string runsDirectory, TimeSpan pollInterval, Func<string, RunProgress?>? notYetStored = null)
+internal sealed class RunCatalog(StoreLocation? shared, string runsDirectory, TimeSpan pollInterval, Func<string, RunProgress?>? notYetStored = null)
 {
     private readonly ConcurrentDictionary<string, RunStore> _stores = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoreLocation> _where = new(StringComparer.Ordinal);

@@ -4,16 +4,16 @@ using Seidr.Workflows.Reports;
 namespace Seidr.Workflows.Designer.Live;
 
 /// <summary>One variant's figures in a comparison (the engine's metrics as the report computes them).</summary>
-public sealed record ComparedVariant(string RunId, string VariantId, ImmutableSortedDictionary<string, double> Metrics);
+internal sealed record ComparedVariant(string RunId, string VariantId, ImmutableSortedDictionary<string, double> Metrics);
 
 /// <summary>
 /// One problem in a comparison: the variants of each run that solved it, and how the runs differ on it:
 /// <c>both</c>, <c>only-a</c>, <c>only-b</c> or <c>neither</c> (a run solves a problem when any of its variants does).
 /// </summary>
-public sealed record ComparedProblem(string ProblemId, ImmutableArray<string> SolvedByA, ImmutableArray<string> SolvedByB, string Verdict);
+internal sealed record ComparedProblem(string ProblemId, ImmutableArray<string> SolvedByA, ImmutableArray<string> SolvedByB, string Verdict);
 
 /// <summary>Two runs side by side.</summary>
-public sealed record RunComparison(string A, string B, ImmutableArray<ComparedVariant> Variants, ImmutableArray<ComparedProblem> Problems)
+internal sealed record RunComparison(string A, string B, ImmutableArray<ComparedVariant> Variants, ImmutableArray<ComparedProblem> Problems)
 {
     /// <summary>The figures compared per variant, when the runs have them (pass@k columns come with solved_share).</summary>
     public static readonly string[] Figures = ["problems", "solved", "solved_share", "pass@*", "programs", "calls", "tokens", "cost", "time_s"];
