@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A fresh clone with nothing beside it runs the README's quickstart command and every example workflow.
+# A fresh clone with nothing beside it runs the README's quickstart command, every example workflow, the plugin
+# sample and the packed dotnet tool.
 # Why: the project must not depend on anything outside the clone (no ../shared/data); CI itself runs in a clone
 # that has shared/ beside it, so this script clones the committed repository into an empty temporary folder and
 # runs there. Workflows whose models need a model server (any provider but replay and scripted) are skipped, and
@@ -66,6 +67,23 @@ if dotnet build samples/Seidr.Samples.Stages > out/clean-lab-build.log 2>&1 \
   check_run "samples/lab.yaml ($((SECONDS - start)) s, plugin build included)" out/clean-lab
 else
   echo "clean-clone: samples/lab.yaml FAILED (exit code $?); its output:"; cat out/clean-lab-build.log out/clean-lab.log; failed=1
+fi
+
+# The dotnet tool, the README's other way: pack the CLI, `dotnet tool restore` from the local manifest, then the
+# quickstart and the plugin sample through `dotnet seidr`. NUGET_PACKAGES is an empty folder for these steps so the
+# restore must take the package just packed, not an older 0.1.0 left in the machine's cache.
+echo "== dotnet tool: dotnet pack src/Seidr.Workflows.Cli, dotnet tool restore, dotnet seidr run ..."
+start=$SECONDS
+if dotnet pack src/Seidr.Workflows.Cli -c Release > out/clean-tool-pack.log 2>&1 \
+  && NUGET_PACKAGES="$work/tool-cache" dotnet tool restore --add-source artifacts/packages > out/clean-tool-restore.log 2>&1 \
+  && NUGET_PACKAGES="$work/tool-cache" dotnet seidr run workflows/quickstart.yaml --out out/clean-tool-quickstart -q > out/clean-tool-quickstart.log 2>&1 \
+  && NUGET_PACKAGES="$work/tool-cache" dotnet seidr run samples/lab.yaml --out out/clean-tool-lab -q > out/clean-tool-lab.log 2>&1; then
+  check_run "dotnet seidr run workflows/quickstart.yaml" out/clean-tool-quickstart
+  check_run "dotnet seidr run samples/lab.yaml ($((SECONDS - start)) s, pack included)" out/clean-tool-lab
+else
+  echo "clean-clone: dotnet tool FAILED (exit code $?); its output:"
+  cat out/clean-tool-pack.log out/clean-tool-restore.log out/clean-tool-quickstart.log out/clean-tool-lab.log 2>/dev/null
+  failed=1
 fi
 
 [ "$failed" -eq 0 ] && echo "clean-clone: all passed" || echo "clean-clone: FAILED"
