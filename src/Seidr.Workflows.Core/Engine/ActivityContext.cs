@@ -22,26 +22,50 @@ public sealed class ActivityContext
         Random = new Random(DeterministicSeed.Of(flow.Run.Seed, flow.Key.VariantId, flow.Key.ProblemId, node.Id, iteration.ToString()));
     }
 
+    /// <summary>The run's id (<c>20261123-094508-2daf9e</c>), as the run store knows it.</summary>
     public string RunId => _flow.Run.RunId;
+
+    /// <summary>The flow this invocation belongs to: the variant and the problem.</summary>
     public FlowKey Flow => _flow.Key;
+
+    /// <summary>The workflow node being run, with its inputs as written (before <c>${axis}</c> substitution).</summary>
     public ActivityNode Node { get; }
+
+    /// <summary>The node's id in the workflow; candidates the activity creates are named after it.</summary>
     public string ActivityId => Node.Id;
 
     /// <summary>How many times this activity ran before in this flow (0 the first time): a loop's generation.</summary>
     public int Iteration { get; }
 
-    /// <summary>The problem as stages may see it: its hidden tests are removed.</summary>
+    /// <summary>The problem as stages may see it: its hidden tests and its reference solution are removed.</summary>
     public Problem Problem => _flow.VisibleProblem;
+
+    /// <summary>The point of the matrix the flow runs under; its axis values are already bound into the inputs.</summary>
     public Variant Variant => _flow.Variant;
+
+    /// <summary>The workflow being run, for its experiment settings (models, budget, ...).</summary>
     public WorkflowDefinition Workflow => _flow.Run.Workflow;
+
+    /// <summary>What reached the activity: the merged populations of its incoming connections (empty at a start).</summary>
     public Population Input { get; }
+
+    /// <summary>
+    /// A random source seeded from the run's seed, the flow, the activity and the iteration, so a run repeats exactly;
+    /// not thread-safe: concurrent work takes <see cref="RandomFor"/>.
+    /// </summary>
     public Random Random { get; }
 
     /// <summary>A random source for one item of concurrent work, seeded from the activity's seed and the key, so results do not depend on timing.</summary>
     public Random RandomFor(string key) =>
         new(DeterministicSeed.Of(_flow.Run.Seed, _flow.Key.VariantId, _flow.Key.ProblemId, Node.Id, Iteration.ToString(System.Globalization.CultureInfo.InvariantCulture), key));
+
+    /// <summary>What the flow has spent and may still spend; <see cref="Create"/> and <see cref="RecordModelCall"/> count against it.</summary>
     public FlowBudget Budget => _flow.Budget;
+
+    /// <summary>The run's services (model client, sandbox runner, ...); see <see cref="GetRequiredService{T}"/>.</summary>
     public IServiceProvider Services => _flow.Run.Services;
+
+    /// <summary>Cancelled when the run is cancelled or the flow has submitted and stops; pass it to every awaited call.</summary>
     public CancellationToken CancellationToken => _flow.CancellationToken;
 
     /// <summary>
@@ -65,6 +89,7 @@ public sealed class ActivityContext
     /// <summary>Adds to a number of the flow result (e.g. samples drawn of one kind, over the rounds of a loop).</summary>
     public void AddMeasure(string name, double delta) => _flow.Measures.AddOrUpdate(name, delta, (_, v) => v + delta);
 
+    /// <summary>The run's service of type <typeparamref name="T"/>; throws, naming the type, when the run has none.</summary>
     public T GetRequiredService<T>() where T : notnull =>
         (T?)Services.GetService(typeof(T)) ?? throw new InvalidOperationException($"service {typeof(T).Name} is not registered for this run");
 
@@ -138,8 +163,9 @@ public sealed class ActivityContext
 }
 
 /// <summary>Stable seeds from strings (FNV-1a), independent of process and platform.</summary>
-public static class DeterministicSeed
+internal static class DeterministicSeed
 {
+    /// <summary>A non-negative seed from <paramref name="seed"/> and <paramref name="parts"/>, in order.</summary>
     public static int Of(int seed, params string[] parts)
     {
         unchecked

@@ -15,15 +15,21 @@ public sealed class FlowBudget
     // still hold 9.2 million per flow.
     private long _costPicos;
 
-    public FlowBudget(Budget limits) => Limits = limits;
+    /// <summary>A budget with nothing spent yet, its clock started now.</summary>
+    internal FlowBudget(Budget limits) => Limits = limits;
 
+    /// <summary>The flow's limits (the experiment's <c>budget</c>).</summary>
     public Budget Limits { get; }
+
+    /// <summary>Programs created so far.</summary>
     public int Programs => Volatile.Read(ref _programs);
+
     /// <summary>Model calls asked for, cached answers included, so a resumed run spends its budget exactly as the first did.</summary>
     public int Calls => Volatile.Read(ref _calls);
 
     /// <summary>Of <see cref="Calls"/>, those answered from the response cache.</summary>
     public int CachedCalls => Volatile.Read(ref _cachedCalls);
+
     /// <summary>Model samples asked for.</summary>
     public int Samples => Volatile.Read(ref _samples);
 
@@ -39,19 +45,30 @@ public sealed class FlowBudget
     /// <summary>The first model failure of the flow ("Kind: message"), or null.</summary>
     public string? ModelError => Volatile.Read(ref _modelError);
 
+    /// <summary>Prompt tokens spent.</summary>
     public long InputTokens => Interlocked.Read(ref _inputTokens);
+
+    /// <summary>Answer tokens spent.</summary>
     public long OutputTokens => Interlocked.Read(ref _outputTokens);
+
+    /// <summary>Input and output tokens together, what <see cref="Budget.Tokens"/> limits.</summary>
     public long Tokens => InputTokens + OutputTokens;
+
+    /// <summary>Money spent, in the currency of the models' prices.</summary>
     public decimal Cost => Interlocked.Read(ref _costPicos) / PicosPerUnit;
     private const decimal PicosPerUnit = 1_000_000_000_000m;
+
+    /// <summary>Time since the flow started, what <see cref="Budget.Time"/> limits.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>Programs that may still be created before <see cref="Budget.MaxPrograms"/> is reached (int.MaxValue when unbounded).</summary>
     public int ProgramsLeft => Limits.MaxPrograms is { } max ? Math.Max(0, max - Programs) : int.MaxValue;
 
-    public void CountPrograms(int n) => Interlocked.Add(ref _programs, n);
+    /// <summary>Counts <paramref name="n"/> programs made (<see cref="ActivityContext.Create"/> calls it).</summary>
+    internal void CountPrograms(int n) => Interlocked.Add(ref _programs, n);
 
-    public void Spend(ModelUsage usage)
+    /// <summary>Adds a model call's cost to the totals (<see cref="ActivityContext.RecordModelCall"/> calls it).</summary>
+    internal void Spend(ModelUsage usage)
     {
         Interlocked.Add(ref _calls, usage.Calls);
         if (usage.Cached) Interlocked.Add(ref _cachedCalls, usage.Calls);
@@ -87,5 +104,6 @@ public sealed class FlowBudget
         : Limits.Cost is { } money && Cost >= money ? "cost"
         : null;
 
+    /// <summary>Whether a limit is reached: spending activities no longer run.</summary>
     public bool IsExhausted => ExhaustedLimit is not null;
 }
