@@ -13,6 +13,7 @@ namespace Seidr.Workflows.Engine;
 /// </summary>
 public sealed class EngineTelemetry : IRunObserver, IDisposable
 {
+    /// <summary>The ActivitySource's and the Meter's name, which a tracer or meter provider adds to export them.</summary>
     public const string SourceName = "Seidr.Workflows.Engine";
 
     private static readonly ActivitySource Source = new(SourceName, "1.0.0");
@@ -26,6 +27,7 @@ public sealed class EngineTelemetry : IRunObserver, IDisposable
     private readonly ConcurrentDictionary<(FlowKey, string, int), Span> _activities = new();
     private string _runId = "";
 
+    /// <summary>Opens or closes the event's span and records its metrics.</summary>
     public void OnEvent(RunEvent e)
     {
         switch (e)
@@ -93,6 +95,7 @@ public sealed class EngineTelemetry : IRunObserver, IDisposable
         return span;
     }
 
+    /// <summary>Ends every span still open (of flows and activities the run did not finish).</summary>
     public void Dispose()
     {
         foreach (var a in _activities.Values) a.Dispose();

@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Engine;
 /// The static shape of a flowchart: start activities, edges by source port, which edges close loops (back edges,
 /// found by depth-first search from the starts in file order), reachability and strongly connected components.
 /// </summary>
-public sealed class FlowGraph
+internal sealed class FlowGraph
 {
     private readonly Dictionary<string, int> _index;
     private readonly bool[,] _reach;
@@ -84,4 +84,9 @@ public sealed class FlowGraph
     }
 }
 
-public sealed record GraphEdge(int Index, string Source, string Port, string Target);
+/// <summary>A connection between two activities of the flowchart.</summary>
+/// <param name="Index">The connection's position in the definition's <c>connections</c>.</param>
+/// <param name="Source">The activity it leaves.</param>
+/// <param name="Port">The source's outcome port it leaves on.</param>
+/// <param name="Target">The activity it reaches.</param>
+internal sealed record GraphEdge(int Index, string Source, string Port, string Target);

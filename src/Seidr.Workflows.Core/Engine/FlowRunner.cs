@@ -170,14 +170,15 @@ internal sealed class FlowRunner
 }
 
 /// <summary>An activity emitted on a port it does not declare with <see cref="OutcomeAttribute"/> (a bug in the activity).</summary>
-public sealed class UndeclaredPortException(ActivityDescriptor descriptor, string port)
+internal sealed class UndeclaredPortException(ActivityDescriptor descriptor, string port)
     : Exception($"{descriptor.TypeName} emitted on port '{port}', which it does not declare (its ports: {string.Join(", ", descriptor.Outcomes.Select(o => o.Name))})")
 {
+    /// <summary>The port emitted on.</summary>
     public string Port { get; } = port;
 }
 
 /// <summary>A flow that cannot go on: an activity failed or a loop ran away.</summary>
-public sealed class FlowException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class FlowException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Thrown by an activity when the whole run cannot go on (a model provider rejects every call: a wrong model name, a

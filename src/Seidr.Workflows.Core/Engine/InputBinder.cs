@@ -11,10 +11,13 @@ namespace Seidr.Workflows.Engine;
 /// <summary>Binds an activity node's inputs (with <c>${axis}</c> replaced by the variant's values) to an activity instance.</summary>
 public static partial class InputBinder
 {
+    /// <summary>A <c>${name}</c> reference to a matrix axis (or to a workflow input), the name in group 1.</summary>
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_\-]*)\}")]
-    public static partial Regex AxisReference();
+    internal static partial Regex AxisReference();
 
-    public static Activity Create(ActivityDescriptor descriptor, ActivityNode node, Variant variant)
+    /// <summary>A new instance of the node's activity with the node's inputs, substituted for <paramref name="variant"/>, set on its properties.</summary>
+    /// <exception cref="InputBindingException">A value does not convert to its input's type.</exception>
+    internal static Activity Create(ActivityDescriptor descriptor, ActivityNode node, Variant variant)
     {
         var activity = descriptor.Create();
         foreach (var input in descriptor.Inputs)
@@ -27,7 +30,10 @@ public static partial class InputBinder
         return activity;
     }
 
-    /// <summary>Replaces <c>${axis}</c> in every string of the value. A string that is exactly one reference takes the axis value's type (true/false, numbers).</summary>
+    /// <summary>
+    /// Replaces <c>${axis}</c> in every string of the value by the variant's value of that axis; a reference to an axis
+    /// the variant does not have stays as written. Strings stay strings: binding parses them into the input's type.
+    /// </summary>
     public static JsonNode? Substitute(JsonNode? value, Variant variant) => value switch
     {
         JsonValue v when v.GetValueKind() == JsonValueKind.String => SubstituteString(v.GetValue<string>(), variant),
@@ -43,7 +49,12 @@ public static partial class InputBinder
         return JsonValue.Create(replaced);
     }
 
-    public static object? Convert(JsonNode? node, Type target, string inputName)
+    /// <summary>
+    /// The value as <paramref name="target"/>: strings are parsed (booleans as true/false, on/off, yes/no; durations;
+    /// enums by their written names; comma-separated lists), anything else deserialized.
+    /// </summary>
+    /// <exception cref="InputBindingException">The value does not convert; the message names <paramref name="inputName"/>.</exception>
+    internal static object? Convert(JsonNode? node, Type target, string inputName)
     {
         var type = Nullable.GetUnderlyingType(target) ?? target;
         try
@@ -72,7 +83,8 @@ public static partial class InputBinder
         }
     }
 
-    public static bool? ParseBool(string s) => s.Trim().ToLowerInvariant() switch
+    /// <summary>true/on/yes/1 or false/off/no/0, any case; null for anything else.</summary>
+    internal static bool? ParseBool(string s) => s.Trim().ToLowerInvariant() switch
     {
         "true" or "on" or "yes" or "1" => true,
         "false" or "off" or "no" or "0" => false,
@@ -86,9 +98,13 @@ public static partial class InputBinder
     private static string CatalogTypeName(Type t) => ActivityCatalog.ElsaTypeName(t);
 }
 
-public sealed class InputBindingException(string input, string message) : Exception($"input '{input}': {message}")
+/// <summary>An input's value that does not convert to the input's type.</summary>
+internal sealed class InputBindingException(string input, string message) : Exception($"input '{input}': {message}")
 {
+    /// <summary>The input's name.</summary>
     public string Input { get; } = input;
+
+    /// <summary>Why the value does not convert, without the input's name.</summary>
     public string Reason { get; } = message;
 }
 
@@ -101,6 +117,8 @@ public static partial class Durations
     [GeneratedRegex(@"(\d+(?:\.\d+)?)(ms|s|m|h|d)")]
     private static partial Regex Part();
 
+    /// <summary>The duration <paramref name="text"/> spells.</summary>
+    /// <exception cref="FormatException">The text is not a duration.</exception>
     public static TimeSpan Parse(string text)
     {
         var s = text.Trim();
@@ -125,6 +143,7 @@ public static partial class Durations
         throw new FormatException($"'{text}' is not a duration (e.g. 90s, 10m, 1h30m, 00:10:00)");
     }
 
+    /// <summary>A spelling <see cref="Parse"/> reads back: <c>1h30m</c>, <c>45s</c>, <c>0s</c>, or whole milliseconds (<c>1500ms</c>) when there is a fraction of a second.</summary>
     public static string Format(TimeSpan t)
     {
         if (t == TimeSpan.Zero) return "0s";

@@ -6,6 +6,11 @@ namespace Seidr.Workflows.Engine;
 /// <summary>Aggregates flow results into a variant's metrics.</summary>
 public static class Metrics
 {
+    /// <summary>
+    /// The variant's figures by name: problems solved (by the hidden tests when there are any, else by the generated
+    /// ones) and <c>pass@k</c> for each of <paramref name="ks"/>, what they cost in total and per solved problem,
+    /// the share of flows with each flag, each measure's mean, p50, p90 and max, and the judge's test-quality figures.
+    /// </summary>
     public static ImmutableSortedDictionary<string, double> Compute(IReadOnlyList<FlowResult> flows, IReadOnlyList<int> ks)
     {
         var m = ImmutableSortedDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);

@@ -2,15 +2,35 @@ using System.Collections.Immutable;
 
 namespace Seidr.Workflows.Engine;
 
-public enum FlowStatus { Completed, BudgetExhausted, Failed, Cancelled }
+/// <summary>How a flow ended.</summary>
+public enum FlowStatus
+{
+    /// <summary>Ran until no activity had input left, or until a submission stopped it.</summary>
+    Completed,
+
+    /// <summary>Its budget ran out before it submitted anything.</summary>
+    BudgetExhausted,
+
+    /// <summary>An activity failed or a loop ran away; <see cref="FlowResult.Error"/> says which.</summary>
+    Failed,
+
+    /// <summary>Stopped by the run's cancellation; such a flow is not reported and runs again on resume.</summary>
+    Cancelled,
+}
 
 /// <summary>How one submitted program fared on the hidden tests.</summary>
+/// <param name="CandidateId">The submitted program's <see cref="Candidate.Id"/>.</param>
+/// <param name="Passed">Whether it passed every hidden test.</param>
+/// <param name="Result">The judge's short account (<c>passed</c>, or the first failure).</param>
 public sealed record HiddenVerdict(string CandidateId, bool Passed, string Result);
 
 /// <summary>The outcome of one problem under one variant.</summary>
 public sealed record FlowResult
 {
+    /// <summary>The variant and problem of the flow.</summary>
     public required FlowKey Key { get; init; }
+
+    /// <summary>How the flow ended.</summary>
     public required FlowStatus Status { get; init; }
 
     /// <summary>Programs the flow submitted, best first.</summary>
@@ -19,6 +39,7 @@ public sealed record FlowResult
     /// <summary>Verdicts of the submitted programs on the hidden tests, in submission order (empty when the problem has none).</summary>
     public ImmutableArray<HiddenVerdict> Hidden { get; init; } = [];
 
+    /// <summary>Flags the flow's activities set (<c>aligned</c>, ...); metrics report the share of flows with each set.</summary>
     public ImmutableSortedDictionary<string, bool> Flags { get; init; } = ImmutableSortedDictionary<string, bool>.Empty;
 
     /// <summary>Numbers a flow's activities recorded (rounds, samples drawn per kind, ...), averaged and summarised into metrics.</summary>
@@ -26,14 +47,32 @@ public sealed record FlowResult
 
     /// <summary>How good the flow's generated tests were, by the judge's reference solution (null: no tests or no reference).</summary>
     public TestQuality? TestQuality { get; init; }
+
+    /// <summary>Programs the flow created.</summary>
     public int Programs { get; init; }
+
+    /// <summary>Model calls, cached answers included.</summary>
     public int Calls { get; init; }
+
+    /// <summary>Of <see cref="Calls"/>, those answered from the response cache.</summary>
     public int CachedCalls { get; init; }
+
+    /// <summary>Prompt tokens of the flow's model calls.</summary>
     public long InputTokens { get; init; }
+
+    /// <summary>Answer tokens of the flow's model calls.</summary>
     public long OutputTokens { get; init; }
+
+    /// <summary>What the model calls cost, in the currency of the models' prices.</summary>
     public decimal Cost { get; init; }
+
+    /// <summary>Wall-clock time from the flow's start to its end.</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>Why the flow failed (<see cref="FlowStatus.Failed"/>), or null.</summary>
     public string? Error { get; init; }
+
+    /// <summary>The budget limit the flow ran into (<c>max_programs</c>, <c>calls</c>, <c>tokens</c>, <c>time</c>, <c>cost</c>, or a run limit), or null.</summary>
     public string? ExhaustedLimit { get; init; }
 
     /// <summary>Model samples the flow asked for.</summary>
@@ -54,6 +93,7 @@ public sealed record FlowResult
     /// <summary>The flow lost model samples: its result is not what the workflow asked for, and a resume runs it again.</summary>
     public bool LostSamples => FailedSamples > 0 || FailedCalls > 0;
 
+    /// <summary>Input and output tokens together.</summary>
     public long Tokens => InputTokens + OutputTokens;
 
     /// <summary>The top submitted program passed every test it was executed on (generated or visible tests).</summary>
@@ -92,9 +132,23 @@ public sealed record TestQuality
 }
 
 /// <summary>The results of one variant over all problems, with its metrics.</summary>
+/// <param name="Variant">The point of the matrix.</param>
+/// <param name="Flows">One result per problem that finished, in problem order.</param>
+/// <param name="Metrics">The variant's figures by name (<c>solved_share</c>, <c>pass@1</c>, <c>calls</c>, ...), from <see cref="Engine.Metrics.Compute"/>.</param>
 public sealed record VariantResult(Variant Variant, ImmutableArray<FlowResult> Flows, ImmutableSortedDictionary<string, double> Metrics);
 
-public enum RunStatus { Completed, Cancelled, Failed }
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    /// <summary>Every flow ran to its end.</summary>
+    Completed,
+
+    /// <summary>Cancelled by the caller; the finished flows are kept.</summary>
+    Cancelled,
+
+    /// <summary>Stopped by a <see cref="RunAbortedException"/>; <see cref="RunResult.Error"/> says why.</summary>
+    Failed,
+}
 
 /// <summary>
 /// The one table of run-status names, as summary.json, the run store and <c>seidr runs</c> write them: the three
@@ -102,8 +156,13 @@ public enum RunStatus { Completed, Cancelled, Failed }
 /// </summary>
 public static class RunStatusNames
 {
+    /// <summary><see cref="RunStatus.Completed"/>.</summary>
     public const string Completed = "completed";
+
+    /// <summary><see cref="RunStatus.Cancelled"/>.</summary>
     public const string Cancelled = "cancelled";
+
+    /// <summary><see cref="RunStatus.Failed"/>.</summary>
     public const string Failed = "failed";
 
     /// <summary>A stored run with a live session.</summary>
@@ -112,6 +171,7 @@ public static class RunStatusNames
     /// <summary>A stored run whose sessions ended (or died) before every flow finished: <c>--resume</c> finishes it.</summary>
     public const string Interrupted = "interrupted";
 
+    /// <summary>The name written for <paramref name="status"/>.</summary>
     public static string Of(RunStatus status) => status switch
     {
         RunStatus.Completed => Completed,
@@ -120,12 +180,22 @@ public static class RunStatusNames
     };
 }
 
+/// <summary>What a run produced: one result per variant, and how the run ended.</summary>
 public sealed record RunResult
 {
+    /// <summary>The run's id (see <see cref="RunOptions.RunId"/>).</summary>
     public required string RunId { get; init; }
+
+    /// <summary>The workflow's <see cref="Definitions.WorkflowDefinition.DefinitionId"/>.</summary>
     public required string WorkflowId { get; init; }
+
+    /// <summary>How the run ended.</summary>
     public required RunStatus Status { get; init; }
+
+    /// <summary>The variants that ran, in matrix order.</summary>
     public required ImmutableArray<VariantResult> Variants { get; init; }
+
+    /// <summary>Wall-clock time of the whole run.</summary>
     public TimeSpan Duration { get; init; }
 
     /// <summary>Why the run stopped before its end (<see cref="RunStatus.Failed"/>), or null.</summary>

@@ -8,8 +8,13 @@ namespace Seidr.Workflows.Engine;
 /// <summary>Everything one run needs besides the workflow: its problems, services and bounds.</summary>
 public sealed record RunOptions
 {
+    /// <summary>The activity types the workflow's nodes name.</summary>
     public required ActivityCatalog Catalog { get; init; }
+
+    /// <summary>The problems every variant runs, in order (with their hidden tests, which only the judge sees).</summary>
     public required IReadOnlyList<Problem> Problems { get; init; }
+
+    /// <summary>What activities get from <see cref="ActivityContext.Services"/>; an <see cref="ISubmissionJudge"/> here scores submissions. Default: none.</summary>
     public IServiceProvider Services { get; init; } = EmptyServices.Instance;
 
     /// <summary>Run id; a new one is made when null.</summary>
@@ -27,6 +32,7 @@ public sealed record RunOptions
     /// <summary>Upper bound on invocations of one activity within one flow, a guard against runaway loops.</summary>
     public int MaxIterations { get; init; } = 10_000;
 
+    /// <summary>Who receives the run's events, in this order.</summary>
     public ImmutableArray<IRunObserver> Observers { get; init; } = [];
 
     /// <summary>Flows already finished (by an earlier, interrupted run) that are taken as they are rather than run again.</summary>
@@ -37,7 +43,7 @@ public sealed record RunOptions
 }
 
 /// <summary>A service provider that has nothing.</summary>
-public sealed class EmptyServices : IServiceProvider
+internal sealed class EmptyServices : IServiceProvider
 {
     public static EmptyServices Instance { get; } = new();
     public object? GetService(Type serviceType) => null;
@@ -46,6 +52,7 @@ public sealed class EmptyServices : IServiceProvider
 /// <summary>Judges submitted programs on a problem's hidden tests, for the final metrics only.</summary>
 public interface ISubmissionJudge
 {
+    /// <summary>One verdict per program of <paramref name="programs"/> (a flow's submission), in order.</summary>
     Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken);
 
     /// <summary>

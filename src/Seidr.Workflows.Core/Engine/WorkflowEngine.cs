@@ -11,6 +11,11 @@ namespace Seidr.Workflows.Engine;
 /// </summary>
 public sealed class WorkflowEngine
 {
+    /// <summary>
+    /// Runs <paramref name="workflow"/> (with workflows used as activities already inlined by
+    /// <see cref="Composition.WorkflowComposer"/>) over <see cref="RunOptions.Problems"/> under every variant of
+    /// its matrix. Returns when every flow has ended, the run was cancelled, or an activity aborted the run.
+    /// </summary>
     public async Task<RunResult> RunAsync(WorkflowDefinition workflow, RunOptions options, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -159,5 +164,6 @@ public sealed class WorkflowEngine
         };
     }
 
+    /// <summary>A new run id: the UTC time and six random hex digits (<c>20261123-094508-2daf9e</c>), sortable by start.</summary>
     public static string NewRunId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 }
