@@ -15,6 +15,8 @@ public sealed class ActivityCatalog
 {
     private readonly ImmutableSortedDictionary<string, ActivityDescriptor> _byType;
 
+    /// <summary>A catalog of <paramref name="descriptors"/>; two with the same type name are an error.</summary>
+    /// <exception cref="InvalidOperationException">Two descriptors share a type name.</exception>
     public ActivityCatalog(IEnumerable<ActivityDescriptor> descriptors)
     {
         var builder = ImmutableSortedDictionary.CreateBuilder<string, ActivityDescriptor>(StringComparer.Ordinal);
@@ -26,10 +28,13 @@ public sealed class ActivityCatalog
         _byType = builder.ToImmutable();
     }
 
+    /// <summary>Every activity type, ordered by type name.</summary>
     public IReadOnlyCollection<ActivityDescriptor> Descriptors => _byType.Values.ToArray();
 
+    /// <summary>The activity with this type name (<c>Seidr.Draft</c>), or null.</summary>
     public ActivityDescriptor? Find(string typeName) => _byType.GetValueOrDefault(typeName);
 
+    /// <summary>The activities the assemblies declare (see <see cref="ActivitiesIn"/>); an assembly given twice counts once.</summary>
     public static ActivityCatalog FromAssemblies(params Assembly[] assemblies) =>
         new(assemblies.Distinct().SelectMany(ActivitiesIn));
 
@@ -55,7 +60,9 @@ public sealed class ActivityCatalog
             .ToList();
     }
 
-    public static ActivityDescriptor Describe(Type type)
+    /// <summary>The descriptor of an activity class: its attribute, inputs (with their defaults) and outcome ports.</summary>
+    /// <exception cref="ArgumentException">The class has no <see cref="ActivityAttribute"/>, no public parameterless constructor, or malformed outcomes.</exception>
+    internal static ActivityDescriptor Describe(Type type)
     {
         var attr = type.GetCustomAttribute<ActivityAttribute>() ?? throw new ArgumentException($"{type} has no [Activity]", nameof(type));
         var prototype = (Activity)(Activator.CreateInstance(type) ?? throw new ArgumentException($"{type} has no public parameterless constructor"));
@@ -142,7 +149,8 @@ public sealed class ActivityCatalog
         };
     }
 
-    public static string ElsaTypeName(Type type) =>
+    /// <summary>Elsa's name for an input's CLR type (<c>String</c>, <c>Int32</c>, <c>String[]</c>, ...); enums are <c>String</c>, other types <c>Object</c>.</summary>
+    internal static string ElsaTypeName(Type type) =>
         type == typeof(string) ? "String"
         : type == typeof(int) ? "Int32"
         : type == typeof(long) ? "Int64"

@@ -16,8 +16,11 @@ namespace Seidr.Workflows.Composition;
 /// </summary>
 public static class WorkflowComposer
 {
-    public const char Separator = '/';
-    public const string CompleteType = "Seidr.Complete";
+    /// <summary>Between a workflow node's id and the ids of the activities inlined for it (<c>repair/explain</c>).</summary>
+    internal const char Separator = '/';
+
+    /// <summary>The type name of <see cref="Engine.Complete"/>.</summary>
+    internal const string CompleteType = "Seidr.Complete";
 
     /// <summary>The definition with every workflow node inlined, recursively. <paramref name="find"/> gives a workflow by id.</summary>
     /// <exception cref="WorkflowCompositionException">A reference is unknown or a workflow uses itself.</exception>
@@ -25,7 +28,7 @@ public static class WorkflowComposer
         Expand(definition, find, [definition.DefinitionId]);
 
     /// <summary>The outcome a <c>Seidr.Complete</c> activity completes on ("" when it names none).</summary>
-    public static string OutcomeOf(ActivityNode complete) =>
+    internal static string OutcomeOf(ActivityNode complete) =>
         complete.Inputs.TryGetValue("outcome", out var o) ? o.AsText() ?? "" : "";
 
     private static WorkflowDefinition Expand(WorkflowDefinition def, Func<string, WorkflowDefinition?> find, ImmutableList<string> chain)

@@ -8,16 +8,26 @@ namespace Seidr.Workflows.Definitions;
 /// The value given to an activity input. <see cref="Literal"/> values are plain scalars or lists/objects;
 /// strings may refer to matrix axes as <c>${axis}</c>, substituted per variant.
 /// </summary>
+/// <param name="ExpressionType">Elsa's expression type; only <see cref="LiteralType"/> and <see cref="ObjectType"/> run, others are kept and reported by the validator.</param>
+/// <param name="Value">The value; null when unset.</param>
 public sealed record InputValue(string ExpressionType, JsonNode? Value)
 {
+    /// <summary>Elsa's expression type of a scalar value.</summary>
     public const string LiteralType = "Literal";
+
+    /// <summary>Elsa's expression type of a list or object value.</summary>
     public const string ObjectType = "Object";
 
+    /// <summary>A literal value, typed <see cref="ObjectType"/> when it is a list or object.</summary>
     public static InputValue Literal(JsonNode? value) => new(value is JsonObject or JsonArray ? ObjectType : LiteralType, value);
 
-    public bool IsLiteral => ExpressionType is LiteralType or ObjectType;
+    /// <summary>Whether the value is a literal rather than an expression Seidr does not evaluate.</summary>
+    internal bool IsLiteral => ExpressionType is LiteralType or ObjectType;
 
+    /// <summary>Equal when the expression types and the JSON values are.</summary>
     public bool Equals(InputValue? other) => other is not null && ExpressionType == other.ExpressionType && JsonNode.DeepEquals(Value, other.Value);
+
+    /// <inheritdoc/>
     public override int GetHashCode() => ExpressionType.GetHashCode();
 
     /// <summary>The value as display text: strings raw, everything else as compact JSON.</summary>

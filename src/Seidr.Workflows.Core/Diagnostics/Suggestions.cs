@@ -4,7 +4,7 @@ namespace Seidr.Workflows.Diagnostics;
 public static class Suggestions
 {
     /// <summary>Edit distance (insertions, deletions, substitutions).</summary>
-    public static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];

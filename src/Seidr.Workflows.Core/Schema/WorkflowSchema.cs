@@ -12,12 +12,15 @@ public static class WorkflowSchema
 {
     private const string AxisPattern = @"\$\{[A-Za-z_][A-Za-z0-9_\-]*\}";
 
+    /// <summary>The schema of YAML workflow files, as <c>seidr schema --for yaml</c> writes it.</summary>
     public static string ForYaml(ActivityCatalog catalog) => Write(YamlSchema(catalog));
+
+    /// <summary>The schema of Elsa JSON workflow files, as <c>seidr schema --for json</c> writes it.</summary>
     public static string ForJson(ActivityCatalog catalog) => Write(JsonSchema(catalog));
 
     private static string Write(JsonObject schema) => schema.ToJsonString(ElsaJsonFormat.WriteOptions).Replace("\r\n", "\n") + "\n";
 
-    public static JsonObject YamlSchema(ActivityCatalog catalog)
+    internal static JsonObject YamlSchema(ActivityCatalog catalog)
     {
         var descriptors = catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal).ToList();
         var defs = new JsonObject
@@ -119,7 +122,7 @@ public static class WorkflowSchema
         };
     }
 
-    public static JsonObject JsonSchema(ActivityCatalog catalog)
+    internal static JsonObject JsonSchema(ActivityCatalog catalog)
     {
         var descriptors = catalog.Descriptors.OrderBy(d => d.TypeName, StringComparer.Ordinal).ToList();
         var defs = new JsonObject

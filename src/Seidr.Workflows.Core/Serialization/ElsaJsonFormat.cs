@@ -18,7 +18,10 @@ namespace Seidr.Workflows.Serialization;
 /// </summary>
 public static class ElsaJsonFormat
 {
-    public const string ExperimentProperty = "seidr";
+    /// <summary>The key under the definition's <c>customProperties</c> that holds the experiment settings.</summary>
+    internal const string ExperimentProperty = "seidr";
+
+    /// <summary>The root activity's type: Seidr workflows are one flowchart.</summary>
     public const string FlowchartType = "Elsa.Flowchart";
 
     /// <summary>Top-level fields we write ourselves; anything else read from a file is kept verbatim in <see cref="WorkflowDefinition.ElsaExtras"/>.</summary>
@@ -36,27 +39,30 @@ public static class ElsaJsonFormat
 
     private static readonly HashSet<string> OwnTopFields = ["id", "definitionId", "name", "description", "version", "customProperties", "root", .. Defaults.Select(kv => kv.Key)];
     /// <summary>Elsa's own fields of a workflow-definition activity (a workflow used as an activity); never inputs.</summary>
-    public static readonly string[] WorkflowActivityFields = ["workflowDefinitionId", "workflowDefinitionVersionId", "latestAvailablePublishedVersion", "latestAvailablePublishedVersionId"];
+    internal static readonly string[] WorkflowActivityFields = ["workflowDefinitionId", "workflowDefinitionVersionId", "latestAvailablePublishedVersion", "latestAvailablePublishedVersionId"];
 
     // Declared after WorkflowActivityFields: static fields initialise in order.
     private static readonly HashSet<string> OwnActivityFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", .. WorkflowActivityFields];
     private static readonly HashSet<string> OwnRootFields = ["id", "nodeId", "name", "type", "version", "customProperties", "metadata", "activities", "connections"];
 
     /// <summary>Why a workflow's own (Elsa) variables are refused, and what to do instead; shared by both readers.</summary>
-    public const string VariablesRefused = "Seidr workflows have no variables (activity inputs are literal values, varied per variant with ${axis}); " +
+    internal const string VariablesRefused = "Seidr workflows have no variables (activity inputs are literal values, varied per variant with ${axis}); " +
         "the workflow's settings are its experiment (customProperties.seidr in Elsa JSON, experiment: in YAML), which the designer shows on " +
         "the Variables tab. Remove it from 'variables', or move its value into the experiment";
 
-    public static readonly JsonSerializerOptions WriteOptions = new()
+    /// <summary>How files are written: indented by two spaces, non-ASCII text kept as it is.</summary>
+    internal static readonly JsonSerializerOptions WriteOptions = new()
     {
         WriteIndented = true,
         IndentSize = 2,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The definition as Elsa JSON text, ending in a newline (see <see cref="WorkflowFile.Write"/> for <paramref name="catalog"/>).</summary>
     public static string Write(WorkflowDefinition def, ActivityCatalog? catalog = null) =>
         ToJson(def, catalog).ToJsonString(WriteOptions).Replace("\r\n", "\n") + "\n";
 
+    /// <summary>The definition as an Elsa JSON object, for a caller that adds to it before writing (the designer's API).</summary>
     public static JsonObject ToJson(WorkflowDefinition def, ActivityCatalog? catalog = null)
     {
         var o = new JsonObject
@@ -105,6 +111,7 @@ public static class ElsaJsonFormat
         return o;
     }
 
+    /// <summary>The <c>nodeId</c> Elsa gives an activity of the root flowchart: <c>{definitionId}:{rootId}:{activityId}</c>.</summary>
     public static string DefaultNodeId(WorkflowDefinition def, string activityId) => $"{def.DefinitionId}:{def.RootId}:{activityId}";
 
     private static JsonObject ActivityToJson(WorkflowDefinition def, ActivityNode a, ActivityCatalog? catalog)
@@ -214,6 +221,7 @@ public static class ElsaJsonFormat
             new(points.Select(p => (JsonNode)new JsonObject(p.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)))).ToArray());
     }
 
+    /// <summary>Parses Elsa JSON text; <paramref name="path"/> only names the file in diagnostics.</summary>
     public static LoadedWorkflow Read(string text, string path)
     {
         var map = new SourceMap();

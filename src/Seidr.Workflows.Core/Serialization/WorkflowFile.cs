@@ -7,6 +7,8 @@ namespace Seidr.Workflows.Serialization;
 /// <summary>Reads and writes workflow files in either spelling, chosen by the file's extension (.yaml/.yml or .json).</summary>
 public static class WorkflowFile
 {
+    /// <summary>The spelling the file's extension names.</summary>
+    /// <exception cref="WorkflowException">The extension is neither .yaml, .yml nor .json.</exception>
     public static WorkflowFormat FormatOf(string path) =>
         Path.GetExtension(path).ToLowerInvariant() switch
         {
@@ -15,6 +17,8 @@ public static class WorkflowFile
             var ext => throw new WorkflowException([new Diagnostic(path, SourceLocation.Start, "", $"unknown workflow file extension '{ext}': use .yaml, .yml or .json")]),
         };
 
+    /// <summary>Reads and parses the file; a file that cannot be read is a diagnostic, not an exception.</summary>
+    /// <exception cref="WorkflowException">The extension is neither .yaml, .yml nor .json.</exception>
     public static LoadedWorkflow Load(string path)
     {
         var format = FormatOf(path);
@@ -27,6 +31,7 @@ public static class WorkflowFile
         return Parse(text, path, format);
     }
 
+    /// <summary>Parses <paramref name="text"/> as a workflow in <paramref name="format"/>; <paramref name="path"/> only names it in diagnostics.</summary>
     public static LoadedWorkflow Parse(string text, string path, WorkflowFormat format) => format switch
     {
         WorkflowFormat.Yaml => YamlWorkflowFormat.Read(text, path),

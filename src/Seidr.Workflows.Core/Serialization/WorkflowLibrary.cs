@@ -13,6 +13,7 @@ public sealed partial class WorkflowLibrary
 {
     private readonly Dictionary<string, LoadedWorkflow> _byId = new(StringComparer.Ordinal);
 
+    /// <summary>Reads every workflow file under <paramref name="directory"/>; of two with the same id, the first in path order wins.</summary>
     public WorkflowLibrary(string directory)
     {
         Directory = Path.GetFullPath(directory);
@@ -21,12 +22,16 @@ public sealed partial class WorkflowLibrary
             if (TryLoad(path) is { Definition: { } def } loaded) _byId.TryAdd(def.DefinitionId, loaded);
     }
 
+    /// <summary>The folder searched, as a full path.</summary>
     public string Directory { get; }
 
+    /// <summary>The ids of the workflows found.</summary>
     public IReadOnlyCollection<string> Ids => _byId.Keys;
 
+    /// <summary>The workflow file with this id, or null.</summary>
     public LoadedWorkflow? Find(string definitionId) => _byId.GetValueOrDefault(definitionId);
 
+    /// <summary>The workflows found that could be read.</summary>
     public IEnumerable<Definitions.WorkflowDefinition> Definitions => _byId.Values.Select(l => l.Definition).OfType<Definitions.WorkflowDefinition>();
 
     /// <summary>The workflow files under <paramref name="dir"/>, skipping hidden folders and build output.</summary>
@@ -49,7 +54,7 @@ public sealed partial class WorkflowLibrary
     }
 
     /// <summary>The file read as a workflow, or null when its content is not one (or it cannot be read).</summary>
-    public static LoadedWorkflow? TryLoad(string path)
+    internal static LoadedWorkflow? TryLoad(string path)
     {
         string text;
         try { text = File.ReadAllText(path); }
@@ -58,7 +63,8 @@ public sealed partial class WorkflowLibrary
         return LooksLikeWorkflow(text, format) ? WorkflowFile.Parse(text, path, format) : null;
     }
 
-    public static bool LooksLikeWorkflow(string text, WorkflowFormat format)
+    /// <summary>Whether the text holds a workflow rather than another YAML or JSON file (a model script, a problem file).</summary>
+    internal static bool LooksLikeWorkflow(string text, WorkflowFormat format)
     {
         if (format == WorkflowFormat.Json)
         {

@@ -14,7 +14,7 @@ namespace Seidr.Workflows.Serialization;
 /// keeps its key (<c>position: [0, 0]  # left</c> moved to <c>position: [240, 0]  # left</c>). A <c>#</c> inside
 /// quotes or a block scalar is text, not a comment.
 /// </remarks>
-public static partial class YamlComments
+internal static partial class YamlComments
 {
     /// <summary>The rewritten text with the original's comments and blank lines put back where they belong.</summary>
     public static string Carry(string original, string rewritten)

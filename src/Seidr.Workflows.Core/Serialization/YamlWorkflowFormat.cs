@@ -30,6 +30,7 @@ public static partial class YamlWorkflowFormat
     [GeneratedRegex(@"^\s*([A-Za-z_][\w\-]*)(?:\.([A-Za-z_][\w]*))?\s*->\s*([A-Za-z_][\w\-]*)(?:\.([A-Za-z_][\w]*))?\s*$")]
     private static partial Regex ConnectionSyntax();
 
+    /// <summary>Parses YAML text; <paramref name="path"/> only names the file in diagnostics.</summary>
     public static LoadedWorkflow Read(string text, string path)
     {
         var map = new SourceMap();
@@ -473,6 +474,7 @@ public static partial class YamlWorkflowFormat
     private static string Suggest(string name, IEnumerable<string> allowed) =>
         Suggestions.DidYouMean(name, allowed, $"; expected one of {string.Join(", ", allowed)}");
 
+    /// <summary>The definition's canonical YAML text, without comments (<see cref="WorkflowFile.Save"/> keeps a file's).</summary>
     public static string Write(WorkflowDefinition def)
     {
         var root = new YamlMappingNode();

@@ -21,26 +21,15 @@ public interface IWorkflowReferences
     /// <summary>The workflow file with this id (a workflow used as an activity), or null when there is none.</summary>
     Serialization.LoadedWorkflow? FindWorkflow(string definitionId) => null;
 
-    /// <summary>The ids <see cref="FindWorkflow"/> knows, for suggestions; and where it looked.</summary>
+    /// <summary>The ids <see cref="FindWorkflow"/> knows, for suggestions.</summary>
     IReadOnlyCollection<string> WorkflowIds => [];
+
+    /// <summary>Where <see cref="FindWorkflow"/> looked, for "not found" messages.</summary>
     string WorkflowsSearched => "the workflow's folder";
 }
 
-/// <summary>References that know the workflows of a <see cref="Serialization.WorkflowLibrary"/> and otherwise accept everything.</summary>
-public sealed class LibraryReferences(Serialization.WorkflowLibrary library, IWorkflowReferences? inner = null) : IWorkflowReferences
-{
-    private readonly IWorkflowReferences _inner = inner ?? PermissiveReferences.Instance;
-    public bool ModelExists(string name) => _inner.ModelExists(name);
-    public string? CheckPrompt(string name) => _inner.CheckPrompt(name);
-    public string? CheckDataset(string dataset) => _inner.CheckDataset(dataset);
-    public string? CheckModelSettings(string name, System.Text.Json.Nodes.JsonObject settings) => _inner.CheckModelSettings(name, settings);
-    public Serialization.LoadedWorkflow? FindWorkflow(string definitionId) => library.Find(definitionId);
-    public IReadOnlyCollection<string> WorkflowIds => library.Ids;
-    public string WorkflowsSearched => library.Directory;
-}
-
-/// <summary>References that accept everything: validation of the file alone.</summary>
-public sealed class PermissiveReferences : IWorkflowReferences
+/// <summary>For validating the file alone: no model is configured outside it, and every prompt and dataset is accepted.</summary>
+internal sealed class PermissiveReferences : IWorkflowReferences
 {
     public static PermissiveReferences Instance { get; } = new();
     public bool ModelExists(string name) => false;

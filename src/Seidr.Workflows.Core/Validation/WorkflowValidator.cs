@@ -19,6 +19,7 @@ public sealed class WorkflowValidator(ActivityCatalog catalog, IWorkflowReferenc
 {
     private readonly IWorkflowReferences _refs = references ?? PermissiveReferences.Instance;
 
+    /// <summary>The reader's diagnostics and the validator's, for the file and the workflows it uses as activities.</summary>
     public ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded) => Validate(loaded, []);
 
     private ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded, ImmutableList<string> chain)
