@@ -5,58 +5,22 @@ namespace Seidr.Workflows.Activities.Tests.Stages;
 
 /// <summary>
 /// The one rule for blank answers (Support/Answers), stage by stage: a blank answer becomes a program that fails where
-/// programs are made, and elsewhere becomes no candidate but is counted in the flow's <c>dropped_answers</c> measure,
-/// as is any other answer a stage cannot use. A flow that drops nothing has no such measure.
+/// programs are made (Draft: <see cref="DraftTests"/>), and elsewhere becomes no candidate but is counted in the flow's
+/// <c>dropped_answers</c> measure, as is any other answer a stage cannot use. A flow that drops nothing has no such measure.
 /// </summary>
 [Collection("stages")]
 public class BlankAnswerTests(SandboxFixture sandbox)
 {
     private const string Dropped = "dropped_answers";
-    private const string Buggy = "def add(a, b):\\n    return a - b";
+    private const string Buggy = "def add(a, b):\n    return a - b";
     private const string Right = "```python\ndef add(a, b):\n    return a + b\n```";
-
-    [Fact]
-    public async Task Draft_keeps_a_blank_answer_as_a_program_that_fails_and_drops_nothing()
-    {
-        const string flow = """
-            activities:
-            - {id: draft, type: Seidr.Draft, inputs: {model: coder, drafts_per_prompt: 2} }
-            - {id: execute, type: Seidr.Execute, inputs: {tests: examples} }
-            - {id: done, type: Test.Probe}
-            connections:
-            - draft.Done -> execute
-            - execute.Done -> done
-            """;
-        var run = await StageHarness.RunAsync(sandbox.Runner, flow, $"rules:\n- stage: draft\n  answers: [{Quote(Right)}, \"  \\n\"]\n");
-        var programs = run.At("done").Programs;
-        programs.Should().HaveCount(2, "the blank answer is a sample the model gave: pass@k counts it");
-        programs.Single(p => p.Content.Trim().Length == 0).PassedAll.Should().BeFalse("a blank program fails its tests");
-        run.Flow.Programs.Should().Be(2);
-        run.Flow.Measures.Should().NotContainKey(Dropped, "nothing was dropped, so the flow reports what it did before the rule");
-    }
 
     [Fact]
     public async Task Repair_drops_blank_and_unparseable_answers_and_counts_them()
     {
-        var flow = $$"""
-            activities:
-            - id: seed
-              type: Test.Seed
-              inputs:
-                items: "{{Buggy}}"
-            - {id: execute, type: Seidr.Execute, inputs: {tests: examples} }
-            - {id: explain, type: Seidr.Explain, inputs: {model: coder, explanations_per_program: 1} }
-            - {id: repair, type: Seidr.Repair, inputs: {model: coder, repairs_per_explanation: 3} }
-            - {id: done, type: Test.Probe}
-            - {id: empty, type: Test.Probe}
-            connections:
-            - seed.Done -> execute
-            - execute.Done -> explain
-            - explain.Done -> repair
-            - repair.Done -> done
-            - repair.Empty -> empty
-            """;
-        var script = $"rules:\n- {{stage: explain, answer: \"Use + instead of -.\"}}\n- stage: repair\n  answers: [{Quote(Right)}, \"\", \"I am not sure.\"]\n";
+        var flow = Explain("model: coder, explanations_per_program: 1")
+            .Then("repair", "Seidr.Repair", "model: coder, repairs_per_explanation: 3").Probe("Done", "Empty");
+        var script = $"rules:\n- {{stage: explain, answer: \"Use + instead of -.\"}}\n- stage: repair\n  answers: [{StageFlow.Quote(Right)}, \"\", \"I am not sure.\"]\n";
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, script);
         run.At("done").Programs.Should().ContainSingle().Which.Content.Should().Contain("a + b");
         run.Flow.Measures[Dropped].Should().Be(2, "the blank answer and the prose answer made no program");
@@ -65,22 +29,7 @@ public class BlankAnswerTests(SandboxFixture sandbox)
     [Fact]
     public async Task Explain_drops_blank_answers_and_counts_them()
     {
-        var flow = $$"""
-            activities:
-            - id: seed
-              type: Test.Seed
-              inputs:
-                items: "{{Buggy}}"
-            - {id: execute, type: Seidr.Execute, inputs: {tests: examples} }
-            - {id: explain, type: Seidr.Explain, inputs: {model: coder, explanations_per_program: 3} }
-            - {id: done, type: Test.Probe}
-            - {id: empty, type: Test.Probe}
-            connections:
-            - seed.Done -> execute
-            - execute.Done -> explain
-            - explain.Done -> done
-            - explain.Empty -> empty
-            """;
+        var flow = Explain("model: coder, explanations_per_program: 3").Probe("Done", "Empty");
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, "rules:\n- stage: explain\n  answers: [\"Use + instead of -.\", \" \", \"\"]\n");
         run.At("done").OfKind(CandidateKinds.Explanation).Should().ContainSingle().Which.Content.Should().Be("Use + instead of -.");
         run.Flow.Measures[Dropped].Should().Be(2);
@@ -89,22 +38,7 @@ public class BlankAnswerTests(SandboxFixture sandbox)
     [Fact]
     public async Task Explain_with_only_blank_answers_goes_to_Empty_and_counts_them()
     {
-        var flow = $$"""
-            activities:
-            - id: seed
-              type: Test.Seed
-              inputs:
-                items: "{{Buggy}}"
-            - {id: execute, type: Seidr.Execute, inputs: {tests: examples} }
-            - {id: explain, type: Seidr.Explain, inputs: {model: coder, explanations_per_program: 2} }
-            - {id: done, type: Test.Probe}
-            - {id: empty, type: Test.Probe}
-            connections:
-            - seed.Done -> execute
-            - execute.Done -> explain
-            - explain.Done -> done
-            - explain.Empty -> empty
-            """;
+        var flow = Explain("model: coder, explanations_per_program: 2").Probe("Done", "Empty");
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, "rules:\n- stage: explain\n  answers: [\"\", \"\\n\"]\n");
         run.Reached("done").Should().BeFalse();
         run.At("empty").Programs.Should().ContainSingle();
@@ -114,19 +48,7 @@ public class BlankAnswerTests(SandboxFixture sandbox)
     [Fact]
     public async Task Lexicon_and_sketch_drop_blank_answers_and_count_them()
     {
-        const string flow = """
-            activities:
-            - {id: lexicon, type: Seidr.Lexicon, inputs: {model: coder} }
-            - {id: sketch, type: Seidr.Sketch, inputs: {model: coder, samples: 3} }
-            - {id: done, type: Test.Probe}
-            - {id: lexicon_empty, type: Test.Probe}
-            - {id: sketch_empty, type: Test.Probe}
-            connections:
-            - lexicon.Done -> sketch
-            - lexicon.Empty -> lexicon_empty
-            - sketch.Done -> done
-            - sketch.Empty -> sketch_empty
-            """;
+        var flow = StageFlow.LexiconSketch(sketchInputs: "model: coder, samples: 3");
         var blankLexicon = await StageHarness.RunAsync(sandbox.Runner, flow, "rules:\n- {stage: lexicon, answer: \"  \"}\n");
         blankLexicon.At("lexicon_empty").Should().BeEmpty();
         blankLexicon.Flow.Measures[Dropped].Should().Be(1);
@@ -140,19 +62,14 @@ public class BlankAnswerTests(SandboxFixture sandbox)
     [Fact]
     public async Task GenerateTests_makes_no_set_of_a_blank_or_testless_answer_and_counts_it()
     {
-        const string flow = """
-            activities:
-            - {id: tests, type: Seidr.GenerateTests, inputs: {model: coder, samples: 3} }
-            - {id: done, type: Test.Probe}
-            connections:
-            - tests.Done -> done
-            """;
+        var flow = new StageFlow().Then("tests", "Seidr.GenerateTests", "model: coder, samples: 3").Probe("Done");
         var script = "rules:\n- stage: tests\n  answers: [\"```python\\nassert add(1, 2) == 3\\n```\", \"\", \"No tests from me.\"]\n";
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, script);
         run.At("done").OfKind(CandidateKinds.TestSet).Should().ContainSingle().Which.Tags["sample"].Should().Be("0");
         run.Flow.Measures[Dropped].Should().Be(2, "the blank answer and the answer without a test made no set");
     }
 
-    /// <summary>A YAML double-quoted scalar of <paramref name="text"/>.</summary>
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+    /// <summary>A failing program, run on the examples and handed to Explain.</summary>
+    private static StageFlow Explain(string inputs) =>
+        new StageFlow().Seed(Buggy).Then("execute", "Seidr.Execute", "tests: examples").Then("explain", "Seidr.Explain", inputs);
 }

@@ -66,8 +66,12 @@ public static class StageHarness
         Hidden = [new AssertTest("assert add(10, 5) == 15"), new AssertTest("assert add(0, 0) == 0")],
     };
 
+    /// <summary>
+    /// Runs <paramref name="activitiesYaml"/> (a <see cref="StageFlow"/>, or the YAML of activities and connections) on
+    /// one problem; the model <c>coder</c> answers from <paramref name="script"/>, or is <paramref name="coder"/>'s definition.
+    /// </summary>
     public static async Task<StageRun> RunAsync(SandboxRunner runner, string activitiesYaml, string script, Problem? problem = null,
-        string budget = "max_programs: 50", string matrix = "", bool withVerdicts = true)
+        string budget = "max_programs: 50", string matrix = "", bool withVerdicts = true, IReadOnlyDictionary<string, object?>? coder = null)
     {
         var dir = Directory.CreateTempSubdirectory("seidr-stage-").FullName;
         try
@@ -87,7 +91,7 @@ public static class StageHarness
             var loaded = WorkflowFile.Parse(yaml, Path.Combine(dir, "workflow.yaml"), WorkflowFormat.Yaml);
             var definition = loaded.Definition ?? throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics));
             using var models = ModelLayer.Create(new ConfigurationBuilder().Build(),
-                new Dictionary<string, IReadOnlyDictionary<string, object?>> { ["coder"] = new Dictionary<string, object?> { ["provider"] = "scripted", ["file"] = "model.yaml" } },
+                new Dictionary<string, IReadOnlyDictionary<string, object?>> { ["coder"] = coder ?? new Dictionary<string, object?> { ["provider"] = "scripted", ["file"] = "model.yaml" } },
                 new ModelLayerOptions { BaseDirectory = dir, PromptsDirectory = Repo.Path("prompts"), CacheMode = CacheMode.Off, ExportTelemetry = false });
             var runId = Guid.NewGuid().ToString("N");
             var verdicts = new RunVerdicts();
