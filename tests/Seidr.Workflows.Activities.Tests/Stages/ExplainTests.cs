@@ -10,28 +10,9 @@ public class ExplainTests(SandboxFixture sandbox)
     private const string Correct = "def add(a, b):\n    return a + b";
     private const string Crashing = "def add(a, b):\n    return a + c";
 
-    private static string Flow(string items, string explainInputs = "model: coder, explanations_per_program: 2") => $$"""
-        activities:
-        - id: seed
-          type: Test.Seed
-          inputs:
-            items: "{{items.Replace("\n", "\\n")}}"
-        - id: execute
-          type: Seidr.Execute
-          inputs: {tests: examples}
-        - id: explain
-          type: Seidr.Explain
-          inputs: {{{explainInputs}}}
-        - {id: done, type: Test.Probe}
-        - {id: empty, type: Test.Probe}
-        - {id: exhausted, type: Test.Probe}
-        connections:
-        - seed.Done -> execute
-        - execute.Done -> explain
-        - explain.Done -> done
-        - explain.Empty -> empty
-        - explain.Exhausted -> exhausted
-        """;
+    private static StageFlow Flow(string items, string explainInputs = "model: coder, explanations_per_program: 2") =>
+        new StageFlow().Seed(items).Then("execute", "Seidr.Execute", "tests: examples")
+            .Then("explain", "Seidr.Explain", explainInputs).Probe("Done", "Empty", "Exhausted");
 
     // The rule answers only when the prompt shows the failing test as expected vs actual.
     private const string Script = """

@@ -6,21 +6,7 @@ namespace Seidr.Workflows.Activities.Tests.Stages;
 [Collection("stages")]
 public class LexiconSketchTests(SandboxFixture sandbox)
 {
-    private const string Flow = """
-        activities:
-        - {id: lexicon, type: Seidr.Lexicon, inputs: {model: coder}}
-        - {id: sketch, type: Seidr.Sketch, inputs: {model: coder}}
-        - {id: draft, type: Seidr.Draft, inputs: {model: coder, drafts_per_prompt: 1}}
-        - {id: done, type: Test.Probe}
-        - {id: lexicon_empty, type: Test.Probe}
-        - {id: sketch_empty, type: Test.Probe}
-        connections:
-        - lexicon.Done -> sketch
-        - lexicon.Empty -> lexicon_empty
-        - sketch.Done -> draft
-        - sketch.Empty -> sketch_empty
-        - draft.Done -> done
-        """;
+    private static readonly string Flow = StageFlow.LexiconSketch(draftInputs: "model: coder, drafts_per_prompt: 1");
 
     // Each answer depends on what the prompt shows: the sketch sees the lexicon, the draft sees both.
     private const string Script = """
@@ -68,7 +54,7 @@ public class LexiconSketchTests(SandboxFixture sandbox)
     [Fact]
     public async Task Disabled_stages_pass_the_input_through_and_the_draft_has_neither()
     {
-        var flow = Flow.Replace("inputs: {model: coder}}", "inputs: {model: coder, enabled: false}}");
+        var flow = StageFlow.LexiconSketch("model: coder, enabled: false", "model: coder, enabled: false", "model: coder, drafts_per_prompt: 1");
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, Script);
         run.At("done").Programs.Should().ContainSingle().Which.Content.Should().Contain("return 0", "the default answer: no lexicon or sketch in the prompt");
         run.Flow.Calls.Should().Be(1);
@@ -77,7 +63,7 @@ public class LexiconSketchTests(SandboxFixture sandbox)
     [Fact]
     public async Task A_spent_budget_skips_the_sketch_and_keeps_the_lexicon()
     {
-        var flow = Flow.Replace("- sketch.Empty -> sketch_empty", "- sketch.Empty -> sketch_empty\n- sketch.Exhausted -> sketch_empty");
+        var flow = StageFlow.LexiconSketch(draftInputs: "model: coder, drafts_per_prompt: 1").Connect("sketch.Exhausted", "sketch_empty");
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, Script, budget: "calls: 1");
         run.At("sketch_empty").OfKind(CandidateKinds.Lexicon).Should().ContainSingle();
         run.Reached("done").Should().BeFalse();

@@ -8,36 +8,11 @@ public class RepairTests(SandboxFixture sandbox)
 {
     private const string Buggy = "def add(a, b):\n    return a - b";
 
-    private static string Flow(string repairInputs = "model: coder, repairs_per_explanation: 2", string explanations = "2", string items = Buggy) => $$"""
-        activities:
-        - id: seed
-          type: Test.Seed
-          inputs:
-            items: "{{items.Replace("\n", "\\n")}}"
-        - id: execute
-          type: Seidr.Execute
-          inputs: {tests: examples}
-        - id: explain
-          type: Seidr.Explain
-          inputs: {model: coder, explanations_per_program: {{explanations}}}
-        - id: repair
-          type: Seidr.Repair
-          inputs: {{{repairInputs}}}
-        - id: rerun
-          type: Seidr.Execute
-          inputs: {tests: examples}
-        - {id: done, type: Test.Probe}
-        - {id: empty, type: Test.Probe}
-        - {id: exhausted, type: Test.Probe}
-        connections:
-        - seed.Done -> execute
-        - execute.Done -> explain
-        - explain.Done -> repair
-        - repair.Done -> rerun
-        - rerun.Done -> done
-        - repair.Empty -> empty
-        - repair.Exhausted -> exhausted
-        """;
+    private static StageFlow Flow(string repairInputs = "model: coder, repairs_per_explanation: 2", string explanations = "2", string items = Buggy) =>
+        new StageFlow().Seed(items).Then("execute", "Seidr.Execute", "tests: examples")
+            .Then("explain", "Seidr.Explain", $"model: coder, explanations_per_program: {explanations}")
+            .Then("repair", "Seidr.Repair", repairInputs).Probe("Empty", "Exhausted")
+            .Then("rerun", "Seidr.Execute", "tests: examples").ProbeAs("Done", "done");
 
     private const string Script = """
         rules:
@@ -83,22 +58,7 @@ public class RepairTests(SandboxFixture sandbox)
     [Fact]
     public async Task Without_explanations_nothing_is_asked()
     {
-        var flow = $$"""
-            activities:
-            - id: seed
-              type: Test.Seed
-              inputs:
-                items: "{{Buggy.Replace("\n", "\\n")}}"
-            - id: repair
-              type: Seidr.Repair
-              inputs: {model: coder}
-            - {id: done, type: Test.Probe}
-            - {id: empty, type: Test.Probe}
-            connections:
-            - seed.Done -> repair
-            - repair.Done -> done
-            - repair.Empty -> empty
-            """;
+        var flow = new StageFlow().Seed(Buggy).Then("repair", "Seidr.Repair", "model: coder").Probe("Done", "Empty");
         var run = await StageHarness.RunAsync(sandbox.Runner, flow, Script);
         run.At("empty").Programs.Should().ContainSingle();
         run.Flow.Calls.Should().Be(0);
