@@ -3,4 +3,4 @@ using Seidr.Workflows.Engine;
 namespace Seidr.Workflows.Activities.Ranking;
 
 /// <summary>The beam a <see cref="Stages.Rank"/> kept in its last iteration of a flow (its parents, with keep_parents).</summary>
-public sealed record BeamState(IReadOnlyList<Candidate> Programs);
+internal sealed record BeamState(IReadOnlyList<Candidate> Programs);

@@ -20,7 +20,7 @@ namespace Seidr.Workflows.Activities.Ranking;
 /// </list>
 /// Uses only the code and test pools (no docstring examples, no hidden tests).
 /// </summary>
-public static class BehaviourRanking
+internal static class BehaviourRanking
 {
     /// <summary>
     /// Softness of the support from the pool alone: <c>sqrt(T)</c>, T the distinct generated test cases. With more

@@ -3,14 +3,14 @@ using System.Collections.Immutable;
 namespace Seidr.Workflows.Activities.Ranking;
 
 /// <summary>A group of distinct programs (indices into <see cref="DualExecution.Programs"/>) ranked together, with its score.</summary>
-public sealed record RankedGroup(ImmutableArray<int> Programs, double Score)
+internal sealed record RankedGroup(ImmutableArray<int> Programs, double Score)
 {
     /// <summary>Samples in the group (programs counted with their multiplicity).</summary>
     public int Samples(DualExecution m) => Programs.Sum(p => m.ProgramCounts[p]);
 }
 
 /// <summary>A ranking of a problem's programs: groups best first. <see cref="Fallback"/>: nothing could be ranked, the pool is one group.</summary>
-public sealed record GroupRanking(ImmutableArray<RankedGroup> Groups, bool Fallback)
+internal sealed record GroupRanking(ImmutableArray<RankedGroup> Groups, bool Fallback)
 {
     /// <summary>The whole pool as one group (no ranking: a random sample of it is a random pool sample).</summary>
     public static GroupRanking Pool(DualExecution m, bool fallback) =>
@@ -36,7 +36,7 @@ public sealed record GroupRanking(ImmutableArray<RankedGroup> Groups, bool Fallb
 /// duplicates. Programs that pass no test case are not ranked. Sets of equal score are merged; when no program
 /// passes any test case, the problem falls back to its whole pool.
 /// </summary>
-public static class CodeTAgreement
+internal static class CodeTAgreement
 {
     /// <summary>The consensus sets, in order of their first program (unsorted, unmerged).</summary>
     public static IReadOnlyList<RankedGroup> ConsensusSets(DualExecution m)

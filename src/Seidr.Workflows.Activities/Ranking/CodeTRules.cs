@@ -10,7 +10,7 @@ namespace Seidr.Workflows.Activities.Ranking;
 /// CodeT's post-processing rules (microsoft/CodeT, <c>src/postprocess.py</c>), reproduced exactly: how a code sample
 /// becomes a program and how a test sample becomes test cases.
 /// </summary>
-public static class CodeTRules
+internal static class CodeTRules
 {
     /// <summary>Test cases used per test sample (CodeT's <c>--test_case_limit</c>, default 5).</summary>
     public const int TestCaseLimit = 5;
@@ -50,7 +50,7 @@ public static class CodeTRules
 }
 
 /// <summary>Whether Python source compiles (<c>compile(src, "", "exec")</c>), asked of the sandboxed interpreter in one run.</summary>
-public static class PythonSyntax
+internal static class PythonSyntax
 {
     private const string Checker = """
         import json, sys

@@ -10,7 +10,7 @@ namespace Seidr.Workflows.Activities.Ranking;
 /// generated test cases (with how many times the test samples produced each), and what each program did on each
 /// test: passed, or the class of what it did otherwise (its actual value, an error, a timeout).
 /// </summary>
-public sealed record DualExecution
+internal sealed record DualExecution
 {
     /// <summary>Distinct program texts, in order of first appearance.</summary>
     public required ImmutableArray<string> Programs { get; init; }

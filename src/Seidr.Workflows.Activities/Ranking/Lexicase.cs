@@ -3,7 +3,7 @@ using Seidr.Workflows.Engine;
 namespace Seidr.Workflows.Activities.Ranking;
 
 /// <summary>Lexicase selection (Spector 2012; used by SEIDR): repeatedly filter by one test at a time in random order.</summary>
-public static class Lexicase
+internal static class Lexicase
 {
     public static List<Candidate> Select(IReadOnlyList<Candidate> pool, int count, Random random)
     {

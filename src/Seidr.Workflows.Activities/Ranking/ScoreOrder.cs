@@ -3,7 +3,7 @@ using Seidr.Workflows.Engine;
 namespace Seidr.Workflows.Activities.Ranking;
 
 /// <summary>The score ranking's order of programs, shared by the stages that pick the best programs first.</summary>
-public static class ScoreOrder
+internal static class ScoreOrder
 {
     /// <summary>Best first: score, then fewer generations, then shorter text, then id (stable across runs).</summary>
     public static IEnumerable<Candidate> BestFirst(IEnumerable<Candidate> programs) =>

@@ -111,7 +111,7 @@ public sealed class Execute : Activity
     }
 
     /// <summary>The distinct tests of the test sets in a population, in order of first appearance.</summary>
-    public static List<TestSpec> GeneratedTests(Population population)
+    internal static List<TestSpec> GeneratedTests(Population population)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var tests = new List<TestSpec>();

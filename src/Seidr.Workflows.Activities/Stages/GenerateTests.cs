@@ -112,7 +112,7 @@ public sealed partial class GenerateTests : Activity
     /// of their own, each followed by its text (a fenced block or the lines up to the next label). An input without
     /// an output (or the reverse) is dropped and counted.
     /// </summary>
-    public static (IReadOnlyList<IoTest> Pairs, int Dropped) ParseIoPairs(string text)
+    internal static (IReadOnlyList<IoTest> Pairs, int Dropped) ParseIoPairs(string text)
     {
         var labels = PairLabel().Matches(text);
         var pairs = new List<IoTest>();

@@ -5,7 +5,7 @@ using Seidr.Workflows.Problems;
 namespace Seidr.Workflows.Activities.Stages;
 
 /// <summary>How stages call models: render a prompt file, call the model, and account for it in the flow's budget.</summary>
-public static class ModelStage
+internal static class ModelStage
 {
     /// <summary>A model failure as one line: kind, HTTP status where there was one, and the message.</summary>
     public static string Describe(ModelError error) =>

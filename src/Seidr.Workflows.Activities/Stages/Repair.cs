@@ -88,7 +88,7 @@ public sealed class Repair : Activity
     /// (an answer that is prose, or code for something else, cannot pass a test and is dropped). Other languages:
     /// <see cref="CodeText.IsProgram(string, Problems.Problem)"/>.
     /// </summary>
-    public static bool IsProgram(string code, string? entryPoint) =>
+    internal static bool IsProgram(string code, string? entryPoint) =>
         !string.IsNullOrWhiteSpace(code) &&
         (string.IsNullOrEmpty(entryPoint) || code.Contains($"def {entryPoint}(", StringComparison.Ordinal) || code.Contains($"def {entryPoint} (", StringComparison.Ordinal));
 }

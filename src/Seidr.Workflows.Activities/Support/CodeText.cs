@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Seidr.Workflows.Activities.Support;
 
 /// <summary>Turns model answers into program text.</summary>
-public static partial class CodeText
+internal static partial class CodeText
 {
     /// <summary>CodeT's stop strings: a completion ends at the first of these.</summary>
     public static readonly string[] CompletionStops = ["\nclass", "\ndef", "\n#", "\nif", "\nprint"];

@@ -6,6 +6,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// <summary>
 /// The programming languages a problem can be solved in (<c>problem.language</c>, set by the problem file, the
 /// experiment's <c>language</c> or a <c>language</c> matrix axis) and what each stage needs to know about them.
+/// The names are public: the runtime checks an experiment's <c>language</c> against the very names the stages accept.
 /// </summary>
 public static class Languages
 {
@@ -21,7 +22,7 @@ public static class Languages
     };
 
     /// <summary>How the sandbox runs programs for <paramref name="problem"/>.</summary>
-    public static ProgramLanguage Of(Problem problem) => Normalize(problem.Language) switch
+    internal static ProgramLanguage Of(Problem problem) => Normalize(problem.Language) switch
     {
         "cpp" => ProgramLanguage.Cpp,
         "python" => ProgramLanguage.Python,
@@ -29,8 +30,8 @@ public static class Languages
     };
 
     /// <summary>The language's name in prose (prompts).</summary>
-    public static string DisplayName(Problem problem) => Of(problem) == ProgramLanguage.Cpp ? "C++" : "Python";
+    internal static string DisplayName(Problem problem) => Of(problem) == ProgramLanguage.Cpp ? "C++" : "Python";
 
     /// <summary>The fence tag models use for the language's code blocks.</summary>
-    public static string FenceTag(Problem problem) => Of(problem) == ProgramLanguage.Cpp ? "cpp" : "python";
+    internal static string FenceTag(Problem problem) => Of(problem) == ProgramLanguage.Cpp ? "cpp" : "python";
 }

@@ -6,7 +6,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// Inputs to compare programs on (for voting by output agreement): the calls of the entry point on the left of
 /// <c>assert call == expected</c> tests, or the standard inputs of stdin/stdout tests. Expected values are not used.
 /// </summary>
-public static class Probes
+internal static class Probes
 {
     /// <summary>A value no program is expected to return, so every probe reports what the program returned.</summary>
     public const string Sentinel = "'\\x00seidr-vote'";

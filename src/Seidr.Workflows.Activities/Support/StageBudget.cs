@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// and programs left are handed out in item order before anything runs, so which items are served does not depend
 /// on timing. Token and time limits cannot be known in advance; they are checked before each call.
 /// </summary>
-public static class StageBudget
+internal static class StageBudget
 {
     /// <summary>Model calls that may still be made (int.MaxValue when calls are not limited).</summary>
     public static int CallsLeft(FlowBudget budget) =>

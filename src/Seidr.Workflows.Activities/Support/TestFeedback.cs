@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// test with what was expected and what the program did. Only the tests the program was executed on appear, which are
 /// visible or generated tests, never hidden ones.
 /// </summary>
-public static class TestFeedback
+internal static class TestFeedback
 {
     /// <summary>Longest text shown for one expected or actual value (long outputs are cut in the middle).</summary>
     public const int MaxValueLength = 600;

@@ -7,7 +7,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// The text of a test-set candidate: assert statements one after another (function problems), or a JSON list of
 /// <c>{"kind":"io","input":...,"expectedOutput":...}</c> (stdin/stdout problems).
 /// </summary>
-public static class TestSets
+internal static class TestSets
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
