@@ -34,6 +34,7 @@ public sealed class HiddenTestJudge(SandboxRunner runner, TimeSpan? timeout = nu
     // the same programs (the baseline all of them, the rankings a few), and each is judged once.
     private readonly ConcurrentDictionary<(string Problem, string Source), Task<(bool, string)>> _verdicts = new();
 
+    /// <summary>Each program's verdict on the hidden tests, in the order given; a distinct program is judged once per run and language.</summary>
     public async Task<IReadOnlyList<HiddenVerdict>> JudgeAsync(Problem problem, IReadOnlyList<Candidate> programs, CancellationToken cancellationToken)
     {
         var results = await Task.WhenAll(programs.Select(async p =>

@@ -18,27 +18,43 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "Ensemble", Category = "Selection", Spends = false, DisplayName = "Ensemble", Description = "Merges programs from several models or prompts, drops duplicates, and optionally orders them by output agreement (votes).")]
 public sealed class Ensemble : Activity
 {
+    /// <summary>
+    /// The programs (by votes when voting, else in arrival order) with the other candidates passed along.
+    /// </summary>
     [Outcome(Description = "The programs (by votes when voting, else in arrival order) with the other candidates passed along.")]
     public const string Done = Ports.Done;
 
+    /// <summary>No program arrived: the input, unchanged.</summary>
     [Outcome(Description = "No program arrived: the input, unchanged.")]
     public const string Empty = "Empty";
 
+    /// <summary>
+    /// Order programs by output agreement: run each on the probes and put the largest group of programs that give the
+    /// same outputs first.
+    /// </summary>
     [Input(Description = "Order programs by output agreement: run each on the probes and put the largest group of programs that give the same outputs first.", Order = 0)]
     public bool Vote { get; set; }
 
+    /// <summary>
+    /// Python expressions to compare programs on (e.g. 'solution()'); empty: the entry-point calls in the visible tests
+    /// and generated test sets, or their stdin inputs.
+    /// </summary>
     [Input(Description = "Python expressions to compare programs on (e.g. 'solution()'); empty: the entry-point calls in the visible tests and generated test sets, or their stdin inputs.", Order = 1)]
     public string Probes { get; set; } = "";
 
+    /// <summary>Keep one copy of identical programs (their copies still count as votes).</summary>
     [Input(Description = "Keep one copy of identical programs (their copies still count as votes).", Order = 2)]
     public bool Dedupe { get; set; } = true;
 
+    /// <summary>Keep at most this many programs (0: all).</summary>
     [Input(Description = "Keep at most this many programs (0: all).", Min = 0, Order = 3)]
     public int Top { get; set; }
 
+    /// <summary>Time limit of each probe in milliseconds.</summary>
     [Input(Description = "Time limit of each probe in milliseconds.", Min = 1, Order = 4)]
     public int TimeoutMs { get; set; } = 1000;
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var programs = context.Input.Programs.Select(p => p.WithTag("source", Source(p))).ToList();

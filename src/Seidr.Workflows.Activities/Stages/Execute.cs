@@ -14,30 +14,50 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "Execute", Category = "Evaluation", Spends = false, DisplayName = "Execute", Description = "Runs every program against the problem's visible examples, the generated test sets in the population, or both; each test gets its own verdict.")]
 public sealed class Execute : Activity
 {
+    /// <summary>All programs, scored, with the other candidates passed along.</summary>
     [Outcome(Description = "All programs, scored, with the other candidates passed along.")]
     public const string Done = Ports.Done;
 
+    /// <summary>Programs that passed every test.</summary>
     [Outcome(Description = "Programs that passed every test.")]
     public const string Passed = "Passed";
 
+    /// <summary>Programs that failed at least one test.</summary>
     [Outcome(Description = "Programs that failed at least one test.")]
     public const string Failed = "Failed";
 
+    /// <summary>
+    /// Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or
+    /// 'auto' (generated when there are any, else examples).
+    /// </summary>
     [Input(Description = "Which tests: 'examples' (the problem's visible tests), 'generated' (test sets in the population), 'both', or 'auto' (generated when there are any, else examples).")]
     public TestSource Tests { get; set; } = TestSource.Auto;
 
+    /// <summary>
+    /// Time limit of each test in milliseconds (a problem's own time limit, as CodeContests gives, wins).
+    /// </summary>
     [Input(Description = "Time limit of each test in milliseconds (a problem's own time limit, as CodeContests gives, wins).", Min = 1)]
     public int TimeoutMs { get; set; } = 1000;
 
+    /// <summary>Memory limit of a program in MiB (a problem's own memory limit wins).</summary>
     [Input(Description = "Memory limit of a program in MiB (a problem's own memory limit wins).", Min = 16)]
     public int MemoryMb { get; set; } = 1024;
 
+    /// <summary>
+    /// Reuse the verdicts of an identical program on identical tests and limits already run in this experiment (e.g. by
+    /// another variant of a ranking comparison) instead of running it again.
+    /// </summary>
     [Input(Description = "Reuse the verdicts of an identical program on identical tests and limits already run in this experiment (e.g. by another variant of a ranking comparison) instead of running it again.")]
     public bool ReuseResults { get; set; }
 
+    /// <summary>
+    /// Run only the program-test pairs not run yet (in this flow, or in this run with reuse_results) and keep the
+    /// earlier verdicts: a pool of programs and tests that grows each round runs every pair once.
+    /// </summary>
     [Input(Description = "Run only the program-test pairs not run yet (in this flow, or in this run with reuse_results) and keep the earlier verdicts: a pool of programs and tests that grows each round runs every pair once.")]
     public bool Incremental { get; set; }
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var tests = SelectTests(context);
@@ -135,7 +155,13 @@ public enum TestSource
 {
     /// <summary>The generated test sets when the population has any, else the problem's visible examples.</summary>
     Auto,
+
+    /// <summary>The problem's visible tests (its docstring examples).</summary>
     Examples,
+
+    /// <summary>The distinct tests of the test sets in the population.</summary>
     Generated,
+
+    /// <summary>The visible tests, then the generated tests that are not among them.</summary>
     Both,
 }

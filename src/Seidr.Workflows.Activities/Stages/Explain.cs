@@ -14,33 +14,49 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "Explain", Category = "Repair", DisplayName = "Explain", Description = "For each failing program, asks a model for explanations of the bug and what to change (SEIDR's instruct), from the failed tests as expected vs actual.")]
 public sealed class Explain : Activity
 {
+    /// <summary>
+    /// The explanations, the programs they explain, and the input's other candidates (lexicon, sketch, test sets).
+    /// </summary>
     [Outcome(Description = "The explanations, the programs they explain, and the input's other candidates (lexicon, sketch, test sets).")]
     public const string Done = Ports.Done;
 
+    /// <summary>
+    /// Nothing was explained (no program failed a test, or every answer was empty or failed): the input, unchanged.
+    /// </summary>
     [Outcome(Description = "Nothing was explained (no program failed a test, or every answer was empty or failed): the input, unchanged.")]
     public const string Empty = "Empty";
 
+    /// <summary>The budget was spent before anything was explained: the input, unchanged.</summary>
     [Outcome(Description = "The budget was spent before anything was explained: the input, unchanged.")]
     public const string Exhausted = Ports.Exhausted;
 
+    /// <summary>The model that explains (a name under experiment.models).</summary>
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that explains (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
+    /// <summary>Prompt file under prompts/ (variables: problem, program, test_results).</summary>
     [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (variables: problem, program, test_results).", Order = 1)]
     public string Prompt { get; set; } = "explain";
 
+    /// <summary>Explanations asked for per failing program (SEIDR's explanations_per_program).</summary>
     [Input(Description = "Explanations asked for per failing program (SEIDR's explanations_per_program).", Min = 1, Order = 2)]
     public int ExplanationsPerProgram { get; set; } = 2;
 
+    /// <summary>How many failing tests are shown per program (SEIDR shows its worst one: 1).</summary>
     [Input(Description = "How many failing tests are shown per program (SEIDR shows its worst one: 1).", Min = 1, Order = 3)]
     public int FailingTests { get; set; } = 3;
 
+    /// <summary>Explain at most this many failing programs, best first (0: all that arrive).</summary>
     [Input(Description = "Explain at most this many failing programs, best first (0: all that arrive).", Min = 0, Order = 4)]
     public int MaxPrograms { get; set; }
 
+    /// <summary>
+    /// Index of the first sample asked for; each iteration asks for the next explanations_per_program samples.
+    /// </summary>
     [Input(Description = "Index of the first sample asked for; each iteration asks for the next explanations_per_program samples.", Min = 0, Order = 5)]
     public int SampleOffset { get; set; }
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var failing = context.Input.Programs.Where(p => !p.PassedAll && TestFeedback.HasFailures(p)).ToList();

@@ -18,37 +18,54 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "GenerateTests", Category = "Synthesis", DisplayName = "Generate tests", Description = "Asks a model for test cases (one test set per sample): assert lines for function problems, input/output pairs for stdin problems; tests that do not compile are dropped and counted.")]
 public sealed partial class GenerateTests : Activity
 {
+    /// <summary>The input with the new test sets added.</summary>
     [Outcome(Description = "The input with the new test sets added.")]
     public const string Done = Ports.Done;
 
+    /// <summary>The budget was spent before generating.</summary>
     [Outcome(Description = "The budget was spent before generating.")]
     public const string Exhausted = Ports.Exhausted;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The model that writes the tests (a name under experiment.models).</summary>
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the tests (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
+    /// <summary>
+    /// Prompt file under prompts/ (without extension); the default, generate-tests, asks for asserts and is replaced by
+    /// generate-io-tests (input/output cases) for stdin/stdout problems.
+    /// </summary>
     [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (without extension); the default, generate-tests, asks for asserts and is replaced by generate-io-tests (input/output cases) for stdin/stdout problems.", Order = 1)]
     public string Prompt { get; set; } = DefaultPrompt;
 
     /// <summary>The default prompt (asserts about the entry point), and the one used instead for stdin/stdout problems, which have no function to call.</summary>
     public const string DefaultPrompt = "generate-tests", IoPrompt = "generate-io-tests";
 
+    /// <summary>Test samples asked for per problem; each becomes one test set.</summary>
     [Input(Description = "Test samples asked for per problem; each becomes one test set.", Min = 1, Order = 2)]
     public int Samples { get; set; } = 1;
 
+    /// <summary>
+    /// How a sample becomes tests: 'codet' (CodeT's rule: split on 'assert ', keep parts naming the entry point, cut at
+    /// the stop strings, keep those that compile inside try/except), 'asserts' (the assert statements of the answer's
+    /// code, naming the entry point, that compile), 'io' (input:/output: pairs for stdin problems), 'auto' (io for
+    /// stdin problems, else asserts).
+    /// </summary>
     [Input(Description = "How a sample becomes tests: 'codet' (CodeT's rule: split on 'assert ', keep parts naming the entry point, cut at the stop strings, keep those that compile inside try/except), " +
         "'asserts' (the assert statements of the answer's code, naming the entry point, that compile), 'io' (input:/output: pairs for stdin problems), 'auto' (io for stdin problems, else asserts).",
         Options = ["auto", "codet", "asserts", "io"], Order = 3)]
     public string Extraction { get; set; } = "auto";
 
+    /// <summary>Tests kept per sample, the first ones (CodeT: 5); 0 keeps all.</summary>
     [Input(Description = "Tests kept per sample, the first ones (CodeT: 5); 0 keeps all.", Min = 0, Order = 4)]
     public int PerSample { get; set; }
 
+    /// <summary>Index of the first sample asked for (for replaying a recorded pool from a given sample).</summary>
     [Input(Description = "Index of the first sample asked for (for replaying a recorded pool from a given sample).", Min = 0, Order = 5)]
     public int SampleOffset { get; set; }
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var problem = context.Problem;

@@ -12,24 +12,31 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "Lexicon", Category = "Synthesis", DisplayName = "Lexicon", Description = "Asks a model for the problem's lexicon (names, types, invariants) that later prompts (sketch, draft) include.")]
 public sealed class Lexicon : Activity
 {
+    /// <summary>The lexicon, with the input passed along.</summary>
     [Outcome(Description = "The lexicon, with the input passed along.")]
     public const string Done = Ports.Done;
 
+    /// <summary>The model gave no usable answer: the input, unchanged (drafting can go on without a lexicon).</summary>
     [Outcome(Description = "The model gave no usable answer: the input, unchanged (drafting can go on without a lexicon).")]
     public const string Empty = "Empty";
 
+    /// <summary>The budget was spent before asking: the input, unchanged.</summary>
     [Outcome(Description = "The budget was spent before asking: the input, unchanged.")]
     public const string Exhausted = Ports.Exhausted;
 
+    /// <summary>The model that writes the lexicon.</summary>
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that writes the lexicon.", Order = 0)]
     public string Model { get; set; } = "";
 
+    /// <summary>Prompt file under prompts/ (variables: problem).</summary>
     [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (variables: problem).", Order = 1)]
     public string Prompt { get; set; } = "lexicon";
 
+    /// <summary>Index of the sample asked for.</summary>
     [Input(Description = "Index of the sample asked for.", Min = 0, Order = 2)]
     public int SampleOffset { get; set; }
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var made = await TextArtefact.AskAsync(context, CandidateKinds.Lexicon, Model, Prompt, ModelStage.ProblemVariables(context.Problem), 1, SampleOffset);

@@ -14,30 +14,44 @@ namespace Seidr.Workflows.Activities.Stages;
 [Activity("Seidr", "Repair", Category = "Repair", DisplayName = "Repair", Description = "For each explanation, asks a model for repaired programs (SEIDR's debug). Answers without the function are dropped as unparseable.")]
 public sealed class Repair : Activity
 {
+    /// <summary>The repaired programs, with the input's lexicon, sketch and test sets passed along.</summary>
     [Outcome(Description = "The repaired programs, with the input's lexicon, sketch and test sets passed along.")]
     public const string Done = Ports.Done;
 
+    /// <summary>
+    /// No repair was made (no explanation with its program in the input, or every answer was empty, failed or
+    /// unparseable): the input's programs, best first.
+    /// </summary>
     [Outcome(Description = "No repair was made (no explanation with its program in the input, or every answer was empty, failed or unparseable): the input's programs, best first.")]
     public const string Empty = "Empty";
 
+    /// <summary>The budget was spent before any repair was made: the input's programs, best first.</summary>
     [Outcome(Description = "The budget was spent before any repair was made: the input's programs, best first.")]
     public const string Exhausted = Ports.Exhausted;
 
+    /// <summary>The model that repairs (a name under experiment.models).</summary>
     [Input(Required = true, Reference = InputReference.Model, Description = "The model that repairs (a name under experiment.models).", Order = 0)]
     public string Model { get; set; } = "";
 
+    /// <summary>Prompt file under prompts/ (variables: problem, program, explanation, optional test_results).</summary>
     [Input(Reference = InputReference.Prompt, Description = "Prompt file under prompts/ (variables: problem, program, explanation, optional test_results).", Order = 1)]
     public string Prompt { get; set; } = "repair";
 
+    /// <summary>Repaired programs asked for per explanation (SEIDR's repairs_per_explanation).</summary>
     [Input(Description = "Repaired programs asked for per explanation (SEIDR's repairs_per_explanation).", Min = 1, Order = 2)]
     public int RepairsPerExplanation { get; set; } = 2;
 
+    /// <summary>How many failing tests are shown again with the explanation (0: none).</summary>
     [Input(Description = "How many failing tests are shown again with the explanation (0: none).", Min = 0, Order = 3)]
     public int FailingTests { get; set; } = 3;
 
+    /// <summary>
+    /// Index of the first sample asked for; each iteration asks for the next repairs_per_explanation samples.
+    /// </summary>
     [Input(Description = "Index of the first sample asked for; each iteration asks for the next repairs_per_explanation samples.", Min = 0, Order = 4)]
     public int SampleOffset { get; set; }
 
+    /// <inheritdoc/>
     public override async Task<ActivityResult> ExecuteAsync(ActivityContext context)
     {
         var programs = context.Input.Programs.GroupBy(p => p.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
