@@ -63,31 +63,32 @@ public sealed class Execute : Activity
         var tests = SelectTests(context);
         var programs = context.Input.Programs;
         var runner = context.GetRequiredService<SandboxRunner>();
-        if (Incremental) return await ExecuteIncrementalAsync(context, tests, programs, runner);
-        // Each distinct program runs once; duplicates share the verdicts.
-        var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
-        var shared = ReuseResults ? context.GetRequiredService<RunVerdicts>().Reports : null;
         var language = Languages.Of(context.Problem);
         // A problem's own limits (CodeContests') are the benchmark's rule and win over the stage's defaults.
         var timeout = context.Problem.TimeLimit ?? TimeSpan.FromMilliseconds(TimeoutMs);
         var memoryMb = context.Problem.MemoryLimitMb ?? MemoryMb;
-        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(language + "\u0000" + string.Join("\u0000", tests.Select(TestSets.Key)))));
-        Task<TestReport> Run(string source) => runner.RunTestsAsync(new TestRunRequest(language, source, tests)
+        // One request shape for both paths, so incremental runs a C++ problem as C++ under the problem's limits too.
+        Task<TestReport> Run(string source, List<TestSpec> batch) => runner.RunTestsAsync(new TestRunRequest(language, source, batch)
         {
             EntryPoint = context.Problem.EntryPoint,
             TestTimeout = timeout,
             Limits = ExecutionLimits.Default with { MemoryMb = memoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, timeout.TotalMilliseconds * 4)) },
         }, context.CancellationToken);
+        if (Incremental) return await ExecuteIncrementalAsync(context, tests, programs, new PairVerdicts.Setting(language, (int)timeout.TotalMilliseconds, memoryMb), Run);
+        // Each distinct program runs once; duplicates share the verdicts.
+        var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
+        var shared = ReuseResults ? context.GetRequiredService<RunVerdicts>().Reports : null;
+        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(language + "\u0000" + string.Join("\u0000", tests.Select(TestSets.Key)))));
         async Task<TestReport> RunShared(string source)
         {
             var key = (testsKey, (int)timeout.TotalMilliseconds, memoryMb, source);
-            var task = shared!.GetOrAdd(key, _ => Run(source));
+            var task = shared!.GetOrAdd(key, _ => Run(source, tests));
             try { return await task; }
             catch { shared.TryRemove(new KeyValuePair<(string, int, int, string), Task<TestReport>>(key, task)); throw; } // a cancelled or failed run is not reused
         }
         var scored = await Task.WhenAll(programs.Select(async p =>
         {
-            var report = await reports.GetOrAdd(p.Content, source => shared is null ? Run(source) : RunShared(source));
+            var report = await reports.GetOrAdd(p.Content, source => shared is null ? Run(source, tests) : RunShared(source));
             return context.Scored(p with { Score = tests.Count == 0 ? 0 : report.Score, Results = ToResults(tests, report) });
         }));
         var others = context.Input.Where(c => c.Kind != CandidateKinds.Program).ToList();
@@ -96,18 +97,13 @@ public sealed class Execute : Activity
             .And(Failed, scored.Where(p => !p.PassedAll));
     }
 
-    private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, SandboxRunner runner)
+    private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, PairVerdicts.Setting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
     {
         var pairs = ReuseResults ? context.GetRequiredService<RunVerdicts>().Pairs : context.GetOrAddState(() => new PairVerdicts());
         var byProgram = new ConcurrentDictionary<string, Task<ImmutableArray<TestResult>>>(StringComparer.Ordinal);
-        Task<TestReport> Run(string source, List<TestSpec> batch) => runner.RunTestsAsync(new TestRunRequest(ProgramLanguage.Python, source, batch)
-        {
-            TestTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
-            Limits = ExecutionLimits.Default with { MemoryMb = MemoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, TimeoutMs * 4)) },
-        }, context.CancellationToken);
         var scored = await Task.WhenAll(programs.Select(async p =>
         {
-            var results = await byProgram.GetOrAdd(p.Content, source => pairs.ResultsAsync(source, tests, TimeoutMs, MemoryMb, Run));
+            var results = await byProgram.GetOrAdd(p.Content, source => pairs.ResultsAsync(source, tests, setting, run));
             var passed = results.Count(r => r.Passed);
             return context.Scored(p with { Score = tests.Count == 0 ? 0 : (double)passed / tests.Count, Results = results });
         }));

@@ -11,7 +11,10 @@ namespace Seidr.Workflows.Activities.Support;
 /// </summary>
 internal sealed class PairVerdicts
 {
-    private readonly Dictionary<(string Source, string Test, int TimeoutMs, int MemoryMb), Task<TestResult?>> _verdicts = [];
+    private readonly Dictionary<(string Source, string Test, Setting Setting), Task<TestResult?>> _verdicts = [];
+
+    /// <summary>What besides the program and the test decides a verdict: the language it runs as and its limits.</summary>
+    public readonly record struct Setting(ProgramLanguage Language, int TimeoutMs, int MemoryMb);
 
     /// <summary>Pairs with a verdict (or one being run).</summary>
     public int Count
@@ -25,7 +28,8 @@ internal sealed class PairVerdicts
         lock (_verdicts) _verdicts.Clear();
     }
 
-    public async Task<ImmutableArray<TestResult>> ResultsAsync(string source, List<TestSpec> tests, int timeoutMs, int memoryMb, Func<string, List<TestSpec>, Task<TestReport>> run)
+    /// <summary>The verdicts of <paramref name="source"/> on <paramref name="tests"/>; the pairs without one run as one batch through <paramref name="run"/>.</summary>
+    public async Task<ImmutableArray<TestResult>> ResultsAsync(string source, List<TestSpec> tests, Setting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
     {
         var tasks = new Task<TestResult?>[tests.Count];
         var missing = new List<TestSpec>();
@@ -34,7 +38,7 @@ internal sealed class PairVerdicts
         {
             for (int i = 0; i < tests.Count; i++)
             {
-                var key = (source, TestSets.Key(tests[i]), timeoutMs, memoryMb);
+                var key = (source, TestSets.Key(tests[i]), setting);
                 if (_verdicts.TryGetValue(key, out var known)) { tasks[i] = known; continue; }
                 batch ??= new TaskCompletionSource<TestReport>(TaskCreationOptions.RunContinuationsAsynchronously);
                 tasks[i] = _verdicts[key] = Pick(batch.Task, tests[i], missing.Count);
@@ -48,7 +52,7 @@ internal sealed class PairVerdicts
             {
                 // A cancelled or failed batch is not kept: another round or flow runs those pairs again.
                 lock (_verdicts)
-                    foreach (var t in missing) _verdicts.Remove((source, TestSets.Key(t), timeoutMs, memoryMb));
+                    foreach (var t in missing) _verdicts.Remove((source, TestSets.Key(t), setting));
                 if (e is OperationCanceledException oce) batch.SetCanceled(oce.CancellationToken); else batch.SetException(e);
                 throw;
             }

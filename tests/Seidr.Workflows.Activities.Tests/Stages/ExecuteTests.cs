@@ -86,6 +86,31 @@ public class ExecuteTests(SandboxFixture sandbox)
         run.At("passed").Programs.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cpp_problem_runs_as_cpp_under_its_own_time_limit_incremental_or_not(bool incremental)
+    {
+        var problem = new Problem
+        {
+            Id = "Test/double",
+            Dataset = "test",
+            Prompt = "Print twice the input.\n",
+            Shape = ProblemShape.StdinStdout,
+            Language = "cpp",
+            Visible = [new IoTest("3\n", "6\n"), new IoTest("-4\n", "-8\n")],
+            TimeLimit = TimeSpan.FromMilliseconds(300),
+        };
+        const string right = "#include <iostream>\nint main() { long long n; std::cin >> n; std::cout << 2 * n << \"\\n\"; }";
+        const string slow = "#include <iostream>\n#include <thread>\n#include <chrono>\n"
+            + "int main() { std::this_thread::sleep_for(std::chrono::milliseconds(800)); long long n; std::cin >> n; std::cout << 2 * n << \"\\n\"; }";
+        var flow = Execute($"tests: examples, timeout_ms: 5000, incremental: {(incremental ? "true" : "false")}", right, slow);
+        var run = await StageHarness.RunAsync(sandbox.Runner, flow, "rules: []", problem);
+        var programs = run.At("done").Programs;
+        programs[0].Results.Should().HaveCount(2).And.OnlyContain(r => r.Status == TestStatus.Passed, "the C++ program is compiled and run as C++");
+        programs[1].Results.Should().HaveCount(2).And.OnlyContain(r => r.Status == TestStatus.Timeout, "the problem's 0.3 s wins over the stage's 5 s");
+    }
+
     [Fact]
     public async Task A_program_over_the_memory_limit_gets_the_memory_verdict()
     {
