@@ -13,7 +13,7 @@ namespace Seidr.Workflows.Runtime;
 /// problem) and <c>split</c> (which PSB2 cases are visible and hidden:
 /// <c>{seed, train: {edge: all|N, random: N}, test: {random: N}}</c>). Bad values are errors with their field path.
 /// </summary>
-public static class ExperimentExtras
+internal static class ExperimentExtras
 {
     public const string LanguageSetting = "language";
     public const string SplitSetting = "split";
@@ -75,7 +75,7 @@ public static class ExperimentExtras
 }
 
 /// <summary>An experiment setting with a bad value, and its field path (for a located diagnostic).</summary>
-public sealed class SettingException(string path, string message) : Exception($"{path}: {message}")
+internal sealed class SettingException(string path, string message) : Exception($"{path}: {message}")
 {
     public string PathName { get; } = path;
     public string Reason { get; } = message;

@@ -380,7 +380,7 @@ public static class ExperimentRunner
         return used;
     }
 
-    public static IReadOnlyList<Problem> LoadProblems(WorkflowDefinition workflow, ProjectLayout layout, string workflowDir, ExperimentOptions options, LoadedWorkflow loaded)
+    internal static IReadOnlyList<Problem> LoadProblems(WorkflowDefinition workflow, ProjectLayout layout, string workflowDir, ExperimentOptions options, LoadedWorkflow loaded)
     {
         var all = new DatasetCatalog(layout.DataDirectory).Load(workflow.Experiment.Dataset!, workflowDir, ExperimentExtras.SplitOf(workflow.Experiment));
         // The experiment's language is every problem's (a 'language' matrix axis still sets it per variant).
@@ -403,7 +403,7 @@ public static class ExperimentRunner
 }
 
 /// <summary>A minimal service provider: one instance per type.</summary>
-public sealed class ServiceMap : IServiceProvider
+internal sealed class ServiceMap : IServiceProvider
 {
     private readonly Dictionary<Type, object> _services = [];
     public ServiceMap Add<T>(T service) where T : notnull { _services[typeof(T)] = service; return this; }

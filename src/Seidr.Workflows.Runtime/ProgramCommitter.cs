@@ -7,7 +7,7 @@ using Seidr.Workflows.Runtime.Git;
 namespace Seidr.Workflows.Runtime;
 
 /// <summary>Where and how a run keeps its programs in git.</summary>
-public sealed record ProgramCommitOptions
+internal sealed record ProgramCommitOptions
 {
     /// <summary>The git working folder (made a repository if it is not one).</summary>
     public required string Directory { get; init; }
@@ -43,7 +43,7 @@ public sealed record ProgramCommitResult(string Branch, int Commits, int Failed,
 /// is pushed to the remote if one is given. A resumed or requeued run commits nothing twice: programs are
 /// recognised by the <c>Seidr-Candidate</c> trailer of the branch's commits, best programs by an unchanged file.
 /// </summary>
-public sealed class ProgramCommitter : IRunObserver, IAsyncDisposable
+internal sealed class ProgramCommitter : IRunObserver, IAsyncDisposable
 {
     private const string CandidateTrailer = "Seidr-Candidate";
     private readonly ProgramCommitOptions _options;

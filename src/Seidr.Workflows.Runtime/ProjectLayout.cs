@@ -9,7 +9,7 @@ namespace Seidr.Workflows.Runtime;
 /// </summary>
 public sealed record ProjectLayout(string Root, string PromptsDirectory, string DataDirectory, IConfiguration Configuration)
 {
-    public const string UserSecretsId = "seidr-workflows";
+    internal const string UserSecretsId = "seidr-workflows";
 
     public static ProjectLayout For(string workflowPath, IConfiguration? configuration = null)
     {

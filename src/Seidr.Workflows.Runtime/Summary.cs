@@ -8,7 +8,7 @@ using Seidr.Workflows.Execution;
 namespace Seidr.Workflows.Runtime;
 
 /// <summary>Writes a run's <c>summary.json</c> (per variant: id, axis values, metrics) and <c>flows.jsonl</c> (one line per problem and variant).</summary>
-public static class Summary
+internal static class Summary
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -12,7 +12,7 @@ namespace Seidr.Workflows.Runtime;
 /// Exports the engine's and the model layer's traces and metrics over OTLP when an endpoint is configured
 /// (<c>Seidr:Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); nothing otherwise.
 /// </summary>
-public static class TelemetryExport
+internal static class TelemetryExport
 {
     public static IDisposable? Start(IConfiguration configuration)
     {

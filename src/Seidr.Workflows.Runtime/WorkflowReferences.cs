@@ -9,7 +9,7 @@ using Seidr.Workflows.Validation;
 namespace Seidr.Workflows.Runtime;
 
 /// <summary>Checks a workflow's names against the project: models in appsettings, prompt files, datasets, model settings.</summary>
-public sealed class WorkflowReferences(ProjectLayout layout, string workflowDirectory) : IWorkflowReferences
+internal sealed class WorkflowReferences(ProjectLayout layout, string workflowDirectory) : IWorkflowReferences
 {
     private readonly Lazy<PromptLibrary?> _prompts = new(() => Directory.Exists(layout.PromptsDirectory) ? PromptLibrary.Load(layout.PromptsDirectory) : null);
     private readonly DatasetCatalog _datasets = new(layout.DataDirectory);

@@ -45,7 +45,7 @@ public sealed record HumanEvalEvaluation(
 /// </summary>
 public sealed class HumanEvalEvaluator(SandboxRunner runner)
 {
-    public static string ResultsPathFor(string samplesPath) => samplesPath + "_results.jsonl";
+    internal static string ResultsPathFor(string samplesPath) => samplesPath + "_results.jsonl";
 
     /// <summary>Invalid input (unreadable file, bad JSON, unknown task) throws <see cref="DatasetException"/> naming the file and line.</summary>
     public async Task<HumanEvalEvaluation> EvaluateAsync(string samplesPath, string problemsPath, HumanEvalOptions? options = null,

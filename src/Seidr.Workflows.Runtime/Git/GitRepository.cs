@@ -4,7 +4,7 @@ using CliWrap.Buffered;
 namespace Seidr.Workflows.Runtime.Git;
 
 /// <summary>Who commits programs: <c>GIT_USER</c> and <c>GIT_EMAIL</c> (SEIDR's variables), else seidr / seidr@localhost.</summary>
-public sealed record GitIdentity(string Name, string Email)
+internal sealed record GitIdentity(string Name, string Email)
 {
     public static GitIdentity FromEnvironment(Func<string, string?>? env = null)
     {
@@ -18,7 +18,7 @@ public sealed record GitIdentity(string Name, string Email)
 /// shell; output buffered; exit codes checked here). A failing command is an <see cref="IOException"/> naming the
 /// command, the folder and git's own message.
 /// </summary>
-public sealed class GitRepository(string directory, GitIdentity identity)
+internal sealed class GitRepository(string directory, GitIdentity identity)
 {
     public string Directory { get; } = Path.GetFullPath(directory);
     public GitIdentity Identity { get; } = identity;
