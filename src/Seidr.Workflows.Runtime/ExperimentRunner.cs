@@ -23,11 +23,15 @@ namespace Seidr.Workflows.Runtime;
 /// <summary>What to run and how.</summary>
 public sealed record ExperimentOptions
 {
+    /// <summary>The workflow file (YAML or JSON) to run; relative paths in it are resolved against its folder.</summary>
     public required string WorkflowPath { get; init; }
 
     /// <summary>Where <c>summary.json</c> and <c>flows.jsonl</c> go; nothing is written when null.</summary>
     public string? OutputDirectory { get; init; }
+    /// <summary>The run's id (default: a new one, timestamp and random suffix).</summary>
     public string? RunId { get; init; }
+
+    /// <summary>Overrides the workflow's seed.</summary>
     public int? Seed { get; init; }
 
     /// <summary>Overrides the workflow's problem selection.</summary>
@@ -35,12 +39,25 @@ public sealed record ExperimentOptions
 
     /// <summary>Only these variant ids run.</summary>
     public IReadOnlySet<string>? Variants { get; init; }
+    /// <summary>Overrides the model response cache's mode (<c>Seidr:Cache:Mode</c>: read-write, read-only, off).</summary>
     public CacheMode? Cache { get; init; }
+
+    /// <summary>The model response cache file (default: <c>responses.db</c> in <see cref="OutputDirectory"/>; none without either).</summary>
     public string? CachePath { get; init; }
+
+    /// <summary>How generated programs are isolated; Auto uses bubblewrap where it runs and says so when it falls back.</summary>
     public SandboxMode Sandbox { get; init; } = SandboxMode.Auto;
+
+    /// <summary>Most problem-variant flows at once (default: the workflow's <c>concurrency</c>, else 4).</summary>
     public int? MaxFlows { get; init; }
+
+    /// <summary>Most units of work (model calls, executions) in flight at once across the run.</summary>
     public int MaxWork { get; init; } = 32;
+
+    /// <summary>Told every run event (progress displays, tests); the run store and telemetry are added to them.</summary>
     public ImmutableArray<IRunObserver> Observers { get; init; } = [];
+
+    /// <summary>The configuration to use instead of the project's appsettings.json, environment and user secrets.</summary>
     public IConfiguration? Configuration { get; init; }
 
     /// <summary>Where the run logs (model retries and failures, store outages, sandbox fallbacks, flows); none when null.</summary>
@@ -94,7 +111,14 @@ public sealed record ExperimentOptions
 public sealed record ExecutionCounts(long Executed, long FromCache, string? VerdictCache, long VerdictsNotStored, string? VerdictCacheError);
 
 /// <summary>What a shard of a run splits.</summary>
-public enum ShardAxis { Problem, Variant }
+public enum ShardAxis
+{
+    /// <summary>Each shard runs every variant on its share of the problems.</summary>
+    Problem,
+
+    /// <summary>Each shard runs its share of the variants on every problem.</summary>
+    Variant,
+}
 
 /// <summary>The outcome of <see cref="ExperimentRunner.RunAsync"/>.</summary>
 public sealed record ExperimentResult(RunResult Run, WorkflowDefinition Workflow, string? SummaryPath, ImmutableArray<Diagnostic> Warnings, IReadOnlyDictionary<string, string> Models, SandboxInfo Sandbox)
@@ -173,6 +197,7 @@ public static class ExperimentRunner
     public static ImmutableArray<Diagnostic> Validate(string workflowPath, IConfiguration? configuration = null) =>
         Validate(WorkflowFile.Load(workflowPath), configuration);
 
+    /// <summary>Validates a workflow already loaded (by the designer, or a test): the same checks as from its file.</summary>
     public static ImmutableArray<Diagnostic> Validate(LoadedWorkflow loaded, IConfiguration? configuration = null)
     {
         var layout = ProjectLayout.For(loaded.Path, configuration);

@@ -11,6 +11,7 @@ public sealed record ProjectLayout(string Root, string PromptsDirectory, string 
 {
     internal const string UserSecretsId = "seidr-workflows";
 
+    /// <summary>The layout around <paramref name="workflowPath"/>; <paramref name="configuration"/> replaces the project's own (<see cref="LoadConfiguration"/>).</summary>
     public static ProjectLayout For(string workflowPath, IConfiguration? configuration = null)
     {
         var start = Path.GetDirectoryName(Path.GetFullPath(workflowPath)) ?? Directory.GetCurrentDirectory();

@@ -14,6 +14,7 @@ namespace Seidr.Workflows.Runtime;
 /// </summary>
 public static class RunPersistence
 {
+    /// <summary>The store's file name in a run's output folder when no store is named.</summary>
     public const string DefaultFileName = "run.db";
 
     /// <summary>The store a run writes to: <paramref name="store"/> (a PostgreSQL connection string or a SQLite path), else <c>run.db</c> in the output folder, else none.</summary>

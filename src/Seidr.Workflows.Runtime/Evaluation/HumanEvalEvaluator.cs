@@ -12,7 +12,10 @@ namespace Seidr.Workflows.Runtime.Evaluation;
 /// <summary>Options of <see cref="HumanEvalEvaluator"/>; defaults are the official harness's.</summary>
 public sealed record HumanEvalOptions
 {
+    /// <summary>Time limit of one sample's program and check.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The k of each pass@k reported.</summary>
     public IReadOnlyList<int> Ks { get; init; } = [1, 10, 100];
 
     /// <summary>Write <c>SAMPLES_results.jsonl</c> next to the samples (as the official harness does).</summary>
@@ -31,6 +34,7 @@ public sealed record HumanEvalEvaluation(
     TimeSpan Elapsed,
     string? ResultsPath)
 {
+    /// <summary>Throughput of the evaluation: samples judged per second of wall time.</summary>
     public double SamplesPerSecond => Results.Length / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
     /// <summary>ks that were asked for but skipped because some problem has fewer samples (as the official harness skips them).</summary>

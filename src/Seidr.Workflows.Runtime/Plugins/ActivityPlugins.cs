@@ -12,6 +12,7 @@ namespace Seidr.Workflows.Runtime.Plugins;
 /// <param name="Message">Why it could not be used.</param>
 public sealed record PluginProblem(string Path, string Message)
 {
+    /// <summary>The line the CLI prints: the plugin, then why.</summary>
     public override string ToString() => $"{Path}: {Message}";
 }
 
