@@ -28,13 +28,14 @@ public sealed class Rank : Activity
 
     /// <summary>
     /// 'score': highest fraction of tests passed, ties broken by fewer repair generations, then shorter program, then
-    /// age. 'lexicase': lexicase selection over the per-test outcomes. Group strategies (beam_width counts groups;
-    /// every sample of a kept group is emitted, best group first): 'codet': CodeT's dual execution agreement over the
-    /// generated test sets in the input; 'behaviour': clusters of programs that behave identically on the generated
-    /// tests' inputs, scored by CodeT's rule with a soft support (samples of clusters that behave alike on most tests)
-    /// in place of the set size; 'random': no ranking, the pool in random order as one group.
+    /// candidate id (a fixed order, so a run repeats). 'lexicase': lexicase selection over the per-test outcomes.
+    /// Group strategies (beam_width counts groups; every sample of a kept group is emitted, best group first):
+    /// 'codet': CodeT's dual execution agreement over the generated test sets in the input; 'behaviour': clusters of
+    /// programs that behave identically on the generated tests' inputs, scored by CodeT's rule with a soft support
+    /// (samples of clusters that behave alike on most tests) in place of the set size; 'random': no ranking, the pool
+    /// in random order as one group.
     /// </summary>
-    [Input(Description = "'score': highest fraction of tests passed, ties broken by fewer repair generations, then shorter program, then age. 'lexicase': lexicase selection over the per-test outcomes. " +
+    [Input(Description = "'score': highest fraction of tests passed, ties broken by fewer repair generations, then shorter program, then candidate id (a fixed order, so a run repeats). 'lexicase': lexicase selection over the per-test outcomes. " +
         "Group strategies (beam_width counts groups; every sample of a kept group is emitted, best group first): 'codet': CodeT's dual execution agreement over the generated test sets in the input; " +
         "'behaviour': clusters of programs that behave identically on the generated tests' inputs, scored by CodeT's rule with a soft support (samples of clusters that behave alike on most tests) in place of the set size; 'random': no ranking, the pool in random order as one group.")]
     public RankStrategy Strategy { get; set; } = RankStrategy.Score;
