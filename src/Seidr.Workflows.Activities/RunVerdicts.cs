@@ -17,7 +17,7 @@ namespace Seidr.Workflows.Activities;
 /// </summary>
 public sealed class RunVerdicts : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Tests, int TimeoutMs, int MemoryMb, string Source), Task<TestReport>> _reports = new();
+    private readonly ConcurrentDictionary<(string Tests, VerdictSetting Setting, string Source), Task<TestReport>> _reports = new();
     private readonly PairVerdicts _pairs = new();
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<bool>>> _syntax = new(StringComparer.Ordinal);
     private volatile bool _disposed;
@@ -26,7 +26,7 @@ public sealed class RunVerdicts : IDisposable
     public int Count => _reports.Count + _pairs.Count + _syntax.Count;
 
     /// <summary>Test reports by tests (a hash of them), limits and program source.</summary>
-    internal ConcurrentDictionary<(string Tests, int TimeoutMs, int MemoryMb, string Source), Task<TestReport>> Reports => Live(_reports);
+    internal ConcurrentDictionary<(string Tests, VerdictSetting Setting, string Source), Task<TestReport>> Reports => Live(_reports);
 
     /// <summary>Verdicts of single program-test pairs.</summary>
     internal PairVerdicts Pairs => Live(_pairs);

@@ -74,17 +74,18 @@ public sealed class Execute : Activity
             TestTimeout = timeout,
             Limits = ExecutionLimits.Default with { MemoryMb = memoryMb, WallTimeout = TimeSpan.FromMilliseconds(Math.Max(10_000, timeout.TotalMilliseconds * 4)) },
         }, context.CancellationToken);
-        if (Incremental) return await ExecuteIncrementalAsync(context, tests, programs, new PairVerdicts.Setting(language, (int)timeout.TotalMilliseconds, memoryMb), Run);
+        var setting = new VerdictSetting(language, (int)timeout.TotalMilliseconds, memoryMb);
+        if (Incremental) return await ExecuteIncrementalAsync(context, tests, programs, setting, Run);
         // Each distinct program runs once; duplicates share the verdicts.
         var reports = new ConcurrentDictionary<string, Task<TestReport>>(StringComparer.Ordinal);
         var shared = ReuseResults ? context.GetRequiredService<RunVerdicts>().Reports : null;
-        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(language + "\u0000" + string.Join("\u0000", tests.Select(TestSets.Key)))));
+        var testsKey = shared is null ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0000", tests.Select(TestSets.Key)))));
         async Task<TestReport> RunShared(string source)
         {
-            var key = (testsKey, (int)timeout.TotalMilliseconds, memoryMb, source);
+            var key = (testsKey, setting, source);
             var task = shared!.GetOrAdd(key, _ => Run(source, tests));
             try { return await task; }
-            catch { shared.TryRemove(new KeyValuePair<(string, int, int, string), Task<TestReport>>(key, task)); throw; } // a cancelled or failed run is not reused
+            catch { shared.TryRemove(new KeyValuePair<(string, VerdictSetting, string), Task<TestReport>>(key, task)); throw; } // a cancelled or failed run is not reused
         }
         var scored = await Task.WhenAll(programs.Select(async p =>
         {
@@ -97,7 +98,7 @@ public sealed class Execute : Activity
             .And(Failed, scored.Where(p => !p.PassedAll));
     }
 
-    private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, PairVerdicts.Setting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
+    private async Task<ActivityResult> ExecuteIncrementalAsync(ActivityContext context, List<TestSpec> tests, IReadOnlyList<Candidate> programs, VerdictSetting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
     {
         var pairs = ReuseResults ? context.GetRequiredService<RunVerdicts>().Pairs : context.GetOrAddState(() => new PairVerdicts());
         var byProgram = new ConcurrentDictionary<string, Task<ImmutableArray<TestResult>>>(StringComparer.Ordinal);
@@ -138,12 +139,7 @@ public sealed class Execute : Activity
     }
 
     internal static ImmutableArray<TestResult> ToResults(IReadOnlyList<TestSpec> tests, TestReport report) =>
-        report.Outcomes.Select(o => new TestResult(TestSets.Key(tests[o.Index]), o.Status)
-        {
-            Expected = o.Expected,
-            Actual = o.Actual,
-            Message = o.Message ?? report.CompileError,
-        }).ToImmutableArray();
+        report.Outcomes.Select(o => TestSets.Result(tests[o.Index], o, report)).ToImmutableArray();
 }
 
 /// <summary>Which tests <see cref="Execute"/> runs; the workflow file writes these names in snake_case (<c>tests: examples</c>).</summary>

@@ -11,10 +11,7 @@ namespace Seidr.Workflows.Activities.Support;
 /// </summary>
 internal sealed class PairVerdicts
 {
-    private readonly Dictionary<(string Source, string Test, Setting Setting), Task<TestResult?>> _verdicts = [];
-
-    /// <summary>What besides the program and the test decides a verdict: the language it runs as and its limits.</summary>
-    public readonly record struct Setting(ProgramLanguage Language, int TimeoutMs, int MemoryMb);
+    private readonly Dictionary<(string Source, string Test, VerdictSetting Setting), Task<TestResult?>> _verdicts = [];
 
     /// <summary>Pairs with a verdict (or one being run).</summary>
     public int Count
@@ -29,7 +26,7 @@ internal sealed class PairVerdicts
     }
 
     /// <summary>The verdicts of <paramref name="source"/> on <paramref name="tests"/>; the pairs without one run as one batch through <paramref name="run"/>.</summary>
-    public async Task<ImmutableArray<TestResult>> ResultsAsync(string source, List<TestSpec> tests, Setting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
+    public async Task<ImmutableArray<TestResult>> ResultsAsync(string source, List<TestSpec> tests, VerdictSetting setting, Func<string, List<TestSpec>, Task<TestReport>> run)
     {
         var tasks = new Task<TestResult?>[tests.Count];
         var missing = new List<TestSpec>();
@@ -66,11 +63,6 @@ internal sealed class PairVerdicts
     {
         var report = await batch;
         var outcome = report.Outcomes.FirstOrDefault(o => o.Index == index);
-        return outcome is null ? null : new TestResult(TestSets.Key(test), outcome.Status)
-        {
-            Expected = outcome.Expected,
-            Actual = outcome.Actual,
-            Message = outcome.Message ?? report.CompileError,
-        };
+        return outcome is null ? null : TestSets.Result(test, outcome, report);
     }
 }

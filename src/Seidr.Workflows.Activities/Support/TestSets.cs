@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Seidr.Workflows.Engine;
+using Seidr.Workflows.Execution;
 using Seidr.Workflows.Problems;
 
 namespace Seidr.Workflows.Activities.Support;
@@ -37,5 +39,13 @@ internal static class TestSets
         IoTest io => $"stdin: {JsonSerializer.Serialize(io.Input)} -> {JsonSerializer.Serialize(io.ExpectedOutput)}",
         CheckTest c => $"check({c.EntryPoint})",
         _ => test.ToString()!,
+    };
+
+    /// <summary>The verdict of <paramref name="test"/> as a candidate carries it: its key, status, output and message.</summary>
+    public static TestResult Result(TestSpec test, TestOutcome outcome, TestReport report) => new(Key(test), outcome.Status)
+    {
+        Expected = outcome.Expected,
+        Actual = outcome.Actual,
+        Message = outcome.Message ?? report.CompileError,
     };
 }
